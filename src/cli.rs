@@ -1,0 +1,278 @@
+//! The command line: global flags, subcommands and their exit codes.
+
+use crate::diag::{Diagnostic, Level};
+use crate::library::{self, FileLocation, FileRef, Library, Sources};
+use crate::runbook::Origin;
+use crate::sanitize;
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mayday",
+    version,
+    about = "A terminal incident-runbook assistant: guided runbooks, live status, a crash-safe incident log.",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags accepted before or after the subcommand.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Global {
+    /// The config file [default: <config dir>/mayday/config.yaml].
+    #[arg(long, env = "MAYDAY_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also load runbooks from DIR (repeatable; MAYDAY_RUNBOOKS is colon-separated).
+    #[arg(long = "runbooks", env = "MAYDAY_RUNBOOKS", value_delimiter = ':', global = true, value_name = "DIR")]
+    pub runbooks: Vec<PathBuf>,
+    /// Leave the bundled runbooks out.
+    #[arg(long, global = true)]
+    pub no_bundled: bool,
+    /// Where incident logs live [default: the platform data dir, ~/.local/share/mayday].
+    #[arg(long, env = "MAYDAY_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The colour theme (dark, light, high-contrast, colorblind, or a user theme).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Show what commands would run and log them as dry runs; execute nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the loaded runbooks.
+    List {
+        /// Print JSON: [{id, title, path, severity, steps, alerts, …}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a runbook as readable text.
+    Show {
+        /// The runbook id (see `mayday list`).
+        id: String,
+        /// Wrap at this many columns.
+        #[arg(long, default_value_t = 100)]
+        width: u16,
+    },
+    /// Check runbooks for mistakes (exit 0: no errors, 1: errors, 2: usage or I/O error).
+    Lint {
+        /// Files or directories [default: every loaded runbook].
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintFormat {
+    Text,
+    Json,
+}
+
+/// Entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "mayday: error: {}", sanitize::line(&format!("{e:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let g = cli.global;
+    match cli.command {
+        None => {
+            println!(
+                "Mayday's full-screen TUI is not built yet.\n\
+                 Try `mayday list`, `mayday show ID` or `mayday lint`; `mayday --help` lists everything."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::List { json }) => list(&g, json),
+        Some(Command::Show { id, width }) => show(&g, &id, width),
+        Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
+    }
+}
+
+/// Where runbooks come from, from the global flags.
+pub fn sources(g: &Global) -> Sources {
+    Sources {
+        extra_dirs: g.runbooks.iter().filter(|p| !p.as_os_str().is_empty()).cloned().collect(),
+        user_dir: crate::paths::user_runbook_dir(),
+        bundled: !g.no_bundled,
+    }
+}
+
+fn print_diagnostics(diags: &[Diagnostic]) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{d}");
+    }
+}
+
+#[derive(Serialize)]
+struct ListRow<'a> {
+    id: &'a str,
+    title: &'a str,
+    path: &'a str,
+    severity: Option<&'static str>,
+    steps: usize,
+    alerts: &'a [String],
+    tags: &'a [String],
+    services: &'a [String],
+    format: crate::runbook::Format,
+    origin: Origin,
+    summary: Option<&'a str>,
+}
+
+fn list(g: &Global, json: bool) -> Result<ExitCode> {
+    let lib = Library::load(&sources(g));
+    print_diagnostics(&lib.dir_errors);
+    print_diagnostics(&lib.failures);
+    print_diagnostics(&lib.duplicates);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        let rows: Vec<ListRow<'_>> = lib
+            .runbooks
+            .iter()
+            .map(|r| ListRow {
+                id: &r.id,
+                title: &r.title,
+                path: &r.path,
+                severity: r.severity.map(|s| s.as_str()),
+                steps: r.steps.len(),
+                alerts: &r.alerts,
+                tags: &r.tags,
+                services: &r.services,
+                format: r.format,
+                origin: r.origin,
+                summary: r.summary.as_deref(),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        let idw = lib.runbooks.iter().map(|r| r.id.chars().count()).max().unwrap_or(2).max(2);
+        writeln!(out, "{:<idw$}  {:<8}  {:>5}  TITLE", "ID", "SEVERITY", "STEPS")?;
+        for r in &lib.runbooks {
+            writeln!(
+                out,
+                "{:<idw$}  {:<8}  {:>5}  {}",
+                sanitize::line(&r.id),
+                r.severity.map_or("-", |s| s.as_str()),
+                r.steps.len(),
+                sanitize::line(&r.title),
+            )?;
+        }
+    }
+    out.flush()?;
+    let failed = !lib.failures.is_empty() || !lib.dir_errors.is_empty();
+    if failed {
+        let n = lib.failures.iter().map(|d| d.path.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+            + lib.dir_errors.len();
+        let _ = writeln!(std::io::stderr(), "mayday: {n} file(s) or directories failed to load; run `mayday lint` for details");
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
+    let lib = Library::load(&sources(g));
+    let Some(rb) = lib.get(id) else {
+        let mut ids: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        anyhow::bail!(
+            "no runbook with id `{id}`. Loaded: {}",
+            if ids.is_empty() { "none".to_owned() } else { ids.join(", ") }
+        );
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(crate::show::render(rb, width.max(40)).as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct LintReport<'a> {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    diagnostics: &'a [Diagnostic],
+}
+
+fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
+    let lib = if paths.is_empty() {
+        Library::load(&sources(g))
+    } else {
+        let mut files = Vec::new();
+        for p in paths {
+            let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+            if meta.is_dir() {
+                let found = library::discover(p).with_context(|| format!("cannot read {}", p.display()))?;
+                files.extend(found.into_iter().map(|f| FileRef {
+                    display: f.display().to_string(),
+                    origin: Origin::Extra,
+                    location: FileLocation::Disk(f),
+                }));
+            } else {
+                files.push(FileRef {
+                    display: p.display().to_string(),
+                    origin: Origin::Extra,
+                    location: FileLocation::Disk(p.clone()),
+                });
+            }
+        }
+        Library::from_files(&files)
+    };
+    let diags = lib.lint();
+    let errors = diags.iter().filter(|d| d.severity == Level::Error).count();
+    let warnings = diags.len() - errors;
+    let io_error = diags.iter().any(|d| d.code == "io");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match format {
+        LintFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &LintReport {
+                    files: lib.files,
+                    errors,
+                    warnings,
+                    diagnostics: &diags,
+                },
+            )?;
+            writeln!(out)?;
+        }
+        LintFormat::Text => {
+            for d in &diags {
+                writeln!(out, "{d}")?;
+            }
+            out.flush()?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
+                lib.files
+            );
+        }
+    }
+    out.flush()?;
+    Ok(if io_error {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

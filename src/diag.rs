@@ -1,0 +1,170 @@
+//! Diagnostics: what the loaders and the linter report about a file.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        })
+    }
+}
+
+/// A position in a source file (1-based line and column; 0 when unknown).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Pos {
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+}
+
+/// One finding about one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub severity: Level,
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+        Self::new(Level::Error, code, pos, message)
+    }
+
+    pub fn warning(code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+        Self::new(Level::Warning, code, pos, message)
+    }
+
+    fn new(severity: Level, code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
+        Self {
+            path: String::new(),
+            line: pos.line,
+            column: pos.column,
+            severity,
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    #[must_use]
+    pub fn at_path(mut self, path: &str) -> Self {
+        path.clone_into(&mut self.path);
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Level::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `path:line:column: error[code]: message`, then `  = hint: …` on its own line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = crate::sanitize::line(&self.path);
+        let message = crate::sanitize::line(&self.message);
+        write!(
+            f,
+            "{path}:{}:{}: {}[{}]: {message}",
+            self.line, self.column, self.severity, self.code
+        )?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  = hint: {}", crate::sanitize::line(hint))?;
+        }
+        Ok(())
+    }
+}
+
+/// Maps byte offsets in a source text to line/column positions.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr_newlines(text.as_bytes()).map(|i| i + 1));
+        Self { starts }
+    }
+
+    /// The 1-based line and (character) column of a byte offset.
+    pub fn pos(&self, text: &str, offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        let column = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Pos::new(line as u32, column as u32)
+    }
+
+    /// The 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> u32 {
+        self.starts.partition_point(|&s| s <= offset) as u32
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| (*b == b'\n').then_some(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let text = "ab\nçd\n\nx";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.pos(text, 0), Pos::new(1, 1));
+        assert_eq!(idx.pos(text, 1), Pos::new(1, 2));
+        assert_eq!(idx.pos(text, 3), Pos::new(2, 1));
+        // 'ç' is two bytes: the 'd' after it is column 2.
+        assert_eq!(idx.pos(text, 5), Pos::new(2, 2));
+        assert_eq!(idx.pos(text, 7), Pos::new(3, 1));
+        assert_eq!(idx.pos(text, 8), Pos::new(4, 1));
+        assert_eq!(idx.line(8), 4);
+    }
+
+    #[test]
+    fn display_matches_the_compiler_style() {
+        let d = Diagnostic::error("no-steps", Pos::new(3, 1), "no steps")
+            .with_hint("add a `##` section")
+            .at_path("a.md");
+        assert_eq!(
+            d.to_string(),
+            "a.md:3:1: error[no-steps]: no steps\n  = hint: add a `##` section"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Mayday: a terminal incident-runbook assistant.
+//!
+//! The binary (`src/main.rs`) is a thin shell over this library, so tests
+//! and benchmarks drive everything without a terminal. See
+//! `ARCHITECTURE.md` for how the modules fit together.
+
+pub mod cli;
+pub mod diag;
+pub mod duration;
+pub mod health;
+pub mod library;
+pub mod mdview;
+pub mod lint;
+pub mod paths;
+pub mod runbook;
+pub mod sanitize;
+pub mod show;

@@ -1,0 +1,272 @@
+//! The runbook library: every runbook from the bundled set, the user's
+//! runbook directory and `--runbooks` directories, loaded in parallel. A
+//! broken file is reported and skipped; it never stops the others.
+
+use crate::diag::{Diagnostic, Pos};
+use crate::runbook::{self, Format, Loaded, Origin, Runbook};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Files compiled into the binary.
+pub mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+/// Where to load runbooks from.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// `--runbooks DIR` and `MAYDAY_RUNBOOKS` entries, highest precedence.
+    pub extra_dirs: Vec<PathBuf>,
+    /// The user's runbook directory (may not exist).
+    pub user_dir: Option<PathBuf>,
+    /// Include the bundled runbooks.
+    pub bundled: bool,
+}
+
+/// One file to load.
+#[derive(Clone, Debug)]
+pub struct FileRef {
+    /// What messages show: the path, or `bundled:NAME`.
+    pub display: String,
+    pub origin: Origin,
+    pub location: FileLocation,
+}
+
+#[derive(Clone, Debug)]
+pub enum FileLocation {
+    Disk(PathBuf),
+    Bundled(&'static [u8]),
+}
+
+/// Everything loaded, and everything that went wrong.
+#[derive(Debug, Default)]
+pub struct Library {
+    /// Loaded runbooks, unique by id, sorted by title.
+    pub runbooks: Vec<Arc<Runbook>>,
+    /// Files that could not be loaded at all (their fatal diagnostics).
+    pub failures: Vec<Diagnostic>,
+    /// Non-fatal findings from loading (unknown kinds, bad durations, …).
+    pub warnings: Vec<Diagnostic>,
+    /// Runbooks whose id another runbook already uses (the first one wins).
+    pub duplicates: Vec<Diagnostic>,
+    /// Directories that could not be read.
+    pub dir_errors: Vec<Diagnostic>,
+    /// How many files were read.
+    pub files: usize,
+}
+
+impl Library {
+    /// Load from every source.
+    pub fn load(sources: &Sources) -> Library {
+        let mut files = Vec::new();
+        let mut dir_errors = Vec::new();
+        for dir in &sources.extra_dirs {
+            match discover(dir) {
+                Ok(found) => files.extend(found.into_iter().map(|p| disk(p, Origin::Extra))),
+                Err(e) => dir_errors.push(
+                    Diagnostic::error("io", Pos::new(0, 0), format!("cannot read the runbook directory: {e}"))
+                        .at_path(&dir.display().to_string()),
+                ),
+            }
+        }
+        if let Some(dir) = &sources.user_dir
+            && dir.is_dir()
+        {
+            match discover(dir) {
+                Ok(found) => files.extend(found.into_iter().map(|p| disk(p, Origin::User))),
+                Err(e) => dir_errors.push(
+                    Diagnostic::error("io", Pos::new(0, 0), format!("cannot read the runbook directory: {e}"))
+                        .at_path(&dir.display().to_string()),
+                ),
+            }
+        }
+        if sources.bundled {
+            files.extend(bundled_files());
+        }
+        let mut lib = Library::from_files(&files);
+        lib.dir_errors = dir_errors;
+        lib
+    }
+
+    /// Load a given list of files (in precedence order).
+    pub fn from_files(files: &[FileRef]) -> Library {
+        let loaded = load_parallel(files);
+        let mut lib = Library {
+            files: files.len(),
+            ..Library::default()
+        };
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        for Loaded {
+            runbook,
+            diagnostics,
+        } in loaded
+        {
+            match runbook {
+                Some(rb) => {
+                    lib.warnings.extend(diagnostics);
+                    if let Some(&first) = by_id.get(&rb.id) {
+                        let kept: &Runbook = &lib.runbooks[first];
+                        lib.duplicates.push(
+                            Diagnostic::error(
+                                "duplicate-runbook-id",
+                                rb.id_pos,
+                                format!("runbook id `{}` is also used by {} (that one is used)", rb.id, kept.path),
+                            )
+                            .with_hint("give one of them another `id:`")
+                            .at_path(&rb.path),
+                        );
+                    } else {
+                        by_id.insert(rb.id.clone(), lib.runbooks.len());
+                        lib.runbooks.push(Arc::new(rb));
+                    }
+                }
+                None => lib.failures.extend(diagnostics.into_iter().filter(Diagnostic::is_error)),
+            }
+        }
+        lib.runbooks
+            .sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()).then(a.id.cmp(&b.id)));
+        lib
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Arc<Runbook>> {
+        self.runbooks.iter().find(|r| r.id == id)
+    }
+
+    /// Every diagnostic: load failures, load warnings, duplicates, the
+    /// linter's checks on each runbook. Sorted by path and line.
+    pub fn lint(&self) -> Vec<Diagnostic> {
+        let mut all: Vec<Diagnostic> = self
+            .dir_errors
+            .iter()
+            .chain(&self.failures)
+            .chain(&self.warnings)
+            .chain(&self.duplicates)
+            .cloned()
+            .collect();
+        for rb in &self.runbooks {
+            all.extend(crate::lint::check(rb));
+        }
+        sort_diagnostics(&mut all);
+        all
+    }
+}
+
+pub fn sort_diagnostics(all: &mut [Diagnostic]) {
+    all.sort_by(|a, b| {
+        (a.path.as_str(), a.line, a.column, a.code).cmp(&(b.path.as_str(), b.line, b.column, b.code))
+    });
+}
+
+fn disk(path: PathBuf, origin: Origin) -> FileRef {
+    FileRef {
+        display: path.display().to_string(),
+        origin,
+        location: FileLocation::Disk(path),
+    }
+}
+
+/// The bundled runbooks as files to load.
+pub fn bundled_files() -> Vec<FileRef> {
+    bundled::RUNBOOKS
+        .iter()
+        .map(|(name, bytes)| FileRef {
+            display: format!("bundled:{name}"),
+            origin: Origin::Bundled,
+            location: FileLocation::Bundled(bytes),
+        })
+        .collect()
+}
+
+/// Is this a file the library loads? Runbook extensions, not hidden, not
+/// `README.md`, not starting with `_` (Hugo's `_index.md`).
+pub fn is_runbook_file(name: &str) -> bool {
+    !name.starts_with('.')
+        && !name.starts_with('_')
+        && !name.eq_ignore_ascii_case("readme.md")
+        && Format::from_path(name).is_some()
+}
+
+/// Every runbook file under `dir`, recursively, sorted. Hidden directories
+/// and `gamedays/` are skipped.
+pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut first = true;
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if first => return Err(e),
+            Err(e) => {
+                tracing::warn!("skipping {}: {e}", d.display());
+                continue;
+            }
+        };
+        first = false;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let path = entry.path();
+            let Ok(ft) = entry.file_type() else { continue };
+            let is_dir = ft.is_dir() || (ft.is_symlink() && path.is_dir());
+            if is_dir {
+                if !name.starts_with('.') && name != "gamedays" {
+                    stack.push(path);
+                }
+            } else if is_runbook_file(&name) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn load_one(f: &FileRef) -> Loaded {
+    match &f.location {
+        FileLocation::Bundled(bytes) => runbook::load(&f.display, bytes, f.origin),
+        FileLocation::Disk(path) => match std::fs::read(path) {
+            Ok(bytes) => runbook::load(&f.display, &bytes, f.origin),
+            Err(e) => Loaded {
+                runbook: None,
+                diagnostics: vec![
+                    Diagnostic::error("io", Pos::new(0, 0), format!("cannot read the file: {e}"))
+                        .at_path(&f.display),
+                ],
+            },
+        },
+    }
+}
+
+/// Load files on every core, keeping their order.
+pub fn load_parallel(files: &[FileRef]) -> Vec<Loaded> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(files.len().div_ceil(16).max(1));
+    if threads <= 1 {
+        return files.iter().map(load_one).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(f) = files.get(i) else { break };
+                        mine.push((i, load_one(f)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, l)| l).collect()
+}

@@ -1,0 +1,750 @@
+//! Markdown runbooks: optional YAML front matter, `# Title`, one step per
+//! `##` section.
+
+use super::model::*;
+use super::{Loaded, template, yaml};
+use crate::diag::{Diagnostic, LineIndex, Pos};
+use crate::health::Health;
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// The Markdown options Mayday parses with (the TUI renders with the same).
+pub fn options() -> Options {
+    Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+}
+
+/// Split off front matter: `---` … `---` (YAML) or `+++` … `+++` (TOML,
+/// which Mayday skips). Returns the YAML text, the byte offset where the
+/// Markdown starts, and a diagnostic when the block is not closed.
+fn split_front_matter(src: &str) -> (Option<&str>, usize, Option<Diagnostic>) {
+    let first_end = src.find('\n').map_or(src.len(), |i| i + 1);
+    let first = src[..first_end].trim_end();
+    let delim = match first {
+        "---" => "---",
+        "+++" => "+++",
+        _ => return (None, 0, None),
+    };
+    let mut offset = first_end;
+    while offset < src.len() {
+        let end = src[offset..].find('\n').map_or(src.len(), |i| offset + i + 1);
+        let line = src[offset..end].trim_end();
+        if line == delim || (delim == "---" && line == "...") {
+            if delim == "+++" {
+                let d = Diagnostic::warning(
+                    "front-matter-syntax",
+                    Pos::new(1, 1),
+                    "TOML front matter is not read; its fields are ignored",
+                )
+                .with_hint("use YAML front matter (`---`) for Mayday's fields");
+                return (None, end, Some(d));
+            }
+            return (Some(&src[first_end..offset]), end, None);
+        }
+        offset = end;
+    }
+    let d = Diagnostic::error("front-matter-syntax", Pos::new(1, 1), "the front matter is never closed")
+        .with_hint(format!("end the front matter with a line `{delim}`"));
+    (None, src.len(), Some(d))
+}
+
+/// What the walker is collecting for the step being built.
+struct StepBuilder {
+    step: Step,
+    body_start: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Decision,
+    Verify,
+    Wait,
+}
+
+pub(crate) fn marker(strong_text: &str) -> Option<Marker> {
+    let t = strong_text.trim().trim_end_matches(':').trim().to_lowercase();
+    match t.as_str() {
+        "decision" | "decide" => Some(Marker::Decision),
+        "verify" => Some(Marker::Verify),
+        "wait" => Some(Marker::Wait),
+        _ => None,
+    }
+}
+
+/// A list that follows a `**Decision:**` or `**Verify:**` paragraph.
+enum Pending {
+    None,
+    Decision(Decision),
+    VerifyList(Pos),
+}
+
+/// Load a Markdown runbook. `file_id` is the id used when the front matter
+/// names none.
+pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
+    let mut diags = Vec::new();
+    let idx = LineIndex::new(src);
+    let mut rb = yaml::empty_runbook(file_id, Format::Markdown);
+
+    let (front, body_start, fm_diag) = split_front_matter(src);
+    if let Some(d) = fm_diag {
+        let fatal = d.is_error();
+        diags.push(d);
+        if fatal {
+            return Loaded {
+                runbook: None,
+                diagnostics: diags,
+            };
+        }
+    }
+    if let Some(fm) = front {
+        match serde_saphyr::from_str::<Option<yaml::RawHeader>>(fm) {
+            Ok(header) => {
+                yaml::apply_header(&mut rb, header.unwrap_or_default(), 1, &mut diags);
+                near_miss_keys(fm, &mut diags);
+            }
+            Err(e) => {
+                diags.push(yaml::yaml_error(&e, fm, 1, "front-matter-syntax"));
+                return Loaded {
+                    runbook: None,
+                    diagnostics: diags,
+                };
+            }
+        }
+    }
+
+    let md = &src[body_start..];
+    let pos = |rel: usize| idx.pos(src, body_start + rel);
+
+    let mut h1: Option<(String, Pos, Range<usize>)> = None;
+    let mut intro_end = md.len();
+    let mut first_para: Option<String> = None;
+    let mut steps: Vec<Step> = Vec::new();
+    let mut current: Option<StepBuilder> = None;
+    let mut auto_ids = HashSet::new();
+
+    // Inline text collectors.
+    let mut heading: Option<(HeadingLevel, Option<String>, Vec<String>, usize, String)> = None;
+    let mut code: Option<(String, usize, String)> = None;
+    let mut strong: Option<String> = None;
+    let mut para: Option<(usize, bool, Option<(Marker, usize)>, String)> = None;
+    let mut link_stack: Vec<(String, usize, String)> = Vec::new();
+    // Lists: (depth, is special list owned by a decision/verify).
+    let mut list_depth = 0usize;
+    let mut special_list_depth: Option<usize> = None;
+    let mut pending = Pending::None;
+    // Items: (start, depth, task marker end, nested list start, label text, step link)
+    struct Item {
+        depth: usize,
+        task: Option<(bool, usize)>,
+        content_start: usize,
+        nested_at: Option<usize>,
+        label: String,
+        target: Option<String>,
+        start: usize,
+    }
+    let mut items: Vec<Item> = Vec::new();
+
+    let flush_pending = |pending: &mut Pending, diags: &mut Vec<Diagnostic>, cur: &mut Option<StepBuilder>| {
+        match std::mem::replace(pending, Pending::None) {
+            Pending::Decision(d) => {
+                diags.push(
+                    Diagnostic::error("invalid-decision", d.pos, "a decision without choices")
+                        .with_hint("follow the **Decision:** paragraph with a list of choices, each linking to a step: `1. Yes → [Fail over](#failover)`"),
+                );
+                if let Some(c) = cur {
+                    c.step.decisions.push(d);
+                }
+            }
+            Pending::VerifyList(p) => diags.push(
+                Diagnostic::error("invalid-verify", p, "`**Verify:**` is followed by no condition")
+                    .with_hint("write `**Verify:** `SOURCE` is `up` for 2m`, or follow it with a list of such conditions"),
+            ),
+            Pending::None => {}
+        }
+    };
+
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                ..
+            }) => {
+                if list_depth == 0 {
+                    flush_pending(&mut pending, &mut diags, &mut current);
+                }
+                heading = Some((
+                    level,
+                    id.map(|s| s.to_string()),
+                    classes.iter().map(ToString::to_string).collect(),
+                    range.start,
+                    String::new(),
+                ));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let Some((level, id, classes, start, text)) = heading.take() else {
+                    continue;
+                };
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                if let Some(id) = &id {
+                    rb.anchors.push(id.clone());
+                }
+                rb.anchors.push(slugify(&text));
+                if level == HeadingLevel::H1 && h1.is_none() && current.is_none() {
+                    h1 = Some((text, pos(start), start..range.end));
+                    continue;
+                }
+                if level != HeadingLevel::H2 {
+                    continue;
+                }
+                if let Some(b) = current.take() {
+                    steps.push(finish_step(b, md, start));
+                } else {
+                    intro_end = start;
+                }
+                let hpos = pos(start);
+                let mut kind = None;
+                for class in &classes {
+                    match class.parse::<StepKind>() {
+                        Ok(k) if kind.is_none() => kind = Some(k),
+                        Ok(_) => {}
+                        Err(e) => diags.push(Diagnostic::error("unknown-kind", hpos, e)),
+                    }
+                }
+                let kind = kind.unwrap_or_else(|| StepKind::infer(&text));
+                let (id, explicit_id) = match id {
+                    Some(id) => (id, true),
+                    None => (super::unique_slug(&text, steps.len(), &mut auto_ids), false),
+                };
+                current = Some(StepBuilder {
+                    step: Step {
+                        id,
+                        title: text,
+                        kind,
+                        body: String::new(),
+                        commands: Vec::new(),
+                        checklist: Vec::new(),
+                        decisions: Vec::new(),
+                        verify: Vec::new(),
+                        waits: Vec::new(),
+                        links: Vec::new(),
+                        explicit_id,
+                        pos: hpos,
+                    },
+                    body_start: range.end,
+                });
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                if list_depth == 0 {
+                    flush_pending(&mut pending, &mut diags, &mut current);
+                }
+                if let CodeBlockKind::Fenced(info) = kind {
+                    code = Some((info.to_string(), range.start, String::new()));
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                let Some((info, start, text)) = code.take() else {
+                    continue;
+                };
+                if let Some(b) = current.as_mut() {
+                    let cmd = command(&info, text, pos(start), b.step.kind, &mut diags);
+                    b.step.commands.push(cmd);
+                }
+            }
+            Event::Start(Tag::Paragraph) => {
+                if list_depth == 0 {
+                    flush_pending(&mut pending, &mut diags, &mut current);
+                }
+                para = Some((range.start, true, None, String::new()));
+            }
+            Event::Start(Tag::Strong) => {
+                if let Some(p) = para.as_mut() {
+                    if p.1 {
+                        strong = Some(String::new());
+                    }
+                    p.1 = false;
+                }
+            }
+            Event::End(TagEnd::Strong) => {
+                if let (Some(s), Some(p)) = (strong.take(), para.as_mut())
+                    && p.2.is_none()
+                    && let Some(m) = marker(&s)
+                {
+                    p.2 = Some((m, range.end));
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let Some((start, _, mark, text)) = para.take() else {
+                    continue;
+                };
+                if current.is_none() && first_para.is_none() && list_depth == 0 {
+                    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if !t.is_empty() {
+                        first_para = Some(t);
+                    }
+                }
+                let (Some((m, rest_start)), Some(b)) = (mark, current.as_mut()) else {
+                    continue;
+                };
+                if special_list_depth.is_some() {
+                    continue;
+                }
+                let rest = md[rest_start..range.end].trim().trim_start_matches(':').trim();
+                let ppos = pos(start);
+                match m {
+                    Marker::Decision => {
+                        pending = Pending::Decision(Decision {
+                            question: rest.split_whitespace().collect::<Vec<_>>().join(" "),
+                            choices: Vec::new(),
+                            pos: ppos,
+                        });
+                    }
+                    Marker::Verify if rest.is_empty() => pending = Pending::VerifyList(ppos),
+                    Marker::Verify => {
+                        for (i, line) in rest.lines().enumerate() {
+                            let lpos = Pos::new(ppos.line + i as u32, if i == 0 { ppos.column } else { 1 });
+                            if let Some(v) = verify_condition(line, lpos, &mut diags) {
+                                b.step.verify.push(v);
+                            }
+                        }
+                    }
+                    Marker::Wait => match wait(rest, ppos) {
+                        Ok(w) => b.step.waits.push(w),
+                        Err(d) => diags.push(d),
+                    },
+                }
+            }
+            Event::Start(Tag::List(_)) => {
+                if let Some(item) = items.last_mut()
+                    && item.nested_at.is_none()
+                {
+                    item.nested_at = Some(range.start);
+                }
+                list_depth += 1;
+                if list_depth == 1 && special_list_depth.is_none() && !matches!(pending, Pending::None) {
+                    special_list_depth = Some(1);
+                }
+            }
+            Event::End(TagEnd::List(_)) => {
+                if special_list_depth == Some(list_depth) {
+                    special_list_depth = None;
+                    if let Pending::Decision(d) = std::mem::replace(&mut pending, Pending::None)
+                        && let Some(b) = current.as_mut()
+                    {
+                        b.step.decisions.push(d);
+                    }
+                    pending = Pending::None;
+                }
+                list_depth = list_depth.saturating_sub(1);
+            }
+            Event::Start(Tag::Item) => items.push(Item {
+                depth: list_depth,
+                task: None,
+                content_start: range.start,
+                nested_at: None,
+                label: String::new(),
+                target: None,
+                start: range.start,
+            }),
+            Event::TaskListMarker(checked) => {
+                if let Some(item) = items.last_mut() {
+                    item.task = Some((checked, range.end));
+                    item.content_start = range.end;
+                }
+            }
+            Event::End(TagEnd::Item) => {
+                let Some(item) = items.pop() else { continue };
+                let Some(b) = current.as_mut() else { continue };
+                let content_end = item.nested_at.unwrap_or(range.end);
+                let ipos = pos(item.start);
+                if special_list_depth == Some(item.depth) {
+                    match &mut pending {
+                        Pending::Decision(d) => {
+                            let label = tidy_label(&item.label);
+                            let goto = match item.target {
+                                Some(t) => t,
+                                None => {
+                                    diags.push(
+                                        Diagnostic::error("invalid-decision", ipos, format!("choice `{label}` does not link to a step"))
+                                            .with_hint("end the choice with a link to the step it leads to: `→ [Fail over](#failover)`"),
+                                    );
+                                    String::new()
+                                }
+                            };
+                            d.choices.push(Choice { label, goto, pos: ipos });
+                        }
+                        Pending::VerifyList(_) => {
+                            let text = md[item.content_start..content_end].trim();
+                            let text = text.trim_start_matches(['-', '*', '+']).trim();
+                            if let Some(v) = verify_condition(text, ipos, &mut diags) {
+                                b.step.verify.push(v);
+                            }
+                        }
+                        Pending::None => {}
+                    }
+                    continue;
+                }
+                if let Some((checked, _)) = item.task {
+                    let text = md[item.content_start..content_end]
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    b.step.checklist.push(ChecklistItem { text, checked, pos: ipos });
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                link_stack.push((dest_url.to_string(), range.start, String::new()));
+            }
+            Event::End(TagEnd::Link) => {
+                let Some((url, start, text)) = link_stack.pop() else {
+                    continue;
+                };
+                if let Some(item) = items.last_mut()
+                    && special_list_depth == Some(item.depth)
+                    && item.target.is_none()
+                    && let Some(t) = url.strip_prefix('#')
+                {
+                    item.target = Some(t.to_owned());
+                }
+                let l = Link {
+                    text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    url,
+                    pos: pos(start),
+                };
+                match current.as_mut() {
+                    Some(b) => b.step.links.push(l),
+                    None => rb.links.push(l),
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(c) = code.as_mut() {
+                    c.2.push_str(&t);
+                    continue;
+                }
+                if let Some(h) = heading.as_mut() {
+                    h.4.push_str(&t);
+                }
+                if let Some(s) = strong.as_mut() {
+                    s.push_str(&t);
+                }
+                if let Some(p) = para.as_mut() {
+                    p.1 = false;
+                    p.3.push_str(&t);
+                }
+                for l in &mut link_stack {
+                    l.2.push_str(&t);
+                }
+                if let Some(item) = items.last_mut()
+                    && item.nested_at.is_none()
+                {
+                    item.label.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(h) = heading.as_mut() {
+                    h.4.push(' ');
+                }
+                if let Some(p) = para.as_mut() {
+                    p.3.push(' ');
+                }
+                if let Some(item) = items.last_mut() {
+                    item.label.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+    flush_pending(&mut pending, &mut diags, &mut current);
+    if let Some(b) = current.take() {
+        steps.push(finish_step(b, md, md.len()));
+    }
+
+    // Title: front matter, else the first `# heading`.
+    match (&rb.title.is_empty(), h1.as_ref()) {
+        (true, Some((t, p, _))) => {
+            rb.title = t.clone();
+            rb.title_pos = *p;
+        }
+        (true, None) => {}
+        (false, _) => {}
+    }
+    // Intro: everything before the first step, without the `# Title` line.
+    let mut intro = String::new();
+    match &h1 {
+        Some((_, _, r)) if r.start < intro_end => {
+            intro.push_str(md[..r.start].trim());
+            if !intro.is_empty() {
+                intro.push_str("\n\n");
+            }
+            intro.push_str(md[r.end.min(intro_end)..intro_end].trim());
+        }
+        _ => intro.push_str(md[..intro_end].trim()),
+    }
+    rb.intro = intro.trim().to_owned();
+    if rb.summary.is_none() {
+        rb.summary = first_para;
+    }
+    rb.steps = steps;
+    rb.var_uses = template::find(md)
+        .into_iter()
+        .map(|r| VarUse {
+            name: r.name.to_owned(),
+            pos: pos(r.start),
+        })
+        .collect();
+    Loaded {
+        runbook: Some(rb),
+        diagnostics: diags,
+    }
+}
+
+fn finish_step(mut b: StepBuilder, md: &str, end: usize) -> Step {
+    b.step.body = md[b.body_start.min(end)..end].trim().to_owned();
+    b.step
+}
+
+/// Tidy a decision choice's label: `Yes, it answers → Check the pool` stays
+/// readable; trailing arrows and colons go.
+fn tidy_label(label: &str) -> String {
+    let l = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    l.trim_end_matches(['→', ':', '-', '>', '=', ' ']).to_owned()
+}
+
+/// Parse a fenced block's info string: `sh {run confirm=typed timeout=2m}`.
+fn command(info: &str, text: String, at: Pos, kind: StepKind, diags: &mut Vec<Diagnostic>) -> Command {
+    let info = info.trim();
+    let (lang_part, attrs) = match info.find('{') {
+        Some(i) => {
+            let inner = &info[i + 1..];
+            let inner = inner.rfind('}').map_or(inner, |j| &inner[..j]);
+            (&info[..i], Some(inner))
+        }
+        None => (info, None),
+    };
+    let language = lang_part
+        .split_whitespace()
+        .next()
+        .map(str::to_owned)
+        .filter(|l| !l.is_empty());
+    let mut cmd = Command {
+        language,
+        text: text.trim_end_matches('\n').to_owned(),
+        runnable: false,
+        confirm: Confirm::Confirm,
+        confirm_explicit: false,
+        timeout: None,
+        dangerous: false,
+        phrase: None,
+        cwd: None,
+        pos: at,
+    };
+    let Some(attrs) = attrs else { return cmd };
+    let tokens = split_attrs(attrs);
+    if !tokens.iter().any(|(k, v)| k == "run" && v.is_none()) {
+        // `{.numberLines}` and other attribute blocks: not ours.
+        return cmd;
+    }
+    if !is_shell_language(cmd.language.as_deref()) {
+        diags.push(yaml::not_runnable_diag(at, cmd.language.as_deref()));
+        return cmd;
+    }
+    cmd.runnable = true;
+    let mut confirm = None;
+    for (key, value) in tokens {
+        match (key.as_str(), value) {
+            ("run", None) => {}
+            ("dangerous", None) => cmd.dangerous = true,
+            ("dangerous", Some(v)) => cmd.dangerous = matches!(v.as_str(), "true" | "yes" | "1"),
+            ("confirm", Some(v)) => match v.parse::<Confirm>() {
+                Ok(c) => confirm = Some(c),
+                Err(e) => diags.push(Diagnostic::error("unknown-confirm", at, e)),
+            },
+            ("timeout", Some(v)) => match crate::duration::parse(&v) {
+                Ok(d) => cmd.timeout = Some(d),
+                Err(e) => diags.push(
+                    Diagnostic::error("invalid-duration", at, format!("timeout: {e}"))
+                        .with_hint("write a duration such as `30s`, `2m` or `1h30m`"),
+                ),
+            },
+            ("phrase", Some(v)) => cmd.phrase = Some(v),
+            ("cwd", Some(v)) => cmd.cwd = Some(v),
+            (k, _) => diags.push(
+                Diagnostic::warning("unknown-attribute", at, format!("unknown attribute `{k}` in `{{run …}}`"))
+                    .with_hint("known: confirm=none|confirm|typed, timeout=DURATION, dangerous, phrase=TEXT, cwd=DIR"),
+            ),
+        }
+    }
+    match confirm {
+        Some(c) => {
+            cmd.confirm = c;
+            cmd.confirm_explicit = true;
+        }
+        None => cmd.confirm = super::default_confirm(cmd.dangerous, kind),
+    }
+    cmd
+}
+
+/// Split `run confirm=typed phrase="two words"` into key/value pairs.
+fn split_attrs(s: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let mut key = String::new();
+        while let Some(&c) = chars.peek() {
+            if c.is_whitespace() || c == '=' {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        let mut value = None;
+        if chars.peek() == Some(&'=') {
+            chars.next();
+            let mut v = String::new();
+            match chars.peek().copied() {
+                Some(q @ ('"' | '\'')) => {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if c == q {
+                            break;
+                        }
+                        v.push(c);
+                    }
+                }
+                _ => {
+                    while let Some(&c) = chars.peek() {
+                        if c.is_whitespace() {
+                            break;
+                        }
+                        v.push(c);
+                        chars.next();
+                    }
+                }
+            }
+            value = Some(v);
+        }
+        out.push((key.trim_start_matches('.').to_owned(), value));
+    }
+    out
+}
+
+/// `` `api` is `up` for 2m `` → a condition. Text that does not start with a
+/// code span is prose, not a condition.
+pub(crate) fn verify_condition(text: &str, at: Pos, diags: &mut Vec<Diagnostic>) -> Option<VerifyCondition> {
+    let text = text.trim();
+    let body = text.strip_prefix("source ").unwrap_or(text).trim_start();
+    if !body.starts_with('`') {
+        diags.push(
+            Diagnostic::error("invalid-verify", at, format!("cannot read the condition `{}`", text))
+                .with_hint("write `` `SOURCE` is `up` for 2m `` (state: up, degraded, down or unknown)"),
+        );
+        return None;
+    }
+    let plain: String = body.replace('`', "");
+    let plain = plain.trim_end_matches('.');
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    let fail = |diags: &mut Vec<Diagnostic>, why: String| {
+        diags.push(
+            Diagnostic::error("invalid-verify", at, why)
+                .with_hint("write `` `SOURCE` is `up` for 2m `` (state: up, degraded, down or unknown)"),
+        );
+        None
+    };
+    if words.len() < 3 || words[1] != "is" {
+        return fail(diags, format!("cannot read the condition `{text}`"));
+    }
+    let state = match words[2].parse::<Health>() {
+        Ok(s) => s,
+        Err(e) => return fail(diags, e),
+    };
+    let for_ = match words.get(3) {
+        None => std::time::Duration::ZERO,
+        Some(&"for") => match crate::duration::parse(&words[4..].join(" ")) {
+            Ok(d) => d,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("invalid-duration", at, format!("verify `for`: {e}"))
+                        .with_hint("write a duration such as `30s`, `2m` or `1h30m`"),
+                );
+                return None;
+            }
+        },
+        Some(_) => return fail(diags, format!("cannot read the condition `{text}`: expected `for DURATION` after the state")),
+    };
+    Some(VerifyCondition {
+        source: words[0].to_owned(),
+        state,
+        for_,
+        pos: at,
+    })
+}
+
+/// `5m — let the replicas catch up`.
+pub(crate) fn wait(rest: &str, at: Pos) -> Result<Wait, Diagnostic> {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    for n in (1..=words.len().min(4)).rev() {
+        let candidate = words[..n].join(" ");
+        let candidate = candidate.trim_end_matches([',', ':', ';', '.']);
+        if let Ok(d) = crate::duration::parse(candidate) {
+            let reason = words[n..].join(" ");
+            let reason = reason
+                .trim_start_matches(['—', '–', '-', ':', ',', ' '])
+                .trim();
+            let reason = reason.strip_prefix("for ").unwrap_or(reason);
+            return Ok(Wait {
+                duration: d,
+                reason: reason.to_owned(),
+                pos: at,
+            });
+        }
+    }
+    Err(Diagnostic::error("invalid-wait", at, format!("a wait without a duration: `{rest}`"))
+        .with_hint("write `**Wait:** 5m — the reason`"))
+}
+
+/// Warn about front matter keys one or two letters away from a known key.
+fn near_miss_keys(fm: &str, diags: &mut Vec<Diagnostic>) {
+    for (i, line) in fm.lines().enumerate() {
+        let Some((key, _)) = line.split_once(':') else { continue };
+        if key.is_empty() || key.starts_with([' ', '\t', '-', '#']) || key.contains(' ') {
+            continue;
+        }
+        if yaml::HEADER_KEYS.contains(&key) {
+            continue;
+        }
+        if let Some(known) = yaml::HEADER_KEYS
+            .iter()
+            .find(|k| key.len() > 3 && edit_distance(key, k) <= 2)
+        {
+            diags.push(
+                Diagnostic::warning("unknown-field", Pos::new(i as u32 + 2, 1), format!("unknown front matter key `{key}`"))
+                    .with_hint(format!("did you mean `{known}`?")),
+            );
+        }
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,120 @@
+//! Runbooks: the model, and the loaders for its two formats.
+
+pub mod markdown;
+mod model;
+pub mod template;
+mod yaml;
+
+pub use model::*;
+
+use crate::diag::{Diagnostic, LineIndex, Pos};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+/// The result of loading one file: the runbook (unless the file could not be
+/// read as one at all) and everything found wrong on the way.
+#[derive(Debug)]
+pub struct Loaded {
+    pub runbook: Option<Runbook>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Load a runbook from a file's bytes. `path` is what diagnostics and the
+/// runbook's `path` show; its extension picks the format and its stem is the
+/// id when the file declares none.
+pub fn load(path: &str, bytes: &[u8], origin: Origin) -> Loaded {
+    let format = Format::from_path(path).unwrap_or(Format::Markdown);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = &bytes[..e.valid_up_to()];
+            // The prefix is valid UTF-8 by construction.
+            let good = std::str::from_utf8(good).unwrap_or_default();
+            let pos = LineIndex::new(good).pos(good, good.len());
+            let d = Diagnostic::error("invalid-utf8", pos, "the file is not valid UTF-8")
+                .with_hint("save the file as UTF-8")
+                .at_path(path);
+            return Loaded {
+                runbook: None,
+                diagnostics: vec![d],
+            };
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let file_id = id_from_path(path);
+    let mut loaded = match format {
+        Format::Markdown => markdown::load(text, &file_id),
+        Format::Yaml => yaml::load(text, &file_id),
+    };
+    for d in &mut loaded.diagnostics {
+        path.clone_into(&mut d.path);
+    }
+    if let Some(rb) = loaded.runbook.as_mut() {
+        path.clone_into(&mut rb.path);
+        rb.origin = origin;
+        rb.hash = content_hash(bytes);
+    }
+    loaded
+}
+
+/// SHA-256 of a file's bytes, hex.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// The id a file gets when it declares none: its file name without the
+/// extension, slugified.
+pub fn id_from_path(path: &str) -> String {
+    let name = path.rsplit(['/', '\\', ':']).next().unwrap_or(path);
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let slug = slugify(stem);
+    if slug.is_empty() {
+        "runbook".to_owned()
+    } else {
+        slug
+    }
+}
+
+/// A heading's slug, made unique the way GitHub does (`-1`, `-2`, …).
+pub(crate) fn unique_slug(title: &str, index: usize, used: &mut HashSet<String>) -> String {
+    let base = slugify(title);
+    let base = if base.is_empty() {
+        format!("step-{}", index + 1)
+    } else {
+        base
+    };
+    let mut id = base.clone();
+    let mut n = 1;
+    while !used.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// The confirmation a runnable command gets when the runbook names none:
+/// typed for dangerous commands in steps that change things, else y/n.
+pub(crate) fn default_confirm(dangerous: bool, kind: StepKind) -> Confirm {
+    if dangerous && kind.changes_things() {
+        Confirm::Typed
+    } else {
+        Confirm::Confirm
+    }
+}
+
+/// Where a runbook's `{{name}}` appears first, for messages.
+pub fn first_use<'a>(rb: &'a Runbook, name: &str) -> Option<&'a VarUse> {
+    rb.var_uses.iter().find(|u| u.name == name)
+}
+
+impl Runbook {
+    /// Positions are useful in diagnostics; this is the fallback.
+    pub fn pos(&self) -> Pos {
+        self.id_pos
+    }
+}

@@ -1,0 +1,564 @@
+//! The in-memory runbook model, shared by both file formats.
+
+use crate::diag::Pos;
+use crate::health::Health;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which file format a runbook was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Markdown,
+    Yaml,
+}
+
+impl Format {
+    /// The format of a file, from its extension.
+    pub fn from_path(path: &str) -> Option<Format> {
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        match ext.as_str() {
+            "md" | "markdown" => Some(Format::Markdown),
+            "yaml" | "yml" => Some(Format::Yaml),
+            _ => None,
+        }
+    }
+}
+
+/// Where a runbook came from. Bundled and user runbooks are trusted; extra
+/// directories (`--runbooks`) are not until the user trusts the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Extra,
+    User,
+    Bundled,
+}
+
+/// How urgent an incident is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+
+    /// `SEV1` … `SEV4`.
+    pub fn sev(self) -> &'static str {
+        match self {
+            Severity::Critical => "SEV1",
+            Severity::High => "SEV2",
+            Severity::Medium => "SEV3",
+            Severity::Low => "SEV4",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let norm: String = s
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect();
+        Ok(match norm.as_str() {
+            "critical" | "sev1" | "p1" | "1" | "sev0" | "p0" | "page" | "emergency" => {
+                Severity::Critical
+            }
+            "high" | "sev2" | "p2" | "2" | "major" | "error" => Severity::High,
+            "medium" | "sev3" | "p3" | "3" | "moderate" | "warning" | "minor" => Severity::Medium,
+            "low" | "sev4" | "p4" | "4" | "sev5" | "p5" | "5" | "info" | "informational" => {
+                Severity::Low
+            }
+            _ => {
+                return Err(format!(
+                    "`{}` is not a severity: use `critical`, `high`, `medium` or `low` (or sev1–sev4)",
+                    s.trim()
+                ));
+            }
+        })
+    }
+}
+
+/// What a step is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Info,
+    Diagnose,
+    Mitigate,
+    Rollback,
+    Verify,
+    Communicate,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 6] = [
+        StepKind::Info,
+        StepKind::Diagnose,
+        StepKind::Mitigate,
+        StepKind::Rollback,
+        StepKind::Verify,
+        StepKind::Communicate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Info => "info",
+            StepKind::Diagnose => "diagnose",
+            StepKind::Mitigate => "mitigate",
+            StepKind::Rollback => "rollback",
+            StepKind::Verify => "verify",
+            StepKind::Communicate => "communicate",
+        }
+    }
+
+    /// Steps that change production.
+    pub fn changes_things(self) -> bool {
+        matches!(self, StepKind::Mitigate | StepKind::Rollback)
+    }
+
+    /// Infer the kind from a heading, the way plain runbooks name their
+    /// sections: the first word that names a kind wins.
+    pub fn infer(heading: &str) -> StepKind {
+        let lower = heading.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, word) in words.iter().enumerate() {
+            let next = words.get(i + 1).copied().unwrap_or("");
+            if let Some(kind) = phrase_kind(word, next).or_else(|| word_kind(word)) {
+                return kind;
+            }
+        }
+        StepKind::Info
+    }
+}
+
+fn phrase_kind(word: &str, next: &str) -> Option<StepKind> {
+    match (word, next) {
+        ("fail", "over") => Some(StepKind::Mitigate),
+        ("roll", "back") => Some(StepKind::Rollback),
+        ("status", "update" | "updates") => Some(StepKind::Communicate),
+        _ => None,
+    }
+}
+
+fn word_kind(word: &str) -> Option<StepKind> {
+    const PREFIXES: &[(&str, StepKind)] = &[
+        ("meaning", StepKind::Info),
+        ("impact", StepKind::Info),
+        ("overview", StepKind::Info),
+        ("summary", StepKind::Info),
+        ("context", StepKind::Info),
+        ("background", StepKind::Info),
+        ("symptom", StepKind::Info),
+        ("description", StepKind::Info),
+        ("diagnos", StepKind::Diagnose),
+        ("investigat", StepKind::Diagnose),
+        ("triag", StepKind::Diagnose),
+        ("identif", StepKind::Diagnose),
+        ("troubleshoot", StepKind::Diagnose),
+        ("debug", StepKind::Diagnose),
+        ("inspect", StepKind::Diagnose),
+        ("mitigat", StepKind::Mitigate),
+        ("remediat", StepKind::Mitigate),
+        ("workaround", StepKind::Mitigate),
+        ("restart", StepKind::Mitigate),
+        ("failover", StepKind::Mitigate),
+        ("recover", StepKind::Mitigate),
+        ("resolution", StepKind::Mitigate),
+        ("rollback", StepKind::Rollback),
+        ("revert", StepKind::Rollback),
+        ("downgrad", StepKind::Rollback),
+        ("verif", StepKind::Verify),
+        ("validat", StepKind::Verify),
+        ("escalat", StepKind::Communicate),
+        ("communicat", StepKind::Communicate),
+        ("notif", StepKind::Communicate),
+        ("announc", StepKind::Communicate),
+    ];
+    const EXACT: &[(&str, StepKind)] = &[
+        ("check", StepKind::Diagnose),
+        ("checks", StepKind::Diagnose),
+        ("fix", StepKind::Mitigate),
+        ("scale", StepKind::Mitigate),
+        ("drain", StepKind::Mitigate),
+        ("undo", StepKind::Rollback),
+        ("confirm", StepKind::Verify),
+        ("test", StepKind::Verify),
+        ("contact", StepKind::Communicate),
+    ];
+    EXACT
+        .iter()
+        .find(|(w, _)| *w == word)
+        .or_else(|| PREFIXES.iter().find(|(p, _)| word.starts_with(p)))
+        .map(|(_, k)| *k)
+}
+
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for StepKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        StepKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a step kind: use info, diagnose, mitigate, rollback, verify or communicate"
+                )
+            })
+    }
+}
+
+/// How a runnable command must be confirmed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confirm {
+    None,
+    Confirm,
+    Typed,
+}
+
+impl Confirm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confirm::None => "none",
+            Confirm::Confirm => "confirm",
+            Confirm::Typed => "typed",
+        }
+    }
+}
+
+impl FromStr for Confirm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(Confirm::None),
+            "confirm" | "yes" | "y/n" => Ok(Confirm::Confirm),
+            "typed" | "type" => Ok(Confirm::Typed),
+            other => Err(format!(
+                "`{other}` is not a confirmation level: use none, confirm or typed"
+            )),
+        }
+    }
+}
+
+/// A variable asked for when an incident starts and used as `{{name}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Variable {
+    pub name: String,
+    pub prompt: Option<String>,
+    pub default: Option<String>,
+    pub required: bool,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// A fenced code block / YAML command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Command {
+    pub language: Option<String>,
+    pub text: String,
+    pub runnable: bool,
+    pub confirm: Confirm,
+    /// The confirmation level was written out (not defaulted).
+    #[serde(skip)]
+    pub confirm_explicit: bool,
+    #[serde(with = "opt_secs")]
+    pub timeout: Option<Duration>,
+    pub dangerous: bool,
+    pub phrase: Option<String>,
+    pub cwd: Option<String>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// The languages that can run (through `sh -c`).
+pub fn is_shell_language(lang: Option<&str>) -> bool {
+    matches!(
+        lang.map(str::to_ascii_lowercase).as_deref(),
+        None | Some("sh" | "bash" | "shell" | "zsh")
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChecklistItem {
+    pub text: String,
+    /// Ticked in the file itself.
+    pub checked: bool,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub label: String,
+    /// The id of the step this choice leads to (empty when the choice has no
+    /// step link; the linter reports that).
+    pub goto: String,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub question: String,
+    pub choices: Vec<Choice>,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// "source `api` is `up` for 2m".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VerifyCondition {
+    pub source: String,
+    pub state: Health,
+    #[serde(rename = "for", with = "secs")]
+    pub for_: Duration,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+impl fmt::Display for VerifyCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is `{}`", self.source, self.state)?;
+        if !self.for_.is_zero() {
+            write!(f, " for {}", crate::duration::format(self.for_))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    #[serde(with = "secs")]
+    pub duration: Duration,
+    pub reason: String,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub text: String,
+    pub url: String,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+impl Link {
+    /// The step id a `#id` link points at.
+    pub fn step_target(&self) -> Option<&str> {
+        self.url.strip_prefix('#').filter(|s| !s.is_empty())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    pub kind: StepKind,
+    /// The step as Markdown, including its commands, checklist, decisions,
+    /// verify conditions and waits in the order they appear. (YAML steps get
+    /// an equivalent Markdown body generated from their fields, so the screen
+    /// renders both formats the same way.) The k-th fenced code block is
+    /// `commands[k]`, the k-th task-list item is `checklist[k]`.
+    pub body: String,
+    pub commands: Vec<Command>,
+    pub checklist: Vec<ChecklistItem>,
+    pub decisions: Vec<Decision>,
+    pub verify: Vec<VerifyCondition>,
+    pub waits: Vec<Wait>,
+    pub links: Vec<Link>,
+    #[serde(skip)]
+    pub explicit_id: bool,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+/// A use of `{{name}}` somewhere in the runbook, for the linter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VarUse {
+    pub name: String,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Runbook {
+    pub id: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub severity: Option<Severity>,
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    pub owner: Option<String>,
+    pub alerts: Vec<String>,
+    pub sources: Vec<String>,
+    pub variables: Vec<Variable>,
+    /// Markdown shown before the first step.
+    pub intro: String,
+    pub steps: Vec<Step>,
+    pub links: Vec<Link>,
+    pub format: Format,
+    /// Where it was loaded from (a file path, or `bundled:NAME`).
+    pub path: String,
+    pub origin: Origin,
+    /// SHA-256 of the file's bytes, hex.
+    pub hash: String,
+    #[serde(skip)]
+    pub id_pos: Pos,
+    #[serde(skip)]
+    pub title_pos: Pos,
+    #[serde(skip)]
+    pub var_uses: Vec<VarUse>,
+    /// Every heading anchor in the file (any level), so links to a `###`
+    /// heading inside a step are not reported as broken.
+    #[serde(skip)]
+    pub anchors: Vec<String>,
+}
+
+impl Runbook {
+    /// The index of the step with this id.
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    pub fn variable(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    /// The phrase a `confirm=typed` command asks for when it names none.
+    pub fn default_phrase(&self) -> &str {
+        self.services.first().map_or(self.id.as_str(), String::as_str)
+    }
+
+    /// Text the fuzzy filter matches against: title, id, tags, services,
+    /// alert names.
+    pub fn search_text(&self) -> String {
+        let mut s = String::with_capacity(128);
+        s.push_str(&self.title);
+        for part in std::iter::once(&self.id)
+            .chain(&self.tags)
+            .chain(&self.services)
+            .chain(&self.alerts)
+        {
+            s.push(' ');
+            s.push_str(part);
+        }
+        s
+    }
+}
+
+/// Slugify the way GitHub makes heading anchors: lower-case, keep letters,
+/// digits, `-` and `_`, spaces become `-`.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            out.extend(c.to_lowercase());
+        } else if c == ' ' {
+            out.push('-');
+        }
+    }
+    out
+}
+
+mod secs {
+    use serde::Serializer;
+    use std::time::Duration;
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+}
+
+mod opt_secs {
+    use serde::Serializer;
+    use std::time::Duration;
+    #[allow(clippy::ref_option)]
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_u64(d.as_secs()),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_are_inferred_from_heading_words() {
+        let cases = [
+            ("Meaning", StepKind::Info),
+            ("Impact", StepKind::Info),
+            ("Diagnosis", StepKind::Diagnose),
+            ("Check replication lag", StepKind::Diagnose),
+            ("Mitigation", StepKind::Mitigate),
+            ("Remediation", StepKind::Mitigate),
+            ("Fail over to the replica", StepKind::Mitigate),
+            ("Rollback", StepKind::Rollback),
+            ("Roll back the deploy", StepKind::Rollback),
+            ("Verification", StepKind::Verify),
+            ("Verify the rollback", StepKind::Verify),
+            ("Escalation", StepKind::Communicate),
+            ("Post a status update", StepKind::Communicate),
+            ("Something else entirely", StepKind::Info),
+        ];
+        for (heading, kind) in cases {
+            assert_eq!(StepKind::infer(heading), kind, "{heading}");
+        }
+    }
+
+    #[test]
+    fn severities_accept_common_spellings() {
+        assert_eq!("SEV1".parse(), Ok(Severity::Critical));
+        assert_eq!("p2".parse(), Ok(Severity::High));
+        assert_eq!("warning".parse(), Ok(Severity::Medium));
+        assert_eq!("Low".parse(), Ok(Severity::Low));
+        assert!("urgent-ish".parse::<Severity>().is_err());
+    }
+
+    #[test]
+    fn slugs_match_github_anchors() {
+        assert_eq!(slugify("Fail over to the replica"), "fail-over-to-the-replica");
+        assert_eq!(slugify("Check `pg_stat_activity`!"), "check-pg_stat_activity");
+        assert_eq!(slugify("Étape 2: vérifier"), "étape-2-vérifier");
+    }
+}

@@ -1,0 +1,832 @@
+//! YAML runbooks, and the YAML front matter of Markdown runbooks.
+
+use super::model::*;
+use super::{Loaded, template};
+use crate::diag::{Diagnostic, Pos};
+use crate::health::Health;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// A string, or a list of strings.
+#[derive(Default, Debug)]
+pub(crate) struct OneOrMany(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(vec![v.to_owned()]))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<OneOrMany, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Scalar(s)) = seq.next_element()? {
+                    out.push(s);
+                }
+                Ok(OneOrMany(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Any scalar (string, number, boolean), as text.
+#[derive(Debug, Clone)]
+pub(crate) struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawVariable {
+    name: Spanned<String>,
+    #[serde(alias = "description")]
+    prompt: Option<String>,
+    default: Option<Scalar>,
+    #[serde(default)]
+    required: bool,
+}
+
+/// `variables:` as a list of declarations, or a map from name to default.
+#[derive(Debug, Default)]
+pub(crate) struct RawVariables(Vec<(String, Option<String>, Option<String>, bool, Pos)>);
+
+impl<'de> Deserialize<'de> for RawVariables {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawVariables;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of variables (name, prompt, default, required) or a map from name to default")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawVariables, E> {
+                Ok(RawVariables::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawVariables, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = seq.next_element::<RawVariable>()? {
+                    out.push((
+                        v.name.value,
+                        v.prompt,
+                        v.default.map(|s| s.0),
+                        v.required,
+                        pos_of(&v.name.referenced),
+                    ));
+                }
+                Ok(RawVariables(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawVariables, A::Error> {
+                let mut out = Vec::new();
+                while let Some(name) = map.next_key::<Spanned<String>>()? {
+                    let default = map.next_value::<Option<Scalar>>()?;
+                    out.push((
+                        name.value,
+                        None,
+                        default.map(|s| s.0),
+                        false,
+                        pos_of(&name.referenced),
+                    ));
+                }
+                Ok(RawVariables(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A duration written as text (`2m`) or a number of seconds.
+#[derive(Debug)]
+pub(crate) struct DurationText(String);
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Scalar::deserialize(d).map(|s| DurationText(s.0))
+    }
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    #[serde(alias = "text")]
+    title: Option<String>,
+    url: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawCommand {
+    text: Spanned<String>,
+    language: Option<String>,
+    #[serde(default)]
+    run: bool,
+    confirm: Option<Spanned<String>>,
+    timeout: Option<Spanned<DurationText>>,
+    #[serde(default)]
+    dangerous: bool,
+    phrase: Option<String>,
+    cwd: Option<String>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(untagged)]
+enum RawCheckItem {
+    Text(String),
+    Item {
+        text: String,
+        #[serde(default)]
+        checked: bool,
+    },
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawChoice {
+    label: String,
+    goto: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawDecision {
+    question: Spanned<String>,
+    #[serde(default)]
+    choices: Vec<Spanned<RawChoice>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    source: String,
+    state: Spanned<String>,
+    #[serde(rename = "for")]
+    for_: Option<Spanned<DurationText>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawWait {
+    duration: Option<Spanned<DurationText>>,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    id: Option<Spanned<String>>,
+    title: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    body: Option<Spanned<String>>,
+    #[serde(default)]
+    commands: Vec<Spanned<RawCommand>>,
+    #[serde(default)]
+    checklist: Vec<Spanned<RawCheckItem>>,
+    #[serde(default)]
+    decisions: Vec<Spanned<RawDecision>>,
+    #[serde(default)]
+    verify: Vec<Spanned<RawVerify>>,
+    #[serde(default)]
+    waits: Vec<Spanned<RawWait>>,
+    #[serde(default)]
+    links: Vec<Spanned<RawLink>>,
+}
+
+/// The metadata both formats share: YAML runbooks at the top level, Markdown
+/// runbooks in the front matter.
+#[derive(Deserialize, Debug, Default)]
+pub(crate) struct RawHeader {
+    pub id: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    #[serde(alias = "description")]
+    pub summary: Option<String>,
+    pub severity: Option<Spanned<Scalar>>,
+    #[serde(default)]
+    pub tags: OneOrMany,
+    #[serde(default, alias = "service")]
+    pub services: OneOrMany,
+    #[serde(alias = "team")]
+    pub owner: Option<String>,
+    #[serde(default, alias = "alert")]
+    pub alerts: OneOrMany,
+    #[serde(default)]
+    pub sources: OneOrMany,
+    pub variables: Option<RawVariables>,
+}
+
+/// Front matter keys Mayday reads (aliases included).
+pub(crate) const HEADER_KEYS: &[&str] = &[
+    "id", "title", "summary", "description", "severity", "tags", "services", "service", "owner",
+    "team", "alerts", "alert", "sources", "variables",
+];
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct RawRunbook {
+    id: Option<Spanned<String>>,
+    title: Option<Spanned<String>>,
+    #[serde(alias = "description")]
+    summary: Option<String>,
+    severity: Option<Spanned<Scalar>>,
+    #[serde(default)]
+    tags: OneOrMany,
+    #[serde(default, alias = "service")]
+    services: OneOrMany,
+    #[serde(alias = "team")]
+    owner: Option<String>,
+    #[serde(default, alias = "alert")]
+    alerts: OneOrMany,
+    #[serde(default)]
+    sources: OneOrMany,
+    variables: Option<RawVariables>,
+    intro: Option<Spanned<String>>,
+    #[serde(default)]
+    steps: Option<Vec<Spanned<RawStep>>>,
+    #[serde(default)]
+    links: Vec<Spanned<RawLink>>,
+}
+
+pub(crate) fn pos_of(loc: &serde_saphyr::Location) -> Pos {
+    Pos::new(clamp32(loc.line()), clamp32(loc.column()))
+}
+
+fn clamp32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// Turn a serde-saphyr error into a diagnostic. `line_offset` is added to
+/// the line (front matter starts on line 2 of its file).
+pub(crate) fn yaml_error(
+    err: &serde_saphyr::Error,
+    text: &str,
+    line_offset: u32,
+    syntax_code: &'static str,
+) -> Diagnostic {
+    let pos = err
+        .location()
+        .map_or(Pos::new(1 + line_offset, 1), |l| {
+            Pos::new(clamp32(l.line()).max(1) + line_offset, clamp32(l.column()).max(1))
+        });
+    let rendered = err.to_string();
+    let first = rendered.lines().next().unwrap_or("invalid YAML");
+    // "error: line 2 column 1: unknown field `x`, expected one of …"
+    let message = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .split_once(": ")
+        .filter(|(head, _)| head.starts_with("line "))
+        .map_or(first, |(_, m)| m)
+        .to_owned();
+    // A syntax error also fails an untyped parse; a type error does not.
+    let syntax_ok = serde_saphyr::from_str::<IgnoredAny>(text).is_ok();
+    if !syntax_ok {
+        return Diagnostic::error(syntax_code, pos, format!("invalid YAML: {message}"))
+            .with_hint("check indentation (spaces, not tabs), quotes and brackets around this point");
+    }
+    if message.contains("unknown field") {
+        let field = message.split('`').nth(1).unwrap_or("?").to_owned();
+        return Diagnostic::error("unknown-field", pos, format!("unknown field `{field}`"))
+            .with_hint(
+                message
+                    .split_once(", ")
+                    .map_or("see docs/runbook-format.md for the fields".to_owned(), |(_, rest)| rest.to_owned()),
+            );
+    }
+    Diagnostic::error("invalid-field", pos, message)
+        .with_hint("see docs/runbook-format.md for the type of each field")
+}
+
+/// Apply the shared header to a runbook.
+pub(crate) fn apply_header(
+    rb: &mut Runbook,
+    h: RawHeader,
+    line_offset: u32,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let shift = |p: Pos| Pos::new(p.line + line_offset, p.column);
+    if let Some(id) = h.id {
+        let pos = shift(pos_of(&id.referenced));
+        rb.id_pos = pos;
+        if is_valid_id(&id.value) {
+            rb.id = id.value;
+        } else {
+            diags.push(
+                Diagnostic::error("invalid-field", pos, format!("`{}` is not a valid runbook id", id.value))
+                    .with_hint("use lower-case letters, digits, `-`, `_` and `.`"),
+            );
+        }
+    }
+    if let Some(title) = h.title {
+        rb.title_pos = shift(pos_of(&title.referenced));
+        rb.title = title.value.trim().to_owned();
+    }
+    rb.summary = h.summary.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    if let Some(sev) = h.severity {
+        match sev.value.0.parse::<Severity>() {
+            Ok(s) => rb.severity = Some(s),
+            Err(e) => diags.push(Diagnostic::error(
+                "invalid-field",
+                shift(pos_of(&sev.referenced)),
+                e,
+            )),
+        }
+    }
+    rb.tags = h.tags.0;
+    rb.services = h.services.0;
+    rb.owner = h.owner;
+    rb.alerts = h.alerts.0;
+    rb.sources = h.sources.0;
+    if let Some(vars) = h.variables {
+        for (name, prompt, default, required, pos) in vars.0 {
+            let pos = shift(pos);
+            if !template::is_valid_name(&name) {
+                diags.push(
+                    Diagnostic::error("invalid-variable", pos, format!("`{name}` is not a valid variable name"))
+                        .with_hint("start with a letter or `_`; use letters, digits, `_` and `-`"),
+                );
+                continue;
+            }
+            if rb.variables.iter().any(|v| v.name == name) {
+                diags.push(Diagnostic::error(
+                    "invalid-variable",
+                    pos,
+                    format!("variable `{name}` is declared twice"),
+                ));
+                continue;
+            }
+            rb.variables.push(Variable {
+                name,
+                prompt,
+                default,
+                required,
+                pos,
+            });
+        }
+    }
+}
+
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn parse_duration_at(
+    d: &Spanned<DurationText>,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<std::time::Duration> {
+    match crate::duration::parse(&d.value.0) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("invalid-duration", pos_of(&d.referenced), format!("{what}: {e}"))
+                    .with_hint("write a duration such as `30s`, `2m` or `1h30m`"),
+            );
+            None
+        }
+    }
+}
+
+/// Record every `{{name}}` in a YAML string value.
+fn note_vars(text: &str, at: Pos, uses: &mut Vec<VarUse>) {
+    for r in template::find(text) {
+        let before = &text[..r.start];
+        let nl = before.matches('\n').count() as u32;
+        let column = if nl == 0 {
+            at.column + before.chars().count() as u32
+        } else {
+            before.rsplit('\n').next().map_or(0, |l| l.chars().count() as u32) + 1
+        };
+        uses.push(VarUse {
+            name: r.name.to_owned(),
+            pos: Pos::new(at.line + nl, column),
+        });
+    }
+}
+
+/// Load a YAML runbook.
+pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
+    let mut diags = Vec::new();
+    let raw: RawRunbook = match serde_saphyr::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            diags.push(yaml_error(&e, text, 0, "yaml-syntax"));
+            return Loaded {
+                runbook: None,
+                diagnostics: diags,
+            };
+        }
+    };
+    let mut rb = empty_runbook(file_id, Format::Yaml);
+    let RawRunbook {
+        id,
+        title,
+        summary,
+        severity,
+        tags,
+        services,
+        owner,
+        alerts,
+        sources,
+        variables,
+        intro,
+        steps,
+        links,
+    } = raw;
+    apply_header(
+        &mut rb,
+        RawHeader {
+            id,
+            title,
+            summary,
+            severity,
+            tags,
+            services,
+            owner,
+            alerts,
+            sources,
+            variables,
+        },
+        0,
+        &mut diags,
+    );
+    let mut uses = Vec::new();
+    if let Some(intro) = intro {
+        note_vars(&intro.value, pos_of(&intro.referenced), &mut uses);
+        rb.intro = intro.value.trim().to_owned();
+    }
+    rb.links = links.into_iter().map(link).collect();
+    let mut auto_ids = std::collections::HashSet::new();
+    for (i, raw_step) in steps.unwrap_or_default().into_iter().enumerate() {
+        let step_pos = pos_of(&raw_step.referenced);
+        let s = raw_step.value;
+        let title = s.title.value.trim().to_owned();
+        note_vars(&title, pos_of(&s.title.referenced), &mut uses);
+        let kind = match &s.kind {
+            Some(k) => match k.value.trim().parse::<StepKind>() {
+                Ok(k) => k,
+                Err(e) => {
+                    diags.push(Diagnostic::error("unknown-kind", pos_of(&k.referenced), e));
+                    StepKind::infer(&title)
+                }
+            },
+            None => StepKind::infer(&title),
+        };
+        let (id, explicit_id) = match s.id {
+            Some(id) => (id.value, true),
+            None => (super::unique_slug(&title, i, &mut auto_ids), false),
+        };
+        let mut commands = Vec::new();
+        for c in s.commands {
+            let cpos = pos_of(&c.referenced);
+            let c = c.value;
+            note_vars(&c.text.value, pos_of(&c.text.referenced), &mut uses);
+            let (confirm, confirm_explicit) = match &c.confirm {
+                Some(level) => match level.value.trim().parse::<Confirm>() {
+                    Ok(l) => (l, true),
+                    Err(e) => {
+                        diags.push(Diagnostic::error("unknown-confirm", pos_of(&level.referenced), e));
+                        (Confirm::Confirm, false)
+                    }
+                },
+                None => (super::default_confirm(c.dangerous, kind), false),
+            };
+            let language = c.language.filter(|l| !l.trim().is_empty());
+            if c.run && !is_shell_language(language.as_deref()) {
+                diags.push(not_runnable(cpos, language.as_deref()));
+            }
+            commands.push(Command {
+                runnable: c.run && is_shell_language(language.as_deref()),
+                language,
+                text: c.text.value.trim_end_matches('\n').to_owned(),
+                confirm,
+                confirm_explicit,
+                timeout: c
+                    .timeout
+                    .as_ref()
+                    .and_then(|t| parse_duration_at(t, "timeout", &mut diags)),
+                dangerous: c.dangerous,
+                phrase: c.phrase,
+                cwd: c.cwd,
+                pos: cpos,
+            });
+        }
+        let checklist = s
+            .checklist
+            .into_iter()
+            .map(|item| {
+                let pos = pos_of(&item.referenced);
+                let (text, checked) = match item.value {
+                    RawCheckItem::Text(t) => (t, false),
+                    RawCheckItem::Item { text, checked } => (text, checked),
+                };
+                note_vars(&text, pos, &mut uses);
+                ChecklistItem {
+                    text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    checked,
+                    pos,
+                }
+            })
+            .collect();
+        let mut decisions = Vec::new();
+        for d in s.decisions {
+            let dpos = pos_of(&d.referenced);
+            let d = d.value;
+            note_vars(&d.question.value, pos_of(&d.question.referenced), &mut uses);
+            if d.choices.is_empty() {
+                diags.push(
+                    Diagnostic::error("invalid-decision", dpos, "a decision without choices")
+                        .with_hint("add `choices:` with a `label` and a `goto` step id each"),
+                );
+            }
+            let choices = d
+                .choices
+                .into_iter()
+                .map(|c| {
+                    let pos = pos_of(&c.referenced);
+                    let goto = match c.value.goto {
+                        Some(g) => g.value.trim().trim_start_matches('#').to_owned(),
+                        None => {
+                            diags.push(
+                                Diagnostic::error("invalid-decision", pos, format!("choice `{}` does not say which step it leads to", c.value.label))
+                                    .with_hint("add `goto: STEP_ID`"),
+                            );
+                            String::new()
+                        }
+                    };
+                    Choice {
+                        label: c.value.label,
+                        goto,
+                        pos,
+                    }
+                })
+                .collect();
+            decisions.push(Decision {
+                question: d.question.value.trim().to_owned(),
+                choices,
+                pos: dpos,
+            });
+        }
+        let mut verify = Vec::new();
+        for v in s.verify {
+            let vpos = pos_of(&v.referenced);
+            let v = v.value;
+            let state = match v.state.value.parse::<Health>() {
+                Ok(h) => h,
+                Err(e) => {
+                    diags.push(Diagnostic::error("invalid-verify", pos_of(&v.state.referenced), e));
+                    continue;
+                }
+            };
+            let for_ = match &v.for_ {
+                Some(d) => match parse_duration_at(d, "`for`", &mut diags) {
+                    Some(d) => d,
+                    None => continue,
+                },
+                None => std::time::Duration::ZERO,
+            };
+            verify.push(VerifyCondition {
+                source: v.source,
+                state,
+                for_,
+                pos: vpos,
+            });
+        }
+        let mut waits = Vec::new();
+        for w in s.waits {
+            let wpos = pos_of(&w.referenced);
+            let w = w.value;
+            note_vars(&w.reason, wpos, &mut uses);
+            let Some(d) = &w.duration else {
+                diags.push(
+                    Diagnostic::error("invalid-wait", wpos, "a wait without a duration")
+                        .with_hint("add `duration: 5m`"),
+                );
+                continue;
+            };
+            if let Some(duration) = parse_duration_at(d, "wait", &mut diags) {
+                waits.push(Wait {
+                    duration,
+                    reason: w.reason.trim().to_owned(),
+                    pos: wpos,
+                });
+            }
+        }
+        let links: Vec<Link> = s.links.into_iter().map(link).collect();
+        let prose = match &s.body {
+            Some(b) => {
+                note_vars(&b.value, pos_of(&b.referenced), &mut uses);
+                b.value.trim().to_owned()
+            }
+            None => String::new(),
+        };
+        let mut step = Step {
+            id,
+            title,
+            kind,
+            body: String::new(),
+            commands,
+            checklist,
+            decisions,
+            verify,
+            waits,
+            links,
+            explicit_id,
+            pos: step_pos,
+        };
+        step.body = prose;
+        rb.steps.push(step);
+    }
+    let titles: std::collections::HashMap<String, String> =
+        rb.steps.iter().map(|s| (s.id.clone(), s.title.clone())).collect();
+    for step in &mut rb.steps {
+        step.body = step_markdown(&step.body, step, &titles);
+    }
+    rb.var_uses = uses;
+    Loaded {
+        runbook: Some(rb),
+        diagnostics: diags,
+    }
+}
+
+fn not_runnable(pos: Pos, lang: Option<&str>) -> Diagnostic {
+    Diagnostic::error(
+        "not-runnable-language",
+        pos,
+        format!(
+            "`{}` blocks cannot be runnable: only sh, bash, shell and zsh run",
+            lang.unwrap_or("?")
+        ),
+    )
+    .with_hint("remove `run`, or make it a shell command")
+}
+
+pub(crate) fn not_runnable_diag(pos: Pos, lang: Option<&str>) -> Diagnostic {
+    not_runnable(pos, lang)
+}
+
+fn link(l: Spanned<RawLink>) -> Link {
+    let pos = pos_of(&l.referenced);
+    let l = l.value;
+    Link {
+        text: l.title.unwrap_or_else(|| l.url.clone()),
+        url: l.url,
+        pos,
+    }
+}
+
+pub(crate) fn empty_runbook(file_id: &str, format: Format) -> Runbook {
+    Runbook {
+        id: file_id.to_owned(),
+        title: String::new(),
+        summary: None,
+        severity: None,
+        tags: Vec::new(),
+        services: Vec::new(),
+        owner: None,
+        alerts: Vec::new(),
+        sources: Vec::new(),
+        variables: Vec::new(),
+        intro: String::new(),
+        steps: Vec::new(),
+        links: Vec::new(),
+        format,
+        path: String::new(),
+        origin: Origin::Extra,
+        hash: String::new(),
+        id_pos: Pos::new(1, 1),
+        title_pos: Pos::new(1, 1),
+        var_uses: Vec::new(),
+        anchors: Vec::new(),
+    }
+}
+
+/// The Markdown a YAML step is shown as: its prose, then its commands,
+/// checklist, decisions, verify conditions, waits and links, written in the
+/// Markdown spelling so both formats render the same way.
+fn step_markdown(
+    prose: &str,
+    step: &Step,
+    titles: &std::collections::HashMap<String, String>,
+) -> String {
+    let mut md = String::from(prose);
+    let para = |md: &mut String, text: &str| {
+        if !md.is_empty() {
+            md.push_str("\n\n");
+        }
+        md.push_str(text);
+    };
+    for c in &step.commands {
+        let longest = longest_run(&c.text, '`').max(2);
+        let fence = "`".repeat(longest + 1);
+        let lang = c.language.as_deref().unwrap_or("sh");
+        let info = if c.runnable {
+            format!("{lang} {{run}}")
+        } else {
+            lang.to_owned()
+        };
+        para(&mut md, &format!("{fence}{info}\n{}\n{fence}", c.text));
+    }
+    if !step.checklist.is_empty() {
+        let list: Vec<String> = step
+            .checklist
+            .iter()
+            .map(|i| format!("- [{}] {}", if i.checked { "x" } else { " " }, i.text))
+            .collect();
+        para(&mut md, &list.join("\n"));
+    }
+    for d in &step.decisions {
+        para(&mut md, &format!("**Decision:** {}", one_line(&d.question)));
+        let list: Vec<String> = d
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let title = titles.get(&c.goto).map_or(c.goto.as_str(), String::as_str);
+                format!("{}. {} → [{}](#{})", i + 1, one_line(&c.label), one_line(title), c.goto)
+            })
+            .collect();
+        para(&mut md, &list.join("\n"));
+    }
+    for v in &step.verify {
+        para(&mut md, &format!("**Verify:** {v}"));
+    }
+    for w in &step.waits {
+        let reason = if w.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", one_line(&w.reason))
+        };
+        para(
+            &mut md,
+            &format!("**Wait:** {}{reason}", crate::duration::format(w.duration)),
+        );
+    }
+    if !step.links.is_empty() {
+        let list: Vec<String> = step
+            .links
+            .iter()
+            .map(|l| format!("- [{}]({})", one_line(&l.text), l.url))
+            .collect();
+        para(&mut md, &list.join("\n"));
+    }
+    md
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn longest_run(s: &str, ch: char) -> usize {
+    let mut best = 0;
+    let mut cur = 0;
+    for c in s.chars() {
+        if c == ch {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    best
+}
