@@ -5,9 +5,11 @@
 //! `ARCHITECTURE.md` for how the modules fit together.
 
 pub mod cli;
+pub mod config;
 pub mod diag;
 pub mod duration;
 pub mod health;
+pub mod incident;
 pub mod library;
 pub mod mdview;
 pub mod lint;
@@ -15,3 +17,4 @@ pub mod paths;
 pub mod runbook;
 pub mod sanitize;
 pub mod show;
+pub mod yamlutil;

@@ -106,7 +106,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 near_miss_keys(fm, &mut diags);
             }
             Err(e) => {
-                diags.push(yaml::yaml_error(&e, fm, 1, "front-matter-syntax"));
+                diags.push(crate::yamlutil::yaml_error(&e, fm, 1, "front-matter-syntax", "docs/runbook-format.md"));
                 return Loaded {
                     runbook: None,
                     diagnostics: diags,

@@ -4,75 +4,13 @@ use super::model::*;
 use super::{Loaded, template};
 use crate::diag::{Diagnostic, Pos};
 use crate::health::Health;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use crate::yamlutil::{DurationText, OneOrMany, Scalar, pos_of};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::fmt;
 
-/// A string, or a list of strings.
-#[derive(Default, Debug)]
-pub(crate) struct OneOrMany(pub Vec<String>);
 
-impl<'de> Deserialize<'de> for OneOrMany {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = OneOrMany;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a list of strings")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(vec![v.to_owned()]))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(Vec::new()))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<OneOrMany, E> {
-                Ok(OneOrMany(Vec::new()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
-                let mut out = Vec::new();
-                while let Some(Scalar(s)) = seq.next_element()? {
-                    out.push(s);
-                }
-                Ok(OneOrMany(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// Any scalar (string, number, boolean), as text.
-#[derive(Debug, Clone)]
-pub(crate) struct Scalar(pub String);
-
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Scalar;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_owned()))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-                Ok(Scalar(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -132,15 +70,6 @@ impl<'de> Deserialize<'de> for RawVariables {
     }
 }
 
-/// A duration written as text (`2m`) or a number of seconds.
-#[derive(Debug)]
-pub(crate) struct DurationText(String);
-
-impl<'de> Deserialize<'de> for DurationText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Scalar::deserialize(d).map(|s| DurationText(s.0))
-    }
-}
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -283,55 +212,7 @@ struct RawRunbook {
     links: Vec<Spanned<RawLink>>,
 }
 
-pub(crate) fn pos_of(loc: &serde_saphyr::Location) -> Pos {
-    Pos::new(clamp32(loc.line()), clamp32(loc.column()))
-}
 
-fn clamp32(v: u64) -> u32 {
-    u32::try_from(v).unwrap_or(u32::MAX)
-}
-
-/// Turn a serde-saphyr error into a diagnostic. `line_offset` is added to
-/// the line (front matter starts on line 2 of its file).
-pub(crate) fn yaml_error(
-    err: &serde_saphyr::Error,
-    text: &str,
-    line_offset: u32,
-    syntax_code: &'static str,
-) -> Diagnostic {
-    let pos = err
-        .location()
-        .map_or(Pos::new(1 + line_offset, 1), |l| {
-            Pos::new(clamp32(l.line()).max(1) + line_offset, clamp32(l.column()).max(1))
-        });
-    let rendered = err.to_string();
-    let first = rendered.lines().next().unwrap_or("invalid YAML");
-    // "error: line 2 column 1: unknown field `x`, expected one of …"
-    let message = first
-        .strip_prefix("error: ")
-        .unwrap_or(first)
-        .split_once(": ")
-        .filter(|(head, _)| head.starts_with("line "))
-        .map_or(first, |(_, m)| m)
-        .to_owned();
-    // A syntax error also fails an untyped parse; a type error does not.
-    let syntax_ok = serde_saphyr::from_str::<IgnoredAny>(text).is_ok();
-    if !syntax_ok {
-        return Diagnostic::error(syntax_code, pos, format!("invalid YAML: {message}"))
-            .with_hint("check indentation (spaces, not tabs), quotes and brackets around this point");
-    }
-    if message.contains("unknown field") {
-        let field = message.split('`').nth(1).unwrap_or("?").to_owned();
-        return Diagnostic::error("unknown-field", pos, format!("unknown field `{field}`"))
-            .with_hint(
-                message
-                    .split_once(", ")
-                    .map_or("see docs/runbook-format.md for the fields".to_owned(), |(_, rest)| rest.to_owned()),
-            );
-    }
-    Diagnostic::error("invalid-field", pos, message)
-        .with_hint("see docs/runbook-format.md for the type of each field")
-}
 
 /// Apply the shared header to a runbook.
 pub(crate) fn apply_header(
@@ -450,7 +331,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
     let raw: RawRunbook = match serde_saphyr::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            diags.push(yaml_error(&e, text, 0, "yaml-syntax"));
+            diags.push(crate::yamlutil::yaml_error(&e, text, 0, "yaml-syntax", "docs/runbook-format.md"));
             return Loaded {
                 runbook: None,
                 diagnostics: diags,

@@ -1,0 +1,184 @@
+//! The config file (`--config FILE`, `MAYDAY_CONFIG`, default
+//! `<config dir>/mayday/config.yaml`). Every key is optional; unknown keys
+//! and bad values are errors with the file, line and a hint.
+
+use crate::diag::{Diagnostic, Pos};
+use crate::yamlutil::{DurationText, OneOrMany, pos_of};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The documentation every config error points to.
+pub const DOCS: &str = "docs/config.example.yaml";
+
+/// A config problem: where, what, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub Diagnostic);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    theme: Option<String>,
+    responder: Option<String>,
+    status_update_every: Option<Spanned<DurationText>>,
+    #[serde(default)]
+    keys: BTreeMap<String, Spanned<OneOrMany>>,
+    #[serde(default)]
+    commands: Option<RawCommands>,
+    /// Status sources: read by `crate::status` (the live-status issue).
+    #[serde(default)]
+    #[allow(dead_code)]
+    sources: Vec<Spanned<serde::de::IgnoredAny>>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCommands {
+    default_timeout: Option<Spanned<DurationText>>,
+    shell: Option<String>,
+}
+
+/// The loaded configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    pub theme: Option<String>,
+    /// The default responder handle (else the OS user).
+    pub responder: Option<String>,
+    /// How often the "status update due" reminder comes round.
+    pub status_update_every: Duration,
+    /// Key rebindings: action name → keys, with the line they are on.
+    pub keys: BTreeMap<String, (Vec<String>, Pos)>,
+    /// Default timeout for runbook commands that name none.
+    pub command_timeout: Duration,
+    /// The shell runnable commands run with (`sh` by default).
+    pub shell: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            theme: None,
+            responder: None,
+            status_update_every: Duration::from_secs(30 * 60),
+            keys: BTreeMap::new(),
+            command_timeout: Duration::from_secs(5 * 60),
+            shell: "sh".to_owned(),
+        }
+    }
+}
+
+impl Config {
+    /// Load the config: the explicit file (which must exist), else the
+    /// default file if it exists, else defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, must_exist) = match explicit {
+            Some(p) => (Some(p.to_path_buf()), true),
+            None => (crate::paths::default_config_file(), false),
+        };
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let display = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                return Ok(Config::default());
+            }
+            Err(e) => {
+                return Err(ConfigError(
+                    Diagnostic::error("io", Pos::new(0, 0), format!("cannot read the config file: {e}"))
+                        .with_hint("check the path given with --config or MAYDAY_CONFIG")
+                        .at_path(&display),
+                ));
+            }
+        };
+        let mut cfg = Config::parse(&text).map_err(|d| ConfigError(d.at_path(&display)))?;
+        cfg.path = Some(path);
+        Ok(cfg)
+    }
+
+    /// Parse config text. Errors carry no path yet.
+    pub fn parse(text: &str) -> Result<Config, Diagnostic> {
+        let raw: RawConfig = match serde_saphyr::from_str::<Option<RawConfig>>(text) {
+            Ok(r) => r.unwrap_or_default(),
+            Err(e) => return Err(crate::yamlutil::yaml_error(&e, text, 0, "config-syntax", DOCS)),
+        };
+        let mut cfg = Config {
+            theme: raw.theme,
+            responder: raw.responder.filter(|r| !r.trim().is_empty()),
+            ..Config::default()
+        };
+        if let Some(d) = raw.status_update_every {
+            cfg.status_update_every = duration(&d, "status_update_every")?;
+            if cfg.status_update_every.is_zero() {
+                return Err(Diagnostic::error(
+                    "invalid-field",
+                    pos_of(&d.referenced),
+                    "status_update_every must be more than 0",
+                )
+                .with_hint("write e.g. `status_update_every: 30m`"));
+            }
+        }
+        if let Some(c) = raw.commands {
+            if let Some(t) = c.default_timeout {
+                cfg.command_timeout = duration(&t, "commands.default_timeout")?;
+            }
+            if let Some(shell) = c.shell.filter(|s| !s.trim().is_empty()) {
+                cfg.shell = shell;
+            }
+        }
+        cfg.keys = raw
+            .keys
+            .into_iter()
+            .map(|(k, v)| (k, (v.value.0, pos_of(&v.referenced))))
+            .collect();
+        Ok(cfg)
+    }
+}
+
+fn duration(d: &Spanned<DurationText>, what: &str) -> Result<Duration, Diagnostic> {
+    crate::duration::parse(&d.value.0).map_err(|e| {
+        Diagnostic::error("invalid-duration", pos_of(&d.referenced), format!("{what}: {e}"))
+            .with_hint("write a duration such as `30s`, `10m` or `1h`")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.status_update_every, Duration::from_secs(1800));
+        assert_eq!(c.command_timeout, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn values_and_errors_with_lines() {
+        let c = Config::parse("theme: light\nstatus_update_every: 15m\nkeys:\n  quit: [q, ctrl-q]\n").unwrap();
+        assert_eq!(c.theme.as_deref(), Some("light"));
+        assert_eq!(c.status_update_every, Duration::from_secs(900));
+        assert_eq!(c.keys["quit"].0, ["q", "ctrl-q"]);
+        let e = Config::parse("theme: light\nthem: dark\n").unwrap_err();
+        assert_eq!((e.code, e.line), ("unknown-field", 2));
+        let e = Config::parse("status_update_every: soon\n").unwrap_err();
+        assert_eq!((e.code, e.line), ("invalid-duration", 1));
+        let e = Config::parse("theme: [\n").unwrap_err();
+        assert_eq!(e.code, "config-syntax");
+    }
+}

@@ -1,0 +1,413 @@
+//! The incident as rebuilt from its log. Everything the incident screen
+//! shows about progress comes from here, so what is on screen after a
+//! resume is exactly what was saved.
+
+use super::event::{Event, EventKind, Phase, ScoreLine};
+use crate::health::Health;
+use crate::runbook::Severity;
+use jiff::Timestamp;
+use std::collections::{BTreeMap, HashMap};
+
+/// Where a step stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StepStatus {
+    #[default]
+    Pending,
+    Current,
+    Done,
+    Skipped,
+}
+
+/// What the log says about one step (by step id).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepProgress {
+    pub status: StepStatus,
+    /// Checklist items ticked (index → ticked).
+    pub checked: BTreeMap<usize, bool>,
+    /// Per decision index: the choice taken.
+    pub decisions: BTreeMap<usize, usize>,
+    /// Per wait index: (started, seconds, finished).
+    pub waits: BTreeMap<usize, WaitProgress>,
+    /// Per verify condition index: when it was met.
+    pub verified: BTreeMap<usize, Timestamp>,
+    pub skip_reason: Option<String>,
+    /// Time spent with this step current, in seconds (closed intervals).
+    pub seconds: i64,
+    /// First time the step was entered.
+    pub first_entered: Option<Timestamp>,
+    /// When it was last entered (while current).
+    pub entered_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaitProgress {
+    pub started: Timestamp,
+    pub seconds: u64,
+    pub finished: bool,
+}
+
+/// One command run (or dry run) as the log recorded it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandRecord {
+    pub step: String,
+    pub index: usize,
+    pub text: String,
+    pub requested_at: Timestamp,
+    pub confirmed: Option<bool>,
+    pub started_at: Option<Timestamp>,
+    pub pid: Option<u32>,
+    pub dry_run: bool,
+    pub finished: Option<CommandResult>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandResult {
+    pub at: Timestamp,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    pub output_tail: Vec<String>,
+}
+
+impl CommandResult {
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out && !self.cancelled
+    }
+}
+
+/// The incident, replayed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incident {
+    pub id: String,
+    pub runbook_id: String,
+    pub runbook_title: String,
+    pub runbook_hash: String,
+    pub runbook_path: String,
+    pub variables: BTreeMap<String, String>,
+    pub severity: Severity,
+    /// Everyone who started or resumed a session, in order.
+    pub responders: Vec<String>,
+    pub rehearsal: bool,
+    pub scenario: Option<String>,
+    pub dry_run: bool,
+    pub started_at: Timestamp,
+    pub phase: Phase,
+    pub mitigated_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub summary: Option<String>,
+    /// The id of the current step.
+    pub current_step: Option<String>,
+    pub steps: HashMap<String, StepProgress>,
+    /// The order steps were first entered in.
+    pub step_order: Vec<String>,
+    pub notes: Vec<(u64, Timestamp, String)>,
+    pub last_status_update: Timestamp,
+    /// Last state the log recorded for each status source.
+    pub sources: BTreeMap<String, Health>,
+    pub commands: Vec<CommandRecord>,
+    pub score_card: Option<(String, Vec<ScoreLine>)>,
+    /// Number of events applied, and the last sequence number.
+    pub events: usize,
+    pub last_seq: u64,
+    pub last_at: Timestamp,
+}
+
+impl Incident {
+    /// Start from the first event, which must be `incident_started`.
+    pub fn from_start(first: &Event) -> Option<Incident> {
+        let EventKind::IncidentStarted {
+            incident_id,
+            runbook_id,
+            runbook_title,
+            runbook_hash,
+            runbook_path,
+            variables,
+            severity,
+            responder,
+            rehearsal,
+            scenario,
+            dry_run,
+            ..
+        } = &first.kind
+        else {
+            return None;
+        };
+        Some(Incident {
+            id: incident_id.clone(),
+            runbook_id: runbook_id.clone(),
+            runbook_title: runbook_title.clone(),
+            runbook_hash: runbook_hash.clone(),
+            runbook_path: runbook_path.clone(),
+            variables: variables.clone(),
+            severity: *severity,
+            responders: vec![responder.clone()],
+            rehearsal: *rehearsal,
+            scenario: scenario.clone(),
+            dry_run: *dry_run,
+            started_at: first.at,
+            phase: Phase::Open,
+            mitigated_at: None,
+            resolved_at: None,
+            summary: None,
+            current_step: None,
+            steps: HashMap::new(),
+            step_order: Vec::new(),
+            notes: Vec::new(),
+            last_status_update: first.at,
+            sources: BTreeMap::new(),
+            commands: Vec::new(),
+            score_card: None,
+            events: 1,
+            last_seq: first.seq,
+            last_at: first.at,
+        })
+    }
+
+    /// Rebuild an incident from its events. `None` when the first event is
+    /// not `incident_started`.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Incident> {
+        let mut it = events.into_iter();
+        let mut inc = Incident::from_start(it.next()?)?;
+        for e in it {
+            inc.apply(e);
+        }
+        Some(inc)
+    }
+
+    fn step_mut(&mut self, id: &str) -> &mut StepProgress {
+        if !self.steps.contains_key(id) {
+            self.step_order.push(id.to_owned());
+        }
+        self.steps.entry(id.to_owned()).or_default()
+    }
+
+    /// Leave the current step (closing its time interval).
+    fn leave_current(&mut self, at: Timestamp) {
+        if let Some(cur) = self.current_step.take()
+            && let Some(p) = self.steps.get_mut(&cur)
+        {
+            if let Some(entered) = p.entered_at.take() {
+                p.seconds += (at - entered).as_secs().max(0);
+            }
+            if p.status == StepStatus::Current {
+                p.status = StepStatus::Pending;
+            }
+        }
+    }
+
+    /// Apply one event. Unknown or out-of-place events are ignored, never
+    /// fatal: the log is the record, whatever it contains.
+    pub fn apply(&mut self, e: &Event) {
+        self.events += 1;
+        self.last_seq = e.seq;
+        self.last_at = e.at;
+        match &e.kind {
+            EventKind::IncidentStarted { .. } | EventKind::LogRecovered { .. } => {}
+            EventKind::SessionResumed { responder } => {
+                if !self.responders.contains(responder) {
+                    self.responders.push(responder.clone());
+                }
+            }
+            EventKind::SessionEnded => {}
+            EventKind::StepEntered { step, .. } => {
+                self.leave_current(e.at);
+                let p = self.step_mut(step);
+                p.first_entered.get_or_insert(e.at);
+                p.entered_at = Some(e.at);
+                if !matches!(p.status, StepStatus::Done | StepStatus::Skipped) {
+                    p.status = StepStatus::Current;
+                }
+                self.current_step = Some(step.clone());
+            }
+            EventKind::StepDone { step } | EventKind::StepSkipped { step, .. } => {
+                let skipped = matches!(e.kind, EventKind::StepSkipped { .. });
+                let reason = match &e.kind {
+                    EventKind::StepSkipped { reason, .. } => Some(reason.clone()),
+                    _ => None,
+                };
+                let at = e.at;
+                let p = self.step_mut(step);
+                // The step's clock stops now; it stays the current step
+                // until another one is entered.
+                if let Some(entered) = p.entered_at.take() {
+                    p.seconds += (at - entered).as_secs().max(0);
+                }
+                p.status = if skipped { StepStatus::Skipped } else { StepStatus::Done };
+                p.skip_reason = reason;
+                p.finished_at = Some(at);
+            }
+            EventKind::ChecklistToggled {
+                step, item, checked, ..
+            } => {
+                self.step_mut(step).checked.insert(*item, *checked);
+            }
+            EventKind::DecisionTaken {
+                step,
+                decision,
+                choice,
+                ..
+            } => {
+                self.step_mut(step).decisions.insert(*decision, *choice);
+            }
+            EventKind::WaitStarted {
+                step, index, seconds, ..
+            } => {
+                let at = e.at;
+                self.step_mut(step).waits.insert(
+                    *index,
+                    WaitProgress {
+                        started: at,
+                        seconds: *seconds,
+                        finished: false,
+                    },
+                );
+            }
+            EventKind::WaitFinished { step, index, .. } => {
+                if let Some(w) = self.step_mut(step).waits.get_mut(index) {
+                    w.finished = true;
+                }
+            }
+            EventKind::Note {
+                text,
+                status_update,
+            } => {
+                self.notes.push((e.seq, e.at, text.clone()));
+                if *status_update {
+                    self.last_status_update = e.at;
+                }
+            }
+            EventKind::SeverityChanged { to, .. } => self.severity = *to,
+            EventKind::Mitigated => {
+                if self.phase == Phase::Open {
+                    self.phase = Phase::Mitigated;
+                    self.mitigated_at = Some(e.at);
+                }
+            }
+            EventKind::Resolved { summary } => {
+                self.leave_current(e.at);
+                self.phase = Phase::Resolved;
+                self.resolved_at = Some(e.at);
+                self.mitigated_at.get_or_insert(e.at);
+                self.summary = Some(summary.clone());
+            }
+            EventKind::Reopened => {
+                self.phase = if self.mitigated_at.is_some() { Phase::Mitigated } else { Phase::Open };
+                self.resolved_at = None;
+            }
+            EventKind::StatusChanged { source, to, .. } => {
+                self.sources.insert(source.clone(), *to);
+            }
+            EventKind::VerifyMet { step, index, .. } => {
+                let at = e.at;
+                self.step_mut(step).verified.entry(*index).or_insert(at);
+            }
+            EventKind::CommandRequested { step, index, text } => self.commands.push(CommandRecord {
+                step: step.clone(),
+                index: *index,
+                text: text.clone(),
+                requested_at: e.at,
+                confirmed: None,
+                started_at: None,
+                pid: None,
+                dry_run: false,
+                finished: None,
+            }),
+            EventKind::CommandConfirmed { step, index } | EventKind::CommandDeclined { step, index } => {
+                let ok = matches!(e.kind, EventKind::CommandConfirmed { .. });
+                if let Some(c) = self.open_command(step, *index) {
+                    c.confirmed = Some(ok);
+                }
+            }
+            EventKind::CommandStarted {
+                step,
+                index,
+                text,
+                pid,
+                dry_run,
+                ..
+            } => {
+                let at = e.at;
+                match self.open_command(step, *index) {
+                    Some(c) => {
+                        c.started_at = Some(at);
+                        c.pid = *pid;
+                        c.dry_run = *dry_run;
+                        c.text.clone_from(text);
+                    }
+                    None => self.commands.push(CommandRecord {
+                        step: step.clone(),
+                        index: *index,
+                        text: text.clone(),
+                        requested_at: at,
+                        confirmed: Some(true),
+                        started_at: Some(at),
+                        pid: *pid,
+                        dry_run: *dry_run,
+                        finished: None,
+                    }),
+                }
+            }
+            EventKind::CommandFinished {
+                step,
+                index,
+                exit_code,
+                signal,
+                duration_ms,
+                timed_out,
+                cancelled,
+                output_tail,
+                ..
+            } => {
+                let at = e.at;
+                if let Some(c) = self.open_command(step, *index) {
+                    c.finished = Some(CommandResult {
+                        at,
+                        exit_code: *exit_code,
+                        signal: *signal,
+                        duration_ms: *duration_ms,
+                        timed_out: *timed_out,
+                        cancelled: *cancelled,
+                        output_tail: output_tail.clone(),
+                    });
+                }
+            }
+            EventKind::RunbookSwitched { to_hash, .. } => self.runbook_hash.clone_from(to_hash),
+            EventKind::Injected { .. } => {}
+            EventKind::ScoreCard { scenario, lines } => {
+                self.score_card = Some((scenario.clone(), lines.clone()));
+            }
+        }
+    }
+
+    /// The newest command for (step, index) that has not finished.
+    fn open_command(&mut self, step: &str, index: usize) -> Option<&mut CommandRecord> {
+        self.commands
+            .iter_mut()
+            .rev()
+            .find(|c| c.step == step && c.index == index && c.finished.is_none())
+    }
+
+    pub fn progress(&self, step: &str) -> Option<&StepProgress> {
+        self.steps.get(step)
+    }
+
+    pub fn status(&self, step: &str) -> StepStatus {
+        match self.steps.get(step) {
+            Some(p) => p.status,
+            None => StepStatus::Pending,
+        }
+    }
+
+    /// Is the incident still open (not resolved)?
+    pub fn is_open(&self) -> bool {
+        self.phase != Phase::Resolved
+    }
+
+    /// The latest responder.
+    pub fn responder(&self) -> &str {
+        self.responders.last().map_or("", String::as_str)
+    }
+}
