@@ -4,7 +4,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, rel: &str, skip_dir: Option<&str>, exts: &[&str], out: &mut Vec<(String, PathBuf)>) {
+fn collect(
+    dir: &Path,
+    rel: &str,
+    skip_dir: Option<&str>,
+    exts: &[&str],
+    out: &mut Vec<(String, PathBuf)>,
+) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -16,7 +22,11 @@ fn collect(dir: &Path, rel: &str, skip_dir: Option<&str>, exts: &[&str], out: &m
             continue;
         }
         let path = e.path();
-        let rel_name = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let rel_name = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         if path.is_dir() {
             if Some(name.as_str()) == skip_dir {
                 continue;
@@ -33,7 +43,11 @@ fn table(name: &str, files: &[(String, PathBuf)]) -> String {
     let mut s = format!("pub static {name}: &[(&str, &[u8])] = &[\n");
     for (rel, path) in files {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        let _ = writeln!(s, "    ({rel:?}, include_bytes!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            s,
+            "    ({rel:?}, include_bytes!({:?})),",
+            abs.display().to_string()
+        );
     }
     s.push_str("];\n");
     s
@@ -45,16 +59,35 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(d).display());
     }
     let mut runbooks = Vec::new();
-    collect(&root.join("runbooks"), "", Some("gamedays"), &[".md", ".markdown", ".yaml", ".yml"], &mut runbooks);
+    collect(
+        &root.join("runbooks"),
+        "",
+        Some("gamedays"),
+        &[".md", ".markdown", ".yaml", ".yml"],
+        &mut runbooks,
+    );
     let mut gamedays = Vec::new();
-    collect(&root.join("runbooks/gamedays"), "", None, &[".yaml", ".yml"], &mut gamedays);
+    collect(
+        &root.join("runbooks/gamedays"),
+        "",
+        None,
+        &[".yaml", ".yml"],
+        &mut gamedays,
+    );
     let mut themes = Vec::new();
-    collect(&root.join("themes"), "", None, &[".yaml", ".yml"], &mut themes);
+    collect(
+        &root.join("themes"),
+        "",
+        None,
+        &[".yaml", ".yml"],
+        &mut themes,
+    );
     let mut code = String::new();
     code.push_str(&table("RUNBOOKS", &runbooks));
     code.push_str(&table("GAMEDAYS", &gamedays));
     code.push_str(&table("THEMES", &themes));
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("bundled.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("bundled.rs");
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());
     }

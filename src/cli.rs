@@ -32,7 +32,13 @@ pub struct Global {
     #[arg(long, env = "MAYDAY_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Also load runbooks from DIR (repeatable; MAYDAY_RUNBOOKS is colon-separated).
-    #[arg(long = "runbooks", env = "MAYDAY_RUNBOOKS", value_delimiter = ':', global = true, value_name = "DIR")]
+    #[arg(
+        long = "runbooks",
+        env = "MAYDAY_RUNBOOKS",
+        value_delimiter = ':',
+        global = true,
+        value_name = "DIR"
+    )]
     pub runbooks: Vec<PathBuf>,
     /// Leave the bundled runbooks out.
     #[arg(long, global = true)]
@@ -86,7 +92,11 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "mayday: error: {}", sanitize::line(&format!("{e:#}")));
+            let _ = writeln!(
+                std::io::stderr(),
+                "mayday: error: {}",
+                sanitize::line(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }
@@ -112,7 +122,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 /// Where runbooks come from, from the global flags.
 pub fn sources(g: &Global) -> Sources {
     Sources {
-        extra_dirs: g.runbooks.iter().filter(|p| !p.as_os_str().is_empty()).cloned().collect(),
+        extra_dirs: g
+            .runbooks
+            .iter()
+            .filter(|p| !p.as_os_str().is_empty())
+            .cloned()
+            .collect(),
         user_dir: crate::paths::user_runbook_dir(),
         bundled: !g.no_bundled,
     }
@@ -167,8 +182,18 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        let idw = lib.runbooks.iter().map(|r| r.id.chars().count()).max().unwrap_or(2).max(2);
-        writeln!(out, "{:<idw$}  {:<8}  {:>5}  TITLE", "ID", "SEVERITY", "STEPS")?;
+        let idw = lib
+            .runbooks
+            .iter()
+            .map(|r| r.id.chars().count())
+            .max()
+            .unwrap_or(2)
+            .max(2);
+        writeln!(
+            out,
+            "{:<idw$}  {:<8}  {:>5}  TITLE",
+            "ID", "SEVERITY", "STEPS"
+        )?;
         for r in &lib.runbooks {
             writeln!(
                 out,
@@ -183,11 +208,23 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
     out.flush()?;
     let failed = !lib.failures.is_empty() || !lib.dir_errors.is_empty();
     if failed {
-        let n = lib.failures.iter().map(|d| d.path.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+        let n = lib
+            .failures
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
             + lib.dir_errors.len();
-        let _ = writeln!(std::io::stderr(), "mayday: {n} file(s) or directories failed to load; run `mayday lint` for details");
+        let _ = writeln!(
+            std::io::stderr(),
+            "mayday: {n} file(s) or directories failed to load; run `mayday lint` for details"
+        );
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
@@ -197,7 +234,11 @@ fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
         ids.sort_unstable();
         anyhow::bail!(
             "no runbook with id `{id}`. Loaded: {}",
-            if ids.is_empty() { "none".to_owned() } else { ids.join(", ") }
+            if ids.is_empty() {
+                "none".to_owned()
+            } else {
+                ids.join(", ")
+            }
         );
     };
     let mut out = std::io::stdout().lock();
@@ -219,9 +260,11 @@ fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
     } else {
         let mut files = Vec::new();
         for p in paths {
-            let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let meta =
+                std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
             if meta.is_dir() {
-                let found = library::discover(p).with_context(|| format!("cannot read {}", p.display()))?;
+                let found =
+                    library::discover(p).with_context(|| format!("cannot read {}", p.display()))?;
                 files.extend(found.into_iter().map(|f| FileRef {
                     display: f.display().to_string(),
                     origin: Origin::Extra,

@@ -100,9 +100,13 @@ impl Config {
             }
             Err(e) => {
                 return Err(ConfigError(
-                    Diagnostic::error("io", Pos::new(0, 0), format!("cannot read the config file: {e}"))
-                        .with_hint("check the path given with --config or MAYDAY_CONFIG")
-                        .at_path(&display),
+                    Diagnostic::error(
+                        "io",
+                        Pos::new(0, 0),
+                        format!("cannot read the config file: {e}"),
+                    )
+                    .with_hint("check the path given with --config or MAYDAY_CONFIG")
+                    .at_path(&display),
                 ));
             }
         };
@@ -115,7 +119,15 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, Diagnostic> {
         let raw: RawConfig = match serde_saphyr::from_str::<Option<RawConfig>>(text) {
             Ok(r) => r.unwrap_or_default(),
-            Err(e) => return Err(crate::yamlutil::yaml_error(&e, text, 0, "config-syntax", DOCS)),
+            Err(e) => {
+                return Err(crate::yamlutil::yaml_error(
+                    &e,
+                    text,
+                    0,
+                    "config-syntax",
+                    DOCS,
+                ));
+            }
         };
         let mut cfg = Config {
             theme: raw.theme,
@@ -152,8 +164,12 @@ impl Config {
 
 fn duration(d: &Spanned<DurationText>, what: &str) -> Result<Duration, Diagnostic> {
     crate::duration::parse(&d.value.0).map_err(|e| {
-        Diagnostic::error("invalid-duration", pos_of(&d.referenced), format!("{what}: {e}"))
-            .with_hint("write a duration such as `30s`, `10m` or `1h`")
+        Diagnostic::error(
+            "invalid-duration",
+            pos_of(&d.referenced),
+            format!("{what}: {e}"),
+        )
+        .with_hint("write a duration such as `30s`, `10m` or `1h`")
     })
 }
 
@@ -170,7 +186,9 @@ mod tests {
 
     #[test]
     fn values_and_errors_with_lines() {
-        let c = Config::parse("theme: light\nstatus_update_every: 15m\nkeys:\n  quit: [q, ctrl-q]\n").unwrap();
+        let c =
+            Config::parse("theme: light\nstatus_update_every: 15m\nkeys:\n  quit: [q, ctrl-q]\n")
+                .unwrap();
         assert_eq!(c.theme.as_deref(), Some("light"));
         assert_eq!(c.status_update_every, Duration::from_secs(900));
         assert_eq!(c.keys["quit"].0, ["q", "ctrl-q"]);

@@ -39,7 +39,12 @@ pub fn format(d: Duration) -> String {
 pub fn clock(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let secs = secs.unsigned_abs();
-    format!("{sign}{:02}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60)
+    format!(
+        "{sign}{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
 }
 
 /// `mm:ss`, or `h:mm:ss` past an hour.
@@ -47,7 +52,12 @@ pub fn countdown(secs: i64) -> String {
     let sign = if secs < 0 { "-" } else { "" };
     let secs = secs.unsigned_abs();
     if secs >= 3600 {
-        format!("{sign}{}:{:02}:{:02}", secs / 3600, (secs % 3600) / 60, secs % 60)
+        format!(
+            "{sign}{}:{:02}:{:02}",
+            secs / 3600,
+            (secs % 3600) / 60,
+            secs % 60
+        )
     } else {
         format!("{sign}{:02}:{:02}", secs / 60, secs % 60)
     }

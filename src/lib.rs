@@ -4,17 +4,20 @@
 //! and benchmarks drive everything without a terminal. See
 //! `ARCHITECTURE.md` for how the modules fit together.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod duration;
 pub mod health;
 pub mod incident;
+pub mod keymap;
 pub mod library;
-pub mod mdview;
 pub mod lint;
+pub mod mdview;
 pub mod paths;
 pub mod runbook;
 pub mod sanitize;
 pub mod show;
+pub mod theme;
 pub mod yamlutil;

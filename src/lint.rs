@@ -19,7 +19,7 @@ pub fn check(rb: &Runbook) -> Vec<Diagnostic> {
     }
     if rb.steps.is_empty() {
         out.push(
-            Diagnostic::error("no-steps", rb.title_pos, "the runbook has no steps")
+            Diagnostic::error("no-steps", rb.steps_pos.unwrap_or(rb.title_pos), "the runbook has no steps")
                 .with_hint("add a `## Section` per step (Markdown) or a `steps:` list (YAML)"),
         );
     }
@@ -43,7 +43,10 @@ fn check_step_ids(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     "duplicate-step-id",
                     step.pos,
-                    format!("step id `{}` is already used by \"{}\" (line {})", step.id, other.title, other.pos.line),
+                    format!(
+                        "step id `{}` is already used by \"{}\" (line {})",
+                        step.id, other.title, other.pos.line
+                    ),
                 )
                 .with_hint("give one of them another `{#id}`"),
             );
@@ -69,7 +72,10 @@ fn check_targets(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                         Diagnostic::error(
                             "unknown-step",
                             c.pos,
-                            format!("choice `{}` goes to step `{}`, which does not exist", c.label, c.goto),
+                            format!(
+                                "choice `{}` goes to step `{}`, which does not exist",
+                                c.label, c.goto
+                            ),
                         )
                         .with_hint(hint()),
                     );
@@ -80,11 +86,18 @@ fn check_targets(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             if let Some(t) = l.step_target()
                 && !steps.contains(t)
                 && !anchors.contains(t)
-                && !step.decisions.iter().any(|d| d.choices.iter().any(|c| c.goto == t))
+                && !step
+                    .decisions
+                    .iter()
+                    .any(|d| d.choices.iter().any(|c| c.goto == t))
             {
                 out.push(
-                    Diagnostic::error("unknown-step", l.pos, format!("link to `#{t}`, which is not a step"))
-                        .with_hint(hint()),
+                    Diagnostic::error(
+                        "unknown-step",
+                        l.pos,
+                        format!("link to `#{t}`, which is not a step"),
+                    )
+                    .with_hint(hint()),
                 );
             }
         }
@@ -97,11 +110,15 @@ fn check_variables(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     for u in &rb.var_uses {
         if !declared.contains(u.name.as_str()) && reported.insert(u.name.as_str()) {
             out.push(
-                Diagnostic::error("undeclared-variable", u.pos, format!("variable `{{{{{}}}}}` is used but never declared", u.name))
-                    .with_hint(format!(
-                        "declare it in the front matter: `variables: [{{name: {}, prompt: \"…\"}}]`",
-                        u.name
-                    )),
+                Diagnostic::error(
+                    "undeclared-variable",
+                    u.pos,
+                    format!("variable `{{{{{}}}}}` is used but never declared", u.name),
+                )
+                .with_hint(format!(
+                    "declare it in the front matter: `variables: [{{name: {}, prompt: \"…\"}}]`",
+                    u.name
+                )),
             );
         }
     }
@@ -109,8 +126,12 @@ fn check_variables(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     for v in &rb.variables {
         if !used.contains(v.name.as_str()) {
             out.push(
-                Diagnostic::warning("unused-variable", v.pos, format!("variable `{}` is declared but never used", v.name))
-                    .with_hint(format!("use it as `{{{{{}}}}}`, or remove it", v.name)),
+                Diagnostic::warning(
+                    "unused-variable",
+                    v.pos,
+                    format!("variable `{}` is declared but never used", v.name),
+                )
+                .with_hint(format!("use it as `{{{{{}}}}}`, or remove it", v.name)),
             );
         }
     }
@@ -127,9 +148,14 @@ fn check_commands(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                     Diagnostic::warning(
                         "unconfirmed-dangerous",
                         c.pos,
-                        format!("a runnable command in the {} step \"{}\" runs without confirmation", step.kind, step.title),
+                        format!(
+                            "a runnable command in the {} step \"{}\" runs without confirmation",
+                            step.kind, step.title
+                        ),
                     )
-                    .with_hint("use `confirm=confirm`, or `confirm=typed` for destructive commands"),
+                    .with_hint(
+                        "use `confirm=confirm`, or `confirm=typed` for destructive commands",
+                    ),
                 );
             }
         }

@@ -112,7 +112,11 @@ pub fn render(md: &str, width: u16, view: &StepView<'_>, st: &MdStyles) -> Vec<L
         r.event(event);
     }
     r.flush(None);
-    while r.out.last().is_some_and(|l| l.spans.iter().all(|s| s.content.trim().is_empty())) {
+    while r
+        .out
+        .last()
+        .is_some_and(|l| l.spans.iter().all(|s| s.content.trim().is_empty()))
+    {
         r.out.pop();
     }
     r.out
@@ -205,7 +209,11 @@ impl Renderer<'_> {
     }
 
     fn blank(&mut self) {
-        if self.out.last().is_some_and(|l| !l.spans.iter().all(|s| s.content.trim().is_empty())) {
+        if self
+            .out
+            .last()
+            .is_some_and(|l| !l.spans.iter().all(|s| s.content.trim().is_empty()))
+        {
             let mut bar = Vec::new();
             for _ in 0..self.quote {
                 bar.push(Span::styled("▌ ", self.st.quote));
@@ -222,10 +230,16 @@ impl Renderer<'_> {
         let mut last = 0;
         for r in refs {
             if r.start > last {
-                spans.push(Span::styled(crate::sanitize::line(&t[last..r.start]).into_owned(), base));
+                spans.push(Span::styled(
+                    crate::sanitize::line(&t[last..r.start]).into_owned(),
+                    base,
+                ));
             }
             match self.view.vars.and_then(|v| v.get(r.name)) {
-                Some(value) => spans.push(Span::styled(crate::sanitize::line(value).into_owned(), base)),
+                Some(value) => spans.push(Span::styled(
+                    crate::sanitize::line(value).into_owned(),
+                    base,
+                )),
                 None => spans.push(Span::styled(
                     crate::sanitize::line(&t[r.start..r.end]).into_owned(),
                     base.patch(self.st.variable_missing),
@@ -234,7 +248,10 @@ impl Renderer<'_> {
             last = r.end;
         }
         if last < t.len() {
-            spans.push(Span::styled(crate::sanitize::line(&t[last..]).into_owned(), base));
+            spans.push(Span::styled(
+                crate::sanitize::line(&t[last..]).into_owned(),
+                base,
+            ));
         }
         spans
     }
@@ -321,7 +338,9 @@ impl Renderer<'_> {
             Event::Rule => {
                 self.flush(None);
                 self.blank();
-                let w = self.width.saturating_sub(self.indent().iter().map(|s| s.content.width()).sum());
+                let w = self
+                    .width
+                    .saturating_sub(self.indent().iter().map(|s| s.content.width()).sum());
                 let mut v = self.indent();
                 v.push(Span::styled("─".repeat(w.min(60)), self.st.muted));
                 self.out.push(Line::from(v));
@@ -340,8 +359,18 @@ impl Renderer<'_> {
                 } else {
                     ("[ ] ", self.st.check_open)
                 };
-                let mut p = vec![Span::styled(if selected { "▸ " } else { "  " }, self.st.selected)];
-                p.push(Span::styled(mark, if selected { style.patch(self.st.selected) } else { style }));
+                let mut p = vec![Span::styled(
+                    if selected { "▸ " } else { "  " },
+                    self.st.selected,
+                )];
+                p.push(Span::styled(
+                    mark,
+                    if selected {
+                        style.patch(self.st.selected)
+                    } else {
+                        style
+                    },
+                ));
                 self.item_prefix = Some(p);
                 if checked {
                     self.push_style(self.st.check_done);
@@ -357,7 +386,8 @@ impl Renderer<'_> {
                 self.pop_style();
             }
             Event::FootnoteReference(f) => {
-                self.cur.push(Span::styled(format!("[^{f}]"), self.st.muted));
+                self.cur
+                    .push(Span::styled(format!("[^{f}]"), self.st.muted));
             }
             Event::InlineMath(m) | Event::DisplayMath(m) => {
                 let spans = self.text(&m);
@@ -453,7 +483,9 @@ impl Renderer<'_> {
                 }
                 self.push_style(self.st.strong);
             }
-            Tag::Strikethrough => self.push_style(Style::default().add_modifier(Modifier::CROSSED_OUT)),
+            Tag::Strikethrough => {
+                self.push_style(Style::default().add_modifier(Modifier::CROSSED_OUT))
+            }
             Tag::Link { .. } => self.push_style(self.st.link),
             Tag::Image { dest_url, .. } => {
                 self.cur.push(Span::styled(
@@ -498,7 +530,10 @@ impl Renderer<'_> {
                 self.flush(None);
                 self.lists.pop();
                 if self.lists.is_empty() {
-                    if matches!(self.special, Special::DecisionList(..) | Special::VerifyList) {
+                    if matches!(
+                        self.special,
+                        Special::DecisionList(..) | Special::VerifyList
+                    ) {
                         self.special = Special::None;
                     }
                     self.blank();
@@ -510,7 +545,11 @@ impl Renderer<'_> {
                     self.pop_style();
                 }
             }
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image => {
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Link
+            | TagEnd::Image => {
                 if tag == TagEnd::Strong
                     && let Some(buf) = self.strong_buf.take()
                     && self.para_marker.is_none()
@@ -540,7 +579,10 @@ impl Renderer<'_> {
                         .collect::<Vec<_>>()
                         .join(" │ ");
                     let mut v = self.indent();
-                    v.push(Span::styled(text, if head { self.st.strong } else { self.st.text }));
+                    v.push(Span::styled(
+                        text,
+                        if head { self.st.strong } else { self.st.text },
+                    ));
                     self.out.push(Line::from(v));
                 }
             }
@@ -549,7 +591,10 @@ impl Renderer<'_> {
     }
 
     fn end_special_if_pending(&mut self) {
-        if matches!(self.special, Special::DecisionPending(_) | Special::VerifyPending) {
+        if matches!(
+            self.special,
+            Special::DecisionPending(_) | Special::VerifyPending
+        ) {
             self.special = Special::None;
         }
     }
@@ -591,11 +636,17 @@ impl Renderer<'_> {
             }
             Some(Marker::Wait) => {
                 let k = self.counters.wait;
-                let rest: String = self.cur.iter().skip(1).map(|s| s.content.as_ref()).collect();
+                let rest: String = self
+                    .cur
+                    .iter()
+                    .skip(1)
+                    .map(|s| s.content.as_ref())
+                    .collect();
                 if wait(rest.trim().trim_start_matches(':'), Default::default()).is_ok() {
                     self.counters.wait += 1;
                     if let Some(label) = self.view.waits.get(k) {
-                        self.cur.push(Span::styled(format!("  [{label}]"), self.st.wait));
+                        self.cur
+                            .push(Span::styled(format!("  [{label}]"), self.st.wait));
                     }
                 }
                 self.flush(None);
@@ -627,9 +678,13 @@ impl Renderer<'_> {
                 .next()
                 .filter(|s| !s.is_empty())
                 .unwrap_or("text");
-            header.push(Span::styled(if selected { "▸ " } else { "  " }, self.st.selected));
+            header.push(Span::styled(
+                if selected { "▸ " } else { "  " },
+                self.st.selected,
+            ));
             let cmd = self.view.commands.get(k);
-            let runnable = cmd.is_some_and(|c| c.runnable) || (cmd.is_none() && info.contains("{run"));
+            let runnable =
+                cmd.is_some_and(|c| c.runnable) || (cmd.is_none() && info.contains("{run"));
             let label = if runnable && self.view.untrusted {
                 format!("{} · runnable once trusted", crate::sanitize::line(lang))
             } else if runnable {
@@ -658,7 +713,11 @@ impl Renderer<'_> {
             };
             header.push(Span::styled(
                 format!("[{}] {label}", k + 1),
-                if selected { style.patch(self.st.selected) } else { style },
+                if selected {
+                    style.patch(self.st.selected)
+                } else {
+                    style
+                },
             ));
             self.out.push(Line::from(header));
         }
@@ -666,13 +725,24 @@ impl Renderer<'_> {
         let code_style = self.st.code;
         for raw in body.split('\n') {
             let mut prefix = self.indent();
-            prefix.push(Span::styled(bar, if selected { self.st.selected } else { self.st.muted }));
+            prefix.push(Span::styled(
+                bar,
+                if selected {
+                    self.st.selected
+                } else {
+                    self.st.muted
+                },
+            ));
             let mut cont = prefix.clone();
             cont.push(Span::styled("  ", self.st.muted));
             self.styles.push(code_style);
             let spans = self.text(raw);
             self.styles.pop();
-            let spans = if spans.is_empty() { vec![Span::styled("", code_style)] } else { spans };
+            let spans = if spans.is_empty() {
+                vec![Span::styled("", code_style)]
+            } else {
+                spans
+            };
             wrap_into(&mut self.out, spans, prefix, cont, self.width);
         }
     }
@@ -680,7 +750,12 @@ impl Renderer<'_> {
 
 fn strip_leading_colon(spans: &mut Vec<Span<'static>>) {
     while let Some(first) = spans.first_mut() {
-        let t = first.content.trim_start().trim_start_matches(':').trim_start().to_owned();
+        let t = first
+            .content
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start()
+            .to_owned();
         if t.is_empty() {
             spans.remove(0);
         } else {
@@ -721,9 +796,9 @@ fn wrap_into(
         let text = span.content.into_owned();
         let mut rest = text.as_str();
         while !rest.is_empty() {
-            let word_end = rest
-                .find(' ')
-                .map_or(rest.len(), |i| i + rest[i..].chars().take_while(|c| *c == ' ').count());
+            let word_end = rest.find(' ').map_or(rest.len(), |i| {
+                i + rest[i..].chars().take_while(|c| *c == ' ').count()
+            });
             let (word, tail) = rest.split_at(word_end);
             rest = tail;
             let w = word.trim_end().width();
@@ -735,14 +810,32 @@ fn wrap_into(
                 if word.is_empty() {
                     continue;
                 }
-                push_chunked(out, &mut line, &mut line_w, word, style, width, &cont, cont_w);
+                push_chunked(
+                    out,
+                    &mut line,
+                    &mut line_w,
+                    word,
+                    style,
+                    width,
+                    &cont,
+                    cont_w,
+                );
                 has_text = true;
                 continue;
             }
             if !has_text && word.trim().is_empty() && line_w == cont_w && !line.is_empty() {
                 // Leading spaces of a wrapped line.
             }
-            push_chunked(out, &mut line, &mut line_w, word, style, width, &cont, cont_w);
+            push_chunked(
+                out,
+                &mut line,
+                &mut line_w,
+                word,
+                style,
+                width,
+                &cont,
+                cont_w,
+            );
             has_text = true;
         }
     }
@@ -787,7 +880,12 @@ mod tests {
     use super::*;
 
     fn show(md: &str, width: u16) -> Vec<String> {
-        plain(&render(md, width, &StepView::default(), &MdStyles::default()))
+        plain(&render(
+            md,
+            width,
+            &StepView::default(),
+            &MdStyles::default(),
+        ))
     }
 
     #[test]
@@ -843,7 +941,10 @@ mod tests {
         let md = "Use `{{ns}}` and {{missing}}.\n\n```sh\nkubectl -n {{ns}} get pods -o go-template='{{range .items}}{{end}}'\n```\n\nevil \u{1b}]0;title\u{7} text";
         let text = plain(&render(md, 100, &view, &MdStyles::default())).join("\n");
         assert!(text.contains("Use prod and {{missing}}."), "{text}");
-        assert!(text.contains("kubectl -n prod get pods -o go-template='{{range .items}}{{end}}'"), "{text}");
+        assert!(
+            text.contains("kubectl -n prod get pods -o go-template='{{range .items}}{{end}}'"),
+            "{text}"
+        );
         assert!(!text.contains('\u{1b}'), "{text}");
         assert!(text.contains("^[]0;title^G"), "{text}");
     }

@@ -131,7 +131,10 @@ impl Sanitizer {
         // path); from there on byte by byte, remembering the bytes of a
         // sequence that has not finished yet so `finish` can show them.
         let split = if self.pending.is_empty() {
-            bytes.iter().rposition(|&b| b == 0x1b).unwrap_or(bytes.len())
+            bytes
+                .iter()
+                .rposition(|&b| b == 0x1b)
+                .unwrap_or(bytes.len())
         } else {
             0
         };

@@ -10,7 +10,11 @@ pub fn render(rb: &Runbook, width: u16) -> String {
     let mut out = String::new();
     let s = |t: &str| sanitize::line(t).into_owned();
     let _ = writeln!(out, "{}", s(&rb.title));
-    let _ = writeln!(out, "{}", "=".repeat(rb.title.chars().count().clamp(3, usize::from(width))));
+    let _ = writeln!(
+        out,
+        "{}",
+        "=".repeat(rb.title.chars().count().clamp(3, usize::from(width)))
+    );
     let mut meta = vec![format!("id: {}", s(&rb.id))];
     if let Some(sev) = rb.severity {
         meta.push(format!("severity: {sev} ({})", sev.sev()));
@@ -59,19 +63,32 @@ pub fn render(rb: &Runbook, width: u16) -> String {
         }
     }
     let plain = MdStyles::plain();
-    let intro_has_summary = rb
-        .summary
-        .as_deref()
-        .is_some_and(|sum| rb.intro.split_whitespace().collect::<Vec<_>>().join(" ").contains(sum));
+    let intro_has_summary = rb.summary.as_deref().is_some_and(|sum| {
+        rb.intro
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(sum)
+    });
     if let Some(summary) = rb.summary.as_deref().filter(|_| !intro_has_summary) {
         let _ = writeln!(out);
-        for l in mdview::plain(&mdview::render(summary, width, &StepView::default(), &plain)) {
+        for l in mdview::plain(&mdview::render(
+            summary,
+            width,
+            &StepView::default(),
+            &plain,
+        )) {
             let _ = writeln!(out, "{l}");
         }
     }
     if !rb.intro.is_empty() {
         let _ = writeln!(out);
-        for l in mdview::plain(&mdview::render(&rb.intro, width, &StepView::default(), &plain)) {
+        for l in mdview::plain(&mdview::render(
+            &rb.intro,
+            width,
+            &StepView::default(),
+            &plain,
+        )) {
             let _ = writeln!(out, "{l}");
         }
     }
@@ -83,12 +100,24 @@ pub fn render(rb: &Runbook, width: u16) -> String {
     let _ = writeln!(out, "-----");
     for (i, step) in rb.steps.iter().enumerate() {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}. [{}] {}  (#{})", i + 1, step.kind, s(&step.title), s(&step.id));
+        let _ = writeln!(
+            out,
+            "{}. [{}] {}  (#{})",
+            i + 1,
+            step.kind,
+            s(&step.title),
+            s(&step.id)
+        );
         let view = StepView {
             commands: &step.commands,
             ..StepView::default()
         };
-        for l in mdview::plain(&mdview::render(&step.body, width.saturating_sub(4), &view, &plain)) {
+        for l in mdview::plain(&mdview::render(
+            &step.body,
+            width.saturating_sub(4),
+            &view,
+            &plain,
+        )) {
             if l.is_empty() {
                 let _ = writeln!(out);
             } else {

@@ -98,11 +98,12 @@ pub fn yaml_error(
     syntax_code: &'static str,
     docs: &str,
 ) -> Diagnostic {
-    let pos = err
-        .location()
-        .map_or(Pos::new(1 + line_offset, 1), |l| {
-            Pos::new(clamp32(l.line()).max(1) + line_offset, clamp32(l.column()).max(1))
-        });
+    let pos = err.location().map_or(Pos::new(1 + line_offset, 1), |l| {
+        Pos::new(
+            clamp32(l.line()).max(1) + line_offset,
+            clamp32(l.column()).max(1),
+        )
+    });
     let rendered = err.to_string();
     let first = rendered.lines().next().unwrap_or("invalid YAML");
     // "error: line 2 column 1: unknown field `x`, expected one of …"
@@ -116,8 +117,9 @@ pub fn yaml_error(
     // A syntax error also fails an untyped parse; a type error does not.
     let syntax_ok = serde_saphyr::from_str::<IgnoredAny>(text).is_ok();
     if !syntax_ok {
-        return Diagnostic::error(syntax_code, pos, format!("invalid YAML: {message}"))
-            .with_hint("check indentation (spaces, not tabs), quotes and brackets around this point");
+        return Diagnostic::error(syntax_code, pos, format!("invalid YAML: {message}")).with_hint(
+            "check indentation (spaces, not tabs), quotes and brackets around this point",
+        );
     }
     if message.contains("unknown field") {
         let field = message.split('`').nth(1).unwrap_or("?").to_owned();
@@ -125,7 +127,9 @@ pub fn yaml_error(
             .with_hint(
                 message
                     .split_once(", ")
-                    .map_or(format!("see {docs} for the fields"), |(_, rest)| rest.to_owned()),
+                    .map_or(format!("see {docs} for the fields"), |(_, rest)| {
+                        rest.to_owned()
+                    }),
             );
     }
     Diagnostic::error("invalid-field", pos, message)

@@ -57,7 +57,7 @@ pub enum EventKind {
         incident_id: String,
         runbook_id: String,
         runbook_title: String,
-        /// SHA-256 of the runbook file the incident started with.
+        /// The content hash (BLAKE3) of the runbook file the incident started with.
         runbook_hash: String,
         runbook_path: String,
         variables: BTreeMap<String, String>,
@@ -74,12 +74,22 @@ pub enum EventKind {
         mayday_version: String,
     },
     /// The incident was reopened in a new session (after quitting or a crash).
-    SessionResumed { responder: String },
+    SessionResumed {
+        responder: String,
+    },
     /// The responder quit with the incident still open.
     SessionEnded,
-    StepEntered { step: String, title: String },
-    StepDone { step: String },
-    StepSkipped { step: String, reason: String },
+    StepEntered {
+        step: String,
+        title: String,
+    },
+    StepDone {
+        step: String,
+    },
+    StepSkipped {
+        step: String,
+        reason: String,
+    },
     ChecklistToggled {
         step: String,
         item: usize,
@@ -111,9 +121,14 @@ pub enum EventKind {
         #[serde(default)]
         status_update: bool,
     },
-    SeverityChanged { from: Severity, to: Severity },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+    },
     Mitigated,
-    Resolved { summary: String },
+    Resolved {
+        summary: String,
+    },
     Reopened,
     /// A status source changed state (logged automatically).
     StatusChanged {
@@ -138,8 +153,14 @@ pub enum EventKind {
         /// The fully expanded command text.
         text: String,
     },
-    CommandConfirmed { step: String, index: usize },
-    CommandDeclined { step: String, index: usize },
+    CommandConfirmed {
+        step: String,
+        index: usize,
+    },
+    CommandDeclined {
+        step: String,
+        index: usize,
+    },
     CommandStarted {
         step: String,
         index: usize,
@@ -172,9 +193,14 @@ pub enum EventKind {
         output_truncated: bool,
     },
     /// The runbook file changed and the responder switched to the new version.
-    RunbookSwitched { from_hash: String, to_hash: String },
+    RunbookSwitched {
+        from_hash: String,
+        to_hash: String,
+    },
     /// A game-day surprise was injected.
-    Injected { description: String },
+    Injected {
+        description: String,
+    },
     /// The game-day score card, written when a rehearsal is resolved.
     ScoreCard {
         scenario: String,
@@ -182,7 +208,10 @@ pub enum EventKind {
         lines: Vec<ScoreLine>,
     },
     /// The log was recovered after a crash: the torn tail was set aside.
-    LogRecovered { torn_bytes: u64, saved_as: String },
+    LogRecovered {
+        torn_bytes: u64,
+        saved_as: String,
+    },
 }
 
 /// One line of a game-day score card.
@@ -274,15 +303,28 @@ impl EventKind {
                 format!("{} {text}", if *checked { "[x]" } else { "[ ]" })
             }
             EventKind::DecisionTaken { label, goto, .. } => format!("decision: {label} → {goto}"),
-            EventKind::WaitStarted { seconds, reason, .. } => format!(
+            EventKind::WaitStarted {
+                seconds, reason, ..
+            } => format!(
                 "wait {}{}",
                 crate::duration::format(std::time::Duration::from_secs(*seconds)),
-                if reason.is_empty() { String::new() } else { format!(": {reason}") }
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {reason}")
+                }
             ),
             EventKind::WaitFinished { cancelled, .. } => {
-                if *cancelled { "wait cancelled".into() } else { "wait over".into() }
+                if *cancelled {
+                    "wait cancelled".into()
+                } else {
+                    "wait over".into()
+                }
             }
-            EventKind::Note { text, status_update } => {
+            EventKind::Note {
+                text,
+                status_update,
+            } => {
                 if *status_update {
                     format!("status update: {text}")
                 } else {
@@ -299,7 +341,14 @@ impl EventKind {
                 to,
                 summary,
                 ..
-            } => format!("{source}: {from} → {to}{}", if summary.is_empty() { String::new() } else { format!(" ({summary})") }),
+            } => format!(
+                "{source}: {from} → {to}{}",
+                if summary.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({summary})")
+                }
+            ),
             EventKind::VerifyMet {
                 source,
                 state,
@@ -308,17 +357,26 @@ impl EventKind {
             } => format!(
                 "verified: {source} is {state}{}",
                 if *for_secs > 0 {
-                    format!(" for {}", crate::duration::format(std::time::Duration::from_secs(*for_secs)))
+                    format!(
+                        " for {}",
+                        crate::duration::format(std::time::Duration::from_secs(*for_secs))
+                    )
                 } else {
                     String::new()
                 }
             ),
-            EventKind::CommandRequested { text, .. } => format!("command requested: {}", first_line(text)),
+            EventKind::CommandRequested { text, .. } => {
+                format!("command requested: {}", first_line(text))
+            }
             EventKind::CommandConfirmed { .. } => "command confirmed".into(),
             EventKind::CommandDeclined { .. } => "command declined".into(),
             EventKind::CommandStarted { text, dry_run, .. } => format!(
                 "{}: {}",
-                if *dry_run { "dry run (not executed)" } else { "command started" },
+                if *dry_run {
+                    "dry run (not executed)"
+                } else {
+                    "command started"
+                },
                 first_line(text)
             ),
             EventKind::CommandFinished {
@@ -343,15 +401,26 @@ impl EventKind {
                 } else {
                     "finished".to_owned()
                 };
-                format!("command finished: {how} after {}", crate::duration::format(std::time::Duration::from_millis(*duration_ms)))
+                format!(
+                    "command finished: {how} after {}",
+                    crate::duration::format(std::time::Duration::from_millis(*duration_ms))
+                )
             }
             EventKind::RunbookSwitched { to_hash, .. } => {
-                format!("switched to the changed runbook ({})", &to_hash[..to_hash.len().min(12)])
+                format!(
+                    "switched to the changed runbook ({})",
+                    &to_hash[..to_hash.len().min(12)]
+                )
             }
             EventKind::Injected { description } => format!("game day: {description}"),
             EventKind::ScoreCard { .. } => "score card".into(),
-            EventKind::LogRecovered { torn_bytes, saved_as } => {
-                format!("log recovered after a crash: {torn_bytes} torn byte(s) saved as {saved_as}")
+            EventKind::LogRecovered {
+                torn_bytes,
+                saved_as,
+            } => {
+                format!(
+                    "log recovered after a crash: {torn_bytes} torn byte(s) saved as {saved_as}"
+                )
             }
         }
     }

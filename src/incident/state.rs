@@ -235,12 +235,19 @@ impl Incident {
                 if let Some(entered) = p.entered_at.take() {
                     p.seconds += (at - entered).as_secs().max(0);
                 }
-                p.status = if skipped { StepStatus::Skipped } else { StepStatus::Done };
+                p.status = if skipped {
+                    StepStatus::Skipped
+                } else {
+                    StepStatus::Done
+                };
                 p.skip_reason = reason;
                 p.finished_at = Some(at);
             }
             EventKind::ChecklistToggled {
-                step, item, checked, ..
+                step,
+                item,
+                checked,
+                ..
             } => {
                 self.step_mut(step).checked.insert(*item, *checked);
             }
@@ -253,7 +260,10 @@ impl Incident {
                 self.step_mut(step).decisions.insert(*decision, *choice);
             }
             EventKind::WaitStarted {
-                step, index, seconds, ..
+                step,
+                index,
+                seconds,
+                ..
             } => {
                 let at = e.at;
                 self.step_mut(step).waits.insert(
@@ -294,7 +304,11 @@ impl Incident {
                 self.summary = Some(summary.clone());
             }
             EventKind::Reopened => {
-                self.phase = if self.mitigated_at.is_some() { Phase::Mitigated } else { Phase::Open };
+                self.phase = if self.mitigated_at.is_some() {
+                    Phase::Mitigated
+                } else {
+                    Phase::Open
+                };
                 self.resolved_at = None;
             }
             EventKind::StatusChanged { source, to, .. } => {
@@ -304,18 +318,21 @@ impl Incident {
                 let at = e.at;
                 self.step_mut(step).verified.entry(*index).or_insert(at);
             }
-            EventKind::CommandRequested { step, index, text } => self.commands.push(CommandRecord {
-                step: step.clone(),
-                index: *index,
-                text: text.clone(),
-                requested_at: e.at,
-                confirmed: None,
-                started_at: None,
-                pid: None,
-                dry_run: false,
-                finished: None,
-            }),
-            EventKind::CommandConfirmed { step, index } | EventKind::CommandDeclined { step, index } => {
+            EventKind::CommandRequested { step, index, text } => {
+                self.commands.push(CommandRecord {
+                    step: step.clone(),
+                    index: *index,
+                    text: text.clone(),
+                    requested_at: e.at,
+                    confirmed: None,
+                    started_at: None,
+                    pid: None,
+                    dry_run: false,
+                    finished: None,
+                })
+            }
+            EventKind::CommandConfirmed { step, index }
+            | EventKind::CommandDeclined { step, index } => {
                 let ok = matches!(e.kind, EventKind::CommandConfirmed { .. });
                 if let Some(c) = self.open_command(step, *index) {
                     c.confirmed = Some(ok);

@@ -2,7 +2,7 @@
 //! `##` section.
 
 use super::model::*;
-use super::{Loaded, template, yaml};
+use super::{Loaded, squash, template, yaml};
 use crate::diag::{Diagnostic, LineIndex, Pos};
 use crate::health::Health;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -30,7 +30,9 @@ fn split_front_matter(src: &str) -> (Option<&str>, usize, Option<Diagnostic>) {
     };
     let mut offset = first_end;
     while offset < src.len() {
-        let end = src[offset..].find('\n').map_or(src.len(), |i| offset + i + 1);
+        let end = src[offset..]
+            .find('\n')
+            .map_or(src.len(), |i| offset + i + 1);
         let line = src[offset..end].trim_end();
         if line == delim || (delim == "---" && line == "...") {
             if delim == "+++" {
@@ -46,9 +48,32 @@ fn split_front_matter(src: &str) -> (Option<&str>, usize, Option<Diagnostic>) {
         }
         offset = end;
     }
-    let d = Diagnostic::error("front-matter-syntax", Pos::new(1, 1), "the front matter is never closed")
-        .with_hint(format!("end the front matter with a line `{delim}`"));
+    let d = Diagnostic::error(
+        "front-matter-syntax",
+        Pos::new(1, 1),
+        "the front matter is never closed",
+    )
+    .with_hint(format!("end the front matter with a line `{delim}`"));
     (None, src.len(), Some(d))
+}
+
+/// A heading being read.
+struct HeadingAcc {
+    level: HeadingLevel,
+    id: Option<String>,
+    classes: Vec<String>,
+    start: usize,
+    text: String,
+}
+
+/// A paragraph being read: does it start with a `**Marker:**`?
+struct ParaAcc {
+    start: usize,
+    /// Nothing but the opening has been seen yet.
+    first: bool,
+    /// The marker and the byte offset where the rest of the paragraph starts.
+    marker: Option<(Marker, usize)>,
+    text: String,
 }
 
 /// What the walker is collecting for the step being built.
@@ -65,7 +90,11 @@ pub(crate) enum Marker {
 }
 
 pub(crate) fn marker(strong_text: &str) -> Option<Marker> {
-    let t = strong_text.trim().trim_end_matches(':').trim().to_lowercase();
+    let t = strong_text
+        .trim()
+        .trim_end_matches(':')
+        .trim()
+        .to_lowercase();
     match t.as_str() {
         "decision" | "decide" => Some(Marker::Decision),
         "verify" => Some(Marker::Verify),
@@ -100,13 +129,24 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
         }
     }
     if let Some(fm) = front {
-        match serde_saphyr::from_str::<Option<yaml::RawHeader>>(fm) {
+        let parsed = match super::frontmatter::parse(fm, 1) {
+            Some(header) => Ok(header),
+            None => serde_saphyr::from_str::<Option<yaml::RawHeader>>(fm)
+                .map(|h| h.unwrap_or_default().into_header(1)),
+        };
+        match parsed {
             Ok(header) => {
-                yaml::apply_header(&mut rb, header.unwrap_or_default(), 1, &mut diags);
+                yaml::apply_header(&mut rb, header, &mut diags);
                 near_miss_keys(fm, &mut diags);
             }
             Err(e) => {
-                diags.push(crate::yamlutil::yaml_error(&e, fm, 1, "front-matter-syntax", "docs/runbook-format.md"));
+                diags.push(crate::yamlutil::yaml_error(
+                    &e,
+                    fm,
+                    1,
+                    "front-matter-syntax",
+                    "docs/runbook-format.md",
+                ));
                 return Loaded {
                     runbook: None,
                     diagnostics: diags,
@@ -126,10 +166,10 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
     let mut auto_ids = HashSet::new();
 
     // Inline text collectors.
-    let mut heading: Option<(HeadingLevel, Option<String>, Vec<String>, usize, String)> = None;
+    let mut heading: Option<HeadingAcc> = None;
     let mut code: Option<(String, usize, String)> = None;
     let mut strong: Option<String> = None;
-    let mut para: Option<(usize, bool, Option<(Marker, usize)>, String)> = None;
+    let mut para: Option<ParaAcc> = None;
     let mut link_stack: Vec<(String, usize, String)> = Vec::new();
     // Lists: (depth, is special list owned by a decision/verify).
     let mut list_depth = 0usize;
@@ -147,7 +187,9 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
     }
     let mut items: Vec<Item> = Vec::new();
 
-    let flush_pending = |pending: &mut Pending, diags: &mut Vec<Diagnostic>, cur: &mut Option<StepBuilder>| {
+    let flush_pending = |pending: &mut Pending,
+                         diags: &mut Vec<Diagnostic>,
+                         cur: &mut Option<StepBuilder>| {
         match std::mem::replace(pending, Pending::None) {
             Pending::Decision(d) => {
                 diags.push(
@@ -169,31 +211,36 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
     for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                ..
+                level, id, classes, ..
             }) => {
                 if list_depth == 0 {
                     flush_pending(&mut pending, &mut diags, &mut current);
                 }
-                heading = Some((
+                heading = Some(HeadingAcc {
                     level,
-                    id.map(|s| s.to_string()),
-                    classes.iter().map(ToString::to_string).collect(),
-                    range.start,
-                    String::new(),
-                ));
+                    id: id.map(|s| s.to_string()),
+                    classes: classes.iter().map(ToString::to_string).collect(),
+                    start: range.start,
+                    text: String::new(),
+                });
             }
             Event::End(TagEnd::Heading(_)) => {
-                let Some((level, id, classes, start, text)) = heading.take() else {
+                let Some(HeadingAcc {
+                    level,
+                    id,
+                    classes,
+                    start,
+                    text,
+                }) = heading.take()
+                else {
                     continue;
                 };
-                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let text = squash(&text);
                 if let Some(id) = &id {
                     rb.anchors.push(id.clone());
                 }
-                rb.anchors.push(slugify(&text));
+                let slug = slugify(&text);
+                rb.anchors.push(slug.clone());
                 if level == HeadingLevel::H1 && h1.is_none() && current.is_none() {
                     h1 = Some((text, pos(start), start..range.end));
                     continue;
@@ -218,7 +265,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 let kind = kind.unwrap_or_else(|| StepKind::infer(&text));
                 let (id, explicit_id) = match id {
                     Some(id) => (id, true),
-                    None => (super::unique_slug(&text, steps.len(), &mut auto_ids), false),
+                    None => (super::unique_id(slug, steps.len(), &mut auto_ids), false),
                 };
                 current = Some(StepBuilder {
                     step: Step {
@@ -259,30 +306,41 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 if list_depth == 0 {
                     flush_pending(&mut pending, &mut diags, &mut current);
                 }
-                para = Some((range.start, true, None, String::new()));
+                para = Some(ParaAcc {
+                    start: range.start,
+                    first: true,
+                    marker: None,
+                    text: String::new(),
+                });
             }
             Event::Start(Tag::Strong) => {
                 if let Some(p) = para.as_mut() {
-                    if p.1 {
+                    if p.first {
                         strong = Some(String::new());
                     }
-                    p.1 = false;
+                    p.first = false;
                 }
             }
             Event::End(TagEnd::Strong) => {
                 if let (Some(s), Some(p)) = (strong.take(), para.as_mut())
-                    && p.2.is_none()
+                    && p.marker.is_none()
                     && let Some(m) = marker(&s)
                 {
-                    p.2 = Some((m, range.end));
+                    p.marker = Some((m, range.end));
                 }
             }
             Event::End(TagEnd::Paragraph) => {
-                let Some((start, _, mark, text)) = para.take() else {
+                let Some(ParaAcc {
+                    start,
+                    marker: mark,
+                    text,
+                    ..
+                }) = para.take()
+                else {
                     continue;
                 };
                 if current.is_none() && first_para.is_none() && list_depth == 0 {
-                    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let t = squash(&text);
                     if !t.is_empty() {
                         first_para = Some(t);
                     }
@@ -293,12 +351,15 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 if special_list_depth.is_some() {
                     continue;
                 }
-                let rest = md[rest_start..range.end].trim().trim_start_matches(':').trim();
+                let rest = md[rest_start..range.end]
+                    .trim()
+                    .trim_start_matches(':')
+                    .trim();
                 let ppos = pos(start);
                 match m {
                     Marker::Decision => {
                         pending = Pending::Decision(Decision {
-                            question: rest.split_whitespace().collect::<Vec<_>>().join(" "),
+                            question: squash(rest),
                             choices: Vec::new(),
                             pos: ppos,
                         });
@@ -306,7 +367,10 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     Marker::Verify if rest.is_empty() => pending = Pending::VerifyList(ppos),
                     Marker::Verify => {
                         for (i, line) in rest.lines().enumerate() {
-                            let lpos = Pos::new(ppos.line + i as u32, if i == 0 { ppos.column } else { 1 });
+                            let lpos = Pos::new(
+                                ppos.line + i as u32,
+                                if i == 0 { ppos.column } else { 1 },
+                            );
                             if let Some(v) = verify_condition(line, lpos, &mut diags) {
                                 b.step.verify.push(v);
                             }
@@ -325,7 +389,10 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     item.nested_at = Some(range.start);
                 }
                 list_depth += 1;
-                if list_depth == 1 && special_list_depth.is_none() && !matches!(pending, Pending::None) {
+                if list_depth == 1
+                    && special_list_depth.is_none()
+                    && !matches!(pending, Pending::None)
+                {
                     special_list_depth = Some(1);
                 }
             }
@@ -375,7 +442,11 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                                     String::new()
                                 }
                             };
-                            d.choices.push(Choice { label, goto, pos: ipos });
+                            d.choices.push(Choice {
+                                label,
+                                goto,
+                                pos: ipos,
+                            });
                         }
                         Pending::VerifyList(_) => {
                             let text = md[item.content_start..content_end].trim();
@@ -389,11 +460,12 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     continue;
                 }
                 if let Some((checked, _)) = item.task {
-                    let text = md[item.content_start..content_end]
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    b.step.checklist.push(ChecklistItem { text, checked, pos: ipos });
+                    let text = squash(&md[item.content_start..content_end]);
+                    b.step.checklist.push(ChecklistItem {
+                        text,
+                        checked,
+                        pos: ipos,
+                    });
                 }
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
@@ -411,7 +483,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     item.target = Some(t.to_owned());
                 }
                 let l = Link {
-                    text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    text: squash(&text),
                     url,
                     pos: pos(start),
                 };
@@ -426,19 +498,23 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     continue;
                 }
                 if let Some(h) = heading.as_mut() {
-                    h.4.push_str(&t);
+                    h.text.push_str(&t);
                 }
                 if let Some(s) = strong.as_mut() {
                     s.push_str(&t);
                 }
                 if let Some(p) = para.as_mut() {
-                    p.1 = false;
-                    p.3.push_str(&t);
+                    p.first = false;
+                    // Only the intro's first paragraph is kept (as the summary).
+                    if current.is_none() && first_para.is_none() {
+                        p.text.push_str(&t);
+                    }
                 }
                 for l in &mut link_stack {
                     l.2.push_str(&t);
                 }
-                if let Some(item) = items.last_mut()
+                if special_list_depth.is_some()
+                    && let Some(item) = items.last_mut()
                     && item.nested_at.is_none()
                 {
                     item.label.push_str(&t);
@@ -446,10 +522,10 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Some(h) = heading.as_mut() {
-                    h.4.push(' ');
+                    h.text.push(' ');
                 }
                 if let Some(p) = para.as_mut() {
-                    p.3.push(' ');
+                    p.text.push(' ');
                 }
                 if let Some(item) = items.last_mut() {
                     item.label.push(' ');
@@ -510,12 +586,19 @@ fn finish_step(mut b: StepBuilder, md: &str, end: usize) -> Step {
 /// Tidy a decision choice's label: `Yes, it answers → Check the pool` stays
 /// readable; trailing arrows and colons go.
 fn tidy_label(label: &str) -> String {
-    let l = label.split_whitespace().collect::<Vec<_>>().join(" ");
-    l.trim_end_matches(['→', ':', '-', '>', '=', ' ']).to_owned()
+    let l = squash(label);
+    l.trim_end_matches(['→', ':', '-', '>', '=', ' '])
+        .to_owned()
 }
 
 /// Parse a fenced block's info string: `sh {run confirm=typed timeout=2m}`.
-fn command(info: &str, text: String, at: Pos, kind: StepKind, diags: &mut Vec<Diagnostic>) -> Command {
+fn command(
+    info: &str,
+    text: String,
+    at: Pos,
+    kind: StepKind,
+    diags: &mut Vec<Diagnostic>,
+) -> Command {
     let info = info.trim();
     let (lang_part, attrs) = match info.find('{') {
         Some(i) => {
@@ -640,13 +723,23 @@ fn split_attrs(s: &str) -> Vec<(String, Option<String>)> {
 
 /// `` `api` is `up` for 2m `` → a condition. Text that does not start with a
 /// code span is prose, not a condition.
-pub(crate) fn verify_condition(text: &str, at: Pos, diags: &mut Vec<Diagnostic>) -> Option<VerifyCondition> {
+pub(crate) fn verify_condition(
+    text: &str,
+    at: Pos,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<VerifyCondition> {
     let text = text.trim();
     let body = text.strip_prefix("source ").unwrap_or(text).trim_start();
     if !body.starts_with('`') {
         diags.push(
-            Diagnostic::error("invalid-verify", at, format!("cannot read the condition `{}`", text))
-                .with_hint("write `` `SOURCE` is `up` for 2m `` (state: up, degraded, down or unknown)"),
+            Diagnostic::error(
+                "invalid-verify",
+                at,
+                format!("cannot read the condition `{}`", text),
+            )
+            .with_hint(
+                "write `` `SOURCE` is `up` for 2m `` (state: up, degraded, down or unknown)",
+            ),
         );
         return None;
     }
@@ -654,10 +747,9 @@ pub(crate) fn verify_condition(text: &str, at: Pos, diags: &mut Vec<Diagnostic>)
     let plain = plain.trim_end_matches('.');
     let words: Vec<&str> = plain.split_whitespace().collect();
     let fail = |diags: &mut Vec<Diagnostic>, why: String| {
-        diags.push(
-            Diagnostic::error("invalid-verify", at, why)
-                .with_hint("write `` `SOURCE` is `up` for 2m `` (state: up, degraded, down or unknown)"),
-        );
+        diags.push(Diagnostic::error("invalid-verify", at, why).with_hint(
+            "write `` `SOURCE` is `up` for 2m `` (state: up, degraded, down or unknown)",
+        ));
         None
     };
     if words.len() < 3 || words[1] != "is" {
@@ -679,7 +771,14 @@ pub(crate) fn verify_condition(text: &str, at: Pos, diags: &mut Vec<Diagnostic>)
                 return None;
             }
         },
-        Some(_) => return fail(diags, format!("cannot read the condition `{text}`: expected `for DURATION` after the state")),
+        Some(_) => {
+            return fail(
+                diags,
+                format!(
+                    "cannot read the condition `{text}`: expected `for DURATION` after the state"
+                ),
+            );
+        }
     };
     Some(VerifyCondition {
         source: words[0].to_owned(),
@@ -708,14 +807,20 @@ pub(crate) fn wait(rest: &str, at: Pos) -> Result<Wait, Diagnostic> {
             });
         }
     }
-    Err(Diagnostic::error("invalid-wait", at, format!("a wait without a duration: `{rest}`"))
-        .with_hint("write `**Wait:** 5m — the reason`"))
+    Err(Diagnostic::error(
+        "invalid-wait",
+        at,
+        format!("a wait without a duration: `{rest}`"),
+    )
+    .with_hint("write `**Wait:** 5m — the reason`"))
 }
 
 /// Warn about front matter keys one or two letters away from a known key.
 fn near_miss_keys(fm: &str, diags: &mut Vec<Diagnostic>) {
     for (i, line) in fm.lines().enumerate() {
-        let Some((key, _)) = line.split_once(':') else { continue };
+        let Some((key, _)) = line.split_once(':') else {
+            continue;
+        };
         if key.is_empty() || key.starts_with([' ', '\t', '-', '#']) || key.contains(' ') {
             continue;
         }
@@ -727,8 +832,12 @@ fn near_miss_keys(fm: &str, diags: &mut Vec<Diagnostic>) {
             .find(|k| key.len() > 3 && edit_distance(key, k) <= 2)
         {
             diags.push(
-                Diagnostic::warning("unknown-field", Pos::new(i as u32 + 2, 1), format!("unknown front matter key `{key}`"))
-                    .with_hint(format!("did you mean `{known}`?")),
+                Diagnostic::warning(
+                    "unknown-field",
+                    Pos::new(i as u32 + 2, 1),
+                    format!("unknown front matter key `{key}`"),
+                )
+                .with_hint(format!("did you mean `{known}`?")),
             );
         }
     }

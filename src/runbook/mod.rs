@@ -1,5 +1,6 @@
 //! Runbooks: the model, and the loaders for its two formats.
 
+mod frontmatter;
 pub mod markdown;
 mod model;
 pub mod template;
@@ -8,7 +9,6 @@ mod yaml;
 pub use model::*;
 
 use crate::diag::{Diagnostic, LineIndex, Pos};
-use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 /// The result of loading one file: the runbook (unless the file could not be
@@ -57,14 +57,10 @@ pub fn load(path: &str, bytes: &[u8], origin: Origin) -> Loaded {
     loaded
 }
 
-/// SHA-256 of a file's bytes, hex.
+/// The content hash of a file: BLAKE3 of its bytes, hex. Incident logs
+/// record it, and trust is bound to it.
 pub fn content_hash(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    blake3::hash(bytes).to_hex().to_string()
 }
 
 /// The id a file gets when it declares none: its file name without the
@@ -82,7 +78,11 @@ pub fn id_from_path(path: &str) -> String {
 
 /// A heading's slug, made unique the way GitHub does (`-1`, `-2`, …).
 pub(crate) fn unique_slug(title: &str, index: usize, used: &mut HashSet<String>) -> String {
-    let base = slugify(title);
+    unique_id(slugify(title), index, used)
+}
+
+/// Make a slug unique among `used` (`-1`, `-2`, …).
+pub(crate) fn unique_id(base: String, index: usize, used: &mut HashSet<String>) -> String {
     let base = if base.is_empty() {
         format!("step-{}", index + 1)
     } else {
@@ -95,6 +95,18 @@ pub(crate) fn unique_slug(title: &str, index: usize, used: &mut HashSet<String>)
         n += 1;
     }
     id
+}
+
+/// Collapse runs of white space (new lines included) into single spaces.
+pub(crate) fn squash(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 /// The confirmation a runnable command gets when the runbook names none:

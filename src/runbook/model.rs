@@ -38,7 +38,9 @@ pub enum Origin {
 }
 
 /// How urgent an incident is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
@@ -151,12 +153,12 @@ impl StepKind {
     /// sections: the first word that names a kind wins.
     pub fn infer(heading: &str) -> StepKind {
         let lower = heading.to_lowercase();
-        let words: Vec<&str> = lower
+        let mut words = lower
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
-            .collect();
-        for (i, word) in words.iter().enumerate() {
-            let next = words.get(i + 1).copied().unwrap_or("");
+            .peekable();
+        while let Some(word) = words.next() {
+            let next = words.peek().copied().unwrap_or("");
             if let Some(kind) = phrase_kind(word, next).or_else(|| word_kind(word)) {
                 return kind;
             }
@@ -439,12 +441,15 @@ pub struct Runbook {
     /// Where it was loaded from (a file path, or `bundled:NAME`).
     pub path: String,
     pub origin: Origin,
-    /// SHA-256 of the file's bytes, hex.
+    /// BLAKE3 of the file's bytes, hex (see `content_hash`).
     pub hash: String,
     #[serde(skip)]
     pub id_pos: Pos,
     #[serde(skip)]
     pub title_pos: Pos,
+    /// Where the steps are declared (YAML `steps:`), for "no steps".
+    #[serde(skip)]
+    pub steps_pos: Option<Pos>,
     #[serde(skip)]
     pub var_uses: Vec<VarUse>,
     /// Every heading anchor in the file (any level), so links to a `###`
@@ -465,7 +470,9 @@ impl Runbook {
 
     /// The phrase a `confirm=typed` command asks for when it names none.
     pub fn default_phrase(&self) -> &str {
-        self.services.first().map_or(self.id.as_str(), String::as_str)
+        self.services
+            .first()
+            .map_or(self.id.as_str(), String::as_str)
     }
 
     /// Text the fuzzy filter matches against: title, id, tags, services,
@@ -490,10 +497,12 @@ impl Runbook {
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.trim().chars() {
-        if c.is_alphanumeric() || c == '_' || c == '-' {
-            out.extend(c.to_lowercase());
+        if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            out.push(c.to_ascii_lowercase());
         } else if c == ' ' {
             out.push('-');
+        } else if !c.is_ascii() && c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
         }
     }
     out
@@ -557,8 +566,14 @@ mod tests {
 
     #[test]
     fn slugs_match_github_anchors() {
-        assert_eq!(slugify("Fail over to the replica"), "fail-over-to-the-replica");
-        assert_eq!(slugify("Check `pg_stat_activity`!"), "check-pg_stat_activity");
+        assert_eq!(
+            slugify("Fail over to the replica"),
+            "fail-over-to-the-replica"
+        );
+        assert_eq!(
+            slugify("Check `pg_stat_activity`!"),
+            "check-pg_stat_activity"
+        );
         assert_eq!(slugify("Étape 2: vérifier"), "étape-2-vérifier");
     }
 }

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 /// Go-template keywords: `{{end}}` in a `kubectl -o go-template=…` command is
 /// not a variable.
 const GO_KEYWORDS: &[&str] = &[
-    "end", "else", "range", "if", "with", "define", "template", "block", "break", "continue",
-    "nil",
+    "end", "else", "range", "if", "with", "define", "template", "block", "break", "continue", "nil",
 ];
 
 /// One `{{name}}` occurrence: the name and the byte range of the whole
@@ -32,7 +31,8 @@ pub fn find(text: &str) -> Vec<VarRef<'_>> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(rel) = text[from..].find("{{") {
+    let finder = memchr::memmem::Finder::new(b"{{");
+    while let Some(rel) = finder.find(&bytes[from..]) {
         let start = from + rel;
         from = start + 2;
         // `{{{name}}}` is another language's syntax: leave it.
@@ -40,7 +40,7 @@ pub fn find(text: &str) -> Vec<VarRef<'_>> {
             continue;
         }
         let inner_start = start + 2;
-        let Some(close_rel) = text[inner_start..].find("}}") else {
+        let Some(close_rel) = memchr::memmem::find(&bytes[inner_start..], b"}}") else {
             break;
         };
         let inner_end = inner_start + close_rel;
@@ -94,7 +94,10 @@ mod tests {
 
     #[test]
     fn finds_simple_and_spaced_variables() {
-        assert_eq!(names("kubectl -n {{namespace}} get {{ pod }}"), ["namespace", "pod"]);
+        assert_eq!(
+            names("kubectl -n {{namespace}} get {{ pod }}"),
+            ["namespace", "pod"]
+        );
         assert_eq!(names("{{a_b-c}}{{x1}}"), ["a_b-c", "x1"]);
     }
 

@@ -1,16 +1,14 @@
 //! YAML runbooks, and the YAML front matter of Markdown runbooks.
 
 use super::model::*;
-use super::{Loaded, template};
+use super::{Loaded, squash, template};
 use crate::diag::{Diagnostic, Pos};
 use crate::health::Health;
 use crate::yamlutil::{DurationText, OneOrMany, Scalar, pos_of};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
-
-
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +23,10 @@ struct RawVariable {
 
 /// `variables:` as a list of declarations, or a map from name to default.
 #[derive(Debug, Default)]
-pub(crate) struct RawVariables(Vec<(String, Option<String>, Option<String>, bool, Pos)>);
+pub(crate) struct RawVariables(Vec<VarDecl>);
+
+/// A variable declaration: name, prompt, default, required, position.
+pub(crate) type VarDecl = (String, Option<String>, Option<String>, bool, Pos);
 
 impl<'de> Deserialize<'de> for RawVariables {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -69,7 +70,6 @@ impl<'de> Deserialize<'de> for RawVariables {
         d.deserialize_any(V)
     }
 }
-
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -182,8 +182,20 @@ pub(crate) struct RawHeader {
 
 /// Front matter keys Mayday reads (aliases included).
 pub(crate) const HEADER_KEYS: &[&str] = &[
-    "id", "title", "summary", "description", "severity", "tags", "services", "service", "owner",
-    "team", "alerts", "alert", "sources", "variables",
+    "id",
+    "title",
+    "summary",
+    "description",
+    "severity",
+    "tags",
+    "services",
+    "service",
+    "owner",
+    "team",
+    "alerts",
+    "alert",
+    "sources",
+    "variables",
 ];
 
 #[derive(Deserialize, Debug)]
@@ -207,60 +219,99 @@ struct RawRunbook {
     variables: Option<RawVariables>,
     intro: Option<Spanned<String>>,
     #[serde(default)]
-    steps: Option<Vec<Spanned<RawStep>>>,
+    steps: Option<Spanned<Vec<Spanned<RawStep>>>>,
     #[serde(default)]
     links: Vec<Spanned<RawLink>>,
 }
 
+/// The header fields both formats share, with positions already shifted to
+/// file lines. Built from serde-saphyr's [`RawHeader`] or by the front-matter
+/// fast path (`super::frontmatter`).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub id: Option<(String, Pos)>,
+    pub title: Option<(String, Pos)>,
+    pub summary: Option<String>,
+    pub severity: Option<(String, Pos)>,
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    pub owner: Option<String>,
+    pub alerts: Vec<String>,
+    pub sources: Vec<String>,
+    pub variables: Option<Vec<VarDecl>>,
+}
 
+impl RawHeader {
+    pub(crate) fn into_header(self, line_offset: u32) -> Header {
+        let shift = |p: Pos| Pos::new(p.line + line_offset, p.column);
+        Header {
+            id: self.id.map(|v| (v.value, shift(pos_of(&v.referenced)))),
+            title: self.title.map(|v| (v.value, shift(pos_of(&v.referenced)))),
+            summary: self.summary,
+            severity: self
+                .severity
+                .map(|v| (v.value.0, shift(pos_of(&v.referenced)))),
+            tags: self.tags.0,
+            services: self.services.0,
+            owner: self.owner,
+            alerts: self.alerts.0,
+            sources: self.sources.0,
+            variables: self.variables.map(|vars| {
+                vars.0
+                    .into_iter()
+                    .map(|(n, p, d, r, pos)| (n, p, d, r, shift(pos)))
+                    .collect()
+            }),
+        }
+    }
+}
 
 /// Apply the shared header to a runbook.
-pub(crate) fn apply_header(
-    rb: &mut Runbook,
-    h: RawHeader,
-    line_offset: u32,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let shift = |p: Pos| Pos::new(p.line + line_offset, p.column);
-    if let Some(id) = h.id {
-        let pos = shift(pos_of(&id.referenced));
+pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnostic>) {
+    if let Some((id, pos)) = h.id {
         rb.id_pos = pos;
-        if is_valid_id(&id.value) {
-            rb.id = id.value;
+        if is_valid_id(&id) {
+            rb.id = id;
         } else {
             diags.push(
-                Diagnostic::error("invalid-field", pos, format!("`{}` is not a valid runbook id", id.value))
-                    .with_hint("use lower-case letters, digits, `-`, `_` and `.`"),
+                Diagnostic::error(
+                    "invalid-field",
+                    pos,
+                    format!("`{id}` is not a valid runbook id"),
+                )
+                .with_hint("use lower-case letters, digits, `-`, `_` and `.`"),
             );
         }
     }
-    if let Some(title) = h.title {
-        rb.title_pos = shift(pos_of(&title.referenced));
-        rb.title = title.value.trim().to_owned();
+    if let Some((title, pos)) = h.title {
+        rb.title_pos = pos;
+        rb.title = title.trim().to_owned();
     }
-    rb.summary = h.summary.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    if let Some(sev) = h.severity {
-        match sev.value.0.parse::<Severity>() {
+    rb.summary = h
+        .summary
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    if let Some((sev, pos)) = h.severity {
+        match sev.parse::<Severity>() {
             Ok(s) => rb.severity = Some(s),
-            Err(e) => diags.push(Diagnostic::error(
-                "invalid-field",
-                shift(pos_of(&sev.referenced)),
-                e,
-            )),
+            Err(e) => diags.push(Diagnostic::error("invalid-field", pos, e)),
         }
     }
-    rb.tags = h.tags.0;
-    rb.services = h.services.0;
+    rb.tags = h.tags;
+    rb.services = h.services;
     rb.owner = h.owner;
-    rb.alerts = h.alerts.0;
-    rb.sources = h.sources.0;
+    rb.alerts = h.alerts;
+    rb.sources = h.sources;
     if let Some(vars) = h.variables {
-        for (name, prompt, default, required, pos) in vars.0 {
-            let pos = shift(pos);
+        for (name, prompt, default, required, pos) in vars {
             if !template::is_valid_name(&name) {
                 diags.push(
-                    Diagnostic::error("invalid-variable", pos, format!("`{name}` is not a valid variable name"))
-                        .with_hint("start with a letter or `_`; use letters, digits, `_` and `-`"),
+                    Diagnostic::error(
+                        "invalid-variable",
+                        pos,
+                        format!("`{name}` is not a valid variable name"),
+                    )
+                    .with_hint("start with a letter or `_`; use letters, digits, `_` and `-`"),
                 );
                 continue;
             }
@@ -300,8 +351,12 @@ fn parse_duration_at(
         Ok(v) => Some(v),
         Err(e) => {
             diags.push(
-                Diagnostic::error("invalid-duration", pos_of(&d.referenced), format!("{what}: {e}"))
-                    .with_hint("write a duration such as `30s`, `2m` or `1h30m`"),
+                Diagnostic::error(
+                    "invalid-duration",
+                    pos_of(&d.referenced),
+                    format!("{what}: {e}"),
+                )
+                .with_hint("write a duration such as `30s`, `2m` or `1h30m`"),
             );
             None
         }
@@ -316,7 +371,11 @@ fn note_vars(text: &str, at: Pos, uses: &mut Vec<VarUse>) {
         let column = if nl == 0 {
             at.column + before.chars().count() as u32
         } else {
-            before.rsplit('\n').next().map_or(0, |l| l.chars().count() as u32) + 1
+            before
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count() as u32)
+                + 1
         };
         uses.push(VarUse {
             name: r.name.to_owned(),
@@ -331,7 +390,13 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
     let raw: RawRunbook = match serde_saphyr::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            diags.push(crate::yamlutil::yaml_error(&e, text, 0, "yaml-syntax", "docs/runbook-format.md"));
+            diags.push(crate::yamlutil::yaml_error(
+                &e,
+                text,
+                0,
+                "yaml-syntax",
+                "docs/runbook-format.md",
+            ));
             return Loaded {
                 runbook: None,
                 diagnostics: diags,
@@ -356,7 +421,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
     } = raw;
     apply_header(
         &mut rb,
-        RawHeader {
+        (RawHeader {
             id,
             title,
             summary,
@@ -367,8 +432,8 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
             alerts,
             sources,
             variables,
-        },
-        0,
+        })
+        .into_header(0),
         &mut diags,
     );
     let mut uses = Vec::new();
@@ -378,7 +443,14 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
     }
     rb.links = links.into_iter().map(link).collect();
     let mut auto_ids = std::collections::HashSet::new();
-    for (i, raw_step) in steps.unwrap_or_default().into_iter().enumerate() {
+    let steps = match steps {
+        Some(st) => {
+            rb.steps_pos = Some(pos_of(&st.referenced));
+            st.value
+        }
+        None => Vec::new(),
+    };
+    for (i, raw_step) in steps.into_iter().enumerate() {
         let step_pos = pos_of(&raw_step.referenced);
         let s = raw_step.value;
         let title = s.title.value.trim().to_owned();
@@ -406,7 +478,11 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                 Some(level) => match level.value.trim().parse::<Confirm>() {
                     Ok(l) => (l, true),
                     Err(e) => {
-                        diags.push(Diagnostic::error("unknown-confirm", pos_of(&level.referenced), e));
+                        diags.push(Diagnostic::error(
+                            "unknown-confirm",
+                            pos_of(&level.referenced),
+                            e,
+                        ));
                         (Confirm::Confirm, false)
                     }
                 },
@@ -443,7 +519,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                 };
                 note_vars(&text, pos, &mut uses);
                 ChecklistItem {
-                    text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    text: squash(&text),
                     checked,
                     pos,
                 }
@@ -469,8 +545,15 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                         Some(g) => g.value.trim().trim_start_matches('#').to_owned(),
                         None => {
                             diags.push(
-                                Diagnostic::error("invalid-decision", pos, format!("choice `{}` does not say which step it leads to", c.value.label))
-                                    .with_hint("add `goto: STEP_ID`"),
+                                Diagnostic::error(
+                                    "invalid-decision",
+                                    pos,
+                                    format!(
+                                        "choice `{}` does not say which step it leads to",
+                                        c.value.label
+                                    ),
+                                )
+                                .with_hint("add `goto: STEP_ID`"),
                             );
                             String::new()
                         }
@@ -495,7 +578,11 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
             let state = match v.state.value.parse::<Health>() {
                 Ok(h) => h,
                 Err(e) => {
-                    diags.push(Diagnostic::error("invalid-verify", pos_of(&v.state.referenced), e));
+                    diags.push(Diagnostic::error(
+                        "invalid-verify",
+                        pos_of(&v.state.referenced),
+                        e,
+                    ));
                     continue;
                 }
             };
@@ -558,8 +645,11 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         step.body = prose;
         rb.steps.push(step);
     }
-    let titles: std::collections::HashMap<String, String> =
-        rb.steps.iter().map(|s| (s.id.clone(), s.title.clone())).collect();
+    let titles: std::collections::HashMap<String, String> = rb
+        .steps
+        .iter()
+        .map(|s| (s.id.clone(), s.title.clone()))
+        .collect();
     for step in &mut rb.steps {
         step.body = step_markdown(&step.body, step, &titles);
     }
@@ -617,6 +707,7 @@ pub(crate) fn empty_runbook(file_id: &str, format: Format) -> Runbook {
         hash: String::new(),
         id_pos: Pos::new(1, 1),
         title_pos: Pos::new(1, 1),
+        steps_pos: None,
         var_uses: Vec::new(),
         anchors: Vec::new(),
     }
@@ -664,7 +755,13 @@ fn step_markdown(
             .enumerate()
             .map(|(i, c)| {
                 let title = titles.get(&c.goto).map_or(c.goto.as_str(), String::as_str);
-                format!("{}. {} → [{}](#{})", i + 1, one_line(&c.label), one_line(title), c.goto)
+                format!(
+                    "{}. {} → [{}](#{})",
+                    i + 1,
+                    one_line(&c.label),
+                    one_line(title),
+                    c.goto
+                )
             })
             .collect();
         para(&mut md, &list.join("\n"));
@@ -695,7 +792,7 @@ fn step_markdown(
 }
 
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    squash(s)
 }
 
 fn longest_run(s: &str, ch: char) -> usize {

@@ -1,0 +1,140 @@
+//! What can happen to the app (`Action`) and what the app asks the outside
+//! world to do (`Effect`). `update` turns one into the other without I/O.
+
+use crate::incident::{Event, EventKind};
+use crate::runbook::{Runbook, Severity};
+use crossterm::event::KeyEvent;
+use jiff::Timestamp;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An open (unresolved) incident, as the picker lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentListing {
+    pub id: String,
+    pub runbook_id: String,
+    pub title: String,
+    pub started_at: Timestamp,
+    pub state: crate::incident::Phase,
+    pub events: usize,
+    pub rehearsal: bool,
+    /// A problem with the log (torn, corrupt), shown instead of hiding it.
+    pub problem: Option<String>,
+}
+
+/// Everything that changes the app's state.
+#[derive(Debug)]
+pub enum Action {
+    /// A key press, with the time it was read.
+    Key {
+        key: KeyEvent,
+        at: Timestamp,
+    },
+    /// Pasted text (bracketed paste).
+    Paste {
+        text: String,
+        at: Timestamp,
+    },
+    /// The 1 Hz clock.
+    Tick(Timestamp),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The open incidents, for the picker.
+    Incidents(Vec<IncidentListing>),
+    /// An incident log is open for writing (new or resumed): its runbook and
+    /// every event read back from disk.
+    IncidentOpened(Box<Opened>),
+    /// Opening or creating the incident failed.
+    IncidentFailed(String),
+    /// The log writer has synced this event to disk.
+    Saved(Box<Event>),
+    /// The log writer could not save: the events from this one on are not
+    /// on disk.
+    SaveFailed {
+        error: String,
+    },
+    /// A warning or error to show (config, theme, runbook load problems).
+    Notice(Notice),
+}
+
+#[derive(Debug)]
+pub struct Opened {
+    pub runbook: Arc<Runbook>,
+    pub events: Vec<Event>,
+    /// Set when the log cannot be appended to (corruption): the incident is
+    /// shown read-only.
+    pub read_only: Option<String>,
+    /// Problems found while opening (a recovered torn tail, a changed runbook).
+    pub notices: Vec<Notice>,
+    pub trusted: bool,
+    /// This session was resumed (rather than started).
+    pub resumed: bool,
+}
+
+/// A message in the banner area.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Notice {
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Error,
+            text: text.into(),
+        }
+    }
+    pub fn warning(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Warning,
+            text: text.into(),
+        }
+    }
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            level: NoticeLevel::Info,
+            text: text.into(),
+        }
+    }
+}
+
+/// What to start an incident with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartRequest {
+    pub runbook: Arc<Runbook>,
+    pub variables: BTreeMap<String, String>,
+    pub severity: Severity,
+    pub responder: String,
+    pub rehearsal: bool,
+    pub scenario: Option<String>,
+    pub at: Timestamp,
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    /// Create the incident log and open it.
+    StartIncident(StartRequest),
+    /// Reopen an unresolved incident.
+    ResumeIncident(String),
+    /// Append an event to the open incident's log.
+    Append(EventKind, Timestamp),
+    /// Close the open incident's log (waits until everything is saved).
+    CloseIncident,
+    /// Re-read the list of open incidents.
+    ListIncidents,
+    /// Leave the app (after closing the log).
+    Quit,
+    /// Ring the terminal bell (a wait finished, a status update is due).
+    Bell,
+}

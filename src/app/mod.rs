@@ -1,0 +1,14 @@
+//! The interactive app: state, actions, the pure `update`, the read-only
+//! `view`, and the runtime loop that connects them to the terminal and the
+//! background tasks. See ARCHITECTURE.md for the flow.
+
+pub mod action;
+pub mod input;
+pub mod state;
+pub mod update;
+pub mod view;
+
+pub use action::{Action, Effect, IncidentListing, Notice, NoticeLevel, Opened, StartRequest};
+pub use state::{Pane, Screen, Session, Settings, State};
+pub use update::update;
+pub use view::view;

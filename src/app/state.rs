@@ -1,0 +1,321 @@
+//! The app's state. Plain data: `update` changes it, `view` reads it.
+
+use super::action::{IncidentListing, Notice, Opened};
+use super::input::TextInput;
+use crate::incident::{Event, Incident, Phase};
+use crate::keymap::Keymap;
+use crate::library::Library;
+use crate::runbook::{Runbook, Severity};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings fixed for the session (from the config file and the CLI).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub status_update_every: Duration,
+    pub default_responder: String,
+    pub dry_run: bool,
+    /// Values from `mayday start --var/--severity/--responder`: not asked again.
+    pub preset: Preset,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            status_update_every: Duration::from_secs(30 * 60),
+            default_responder: "responder".into(),
+            dry_run: false,
+            preset: Preset::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preset {
+    pub variables: BTreeMap<String, String>,
+    pub severity: Option<Severity>,
+    pub responder: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Picker,
+    Start,
+    Incident,
+}
+
+/// The incident screen's panes, in Tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Steps,
+    Content,
+    Log,
+    Status,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Content, Pane::Steps, Pane::Log, Pane::Status];
+}
+
+/// One row of the picker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickItem {
+    /// An unresolved incident (index into `State::incidents`).
+    Resume(usize),
+    /// A runbook (index into `State::library.runbooks`).
+    Runbook(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Picker {
+    pub filter: TextInput,
+    pub filtering: bool,
+    pub items: Vec<PickItem>,
+    /// Matched character positions per runbook index (for highlighting).
+    pub highlights: BTreeMap<usize, Vec<u32>>,
+    pub selected: usize,
+}
+
+impl Default for Picker {
+    fn default() -> Self {
+        Picker {
+            filter: TextInput::new("", false),
+            filtering: false,
+            items: Vec::new(),
+            highlights: BTreeMap::new(),
+            selected: 0,
+        }
+    }
+}
+
+/// A field of the start form.
+#[derive(Clone, Debug)]
+pub enum FieldKind {
+    Variable { name: String, required: bool },
+    Severity,
+    Responder,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub label: String,
+    pub kind: FieldKind,
+    pub input: TextInput,
+}
+
+/// The start screen: the runbook's variables, severity, responder.
+#[derive(Clone, Debug)]
+pub struct StartForm {
+    pub runbook: Arc<Runbook>,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub severity: Severity,
+    pub error: Option<String>,
+}
+
+/// What a prompt is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    SkipReason { step: String },
+    ResolveSummary,
+    Note,
+    StatusUpdate,
+}
+
+#[derive(Clone, Debug)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub title: String,
+    pub help: String,
+    pub input: TextInput,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    ConfirmQuit,
+    Prompt(Box<Prompt>),
+}
+
+/// An open incident.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The runbook version the incident started with.
+    pub runbook: Arc<Runbook>,
+    /// The incident as replayed from the log (plus events not yet saved).
+    pub incident: Incident,
+    /// Every event, in order. Events after `saved_seq` are not on disk yet.
+    pub events: Vec<Event>,
+    /// The highest sequence number the writer has synced to disk.
+    pub saved_seq: u64,
+    /// The log could not be written: shown as a banner until resolved.
+    pub save_error: Option<String>,
+    /// Why the log is read-only (corruption), if it is.
+    pub read_only: Option<String>,
+    pub trusted: bool,
+    pub focus: Pane,
+    /// The step highlighted in the step list.
+    pub list_selected: usize,
+    /// The selected checklist item or command in the current step
+    /// (index into [`Session::selectables`]).
+    pub item_selected: usize,
+    pub content_scroll: u16,
+    /// Log lines scrolled up from the bottom (0 = follow the newest).
+    pub log_scroll: usize,
+    /// The due time of the status update the bell already rang for.
+    pub update_belled_for: Option<Timestamp>,
+}
+
+impl Session {
+    pub fn new(o: &Opened) -> Option<Session> {
+        let incident = Incident::replay(&o.events)?;
+        let saved_seq = incident.last_seq;
+        let mut s = Session {
+            runbook: o.runbook.clone(),
+            incident,
+            events: o.events.clone(),
+            saved_seq,
+            save_error: None,
+            read_only: o.read_only.clone(),
+            trusted: o.trusted,
+            focus: Pane::Content,
+            list_selected: 0,
+            item_selected: 0,
+            content_scroll: 0,
+            log_scroll: 0,
+            update_belled_for: None,
+        };
+        s.list_selected = s.current_index();
+        Some(s)
+    }
+
+    /// The index of the current step in the runbook (0 when none yet).
+    pub fn current_index(&self) -> usize {
+        self.incident
+            .current_step
+            .as_deref()
+            .and_then(|id| self.runbook.step_index(id))
+            .unwrap_or(0)
+    }
+
+    /// The checklist items and commands of the current step, in the order
+    /// they appear.
+    pub fn selectables(&self) -> Vec<Selectable> {
+        let Some(step) = self.runbook.steps.get(self.current_index()) else {
+            return Vec::new();
+        };
+        let mut v: Vec<(u32, Selectable)> = step
+            .checklist
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.pos.line, Selectable::Checklist(i)))
+            .chain(
+                step.commands
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.pos.line, Selectable::Command(i))),
+            )
+            .collect();
+        v.sort_by_key(|(line, s)| (*line, matches!(s, Selectable::Command(_))));
+        v.into_iter().map(|(_, s)| s).collect()
+    }
+
+    pub fn selected_item(&self) -> Option<Selectable> {
+        self.selectables().get(self.item_selected).copied()
+    }
+
+    /// Has every event been synced to disk?
+    pub fn all_saved(&self) -> bool {
+        self.saved_seq >= self.incident.last_seq
+    }
+
+    /// When the next stakeholder status update is due.
+    pub fn update_due(&self, every: Duration) -> Timestamp {
+        let secs = i64::try_from(every.as_secs()).unwrap_or(i64::MAX / 2);
+        self.incident
+            .last_status_update
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap_or(self.incident.last_status_update)
+    }
+
+    pub fn is_resolved(&self) -> bool {
+        self.incident.phase == Phase::Resolved
+    }
+}
+
+/// Something the content pane can select.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selectable {
+    Checklist(usize),
+    Command(usize),
+}
+
+/// The whole app.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// The time of the last action (events are stamped with it).
+    pub now: Timestamp,
+    /// The zone absolute times are shown in.
+    pub tz: TimeZone,
+    pub screen: Screen,
+    pub library: Arc<Library>,
+    pub picker: Picker,
+    pub start: Option<StartForm>,
+    pub session: Option<Session>,
+    pub overlay: Option<Overlay>,
+    pub keymap: Keymap,
+    pub settings: Settings,
+    pub notices: Vec<Notice>,
+    /// When the newest notice appeared (info notices fade after a while).
+    pub notice_since: Timestamp,
+    /// Unresolved incidents, for the picker.
+    pub incidents: Vec<IncidentListing>,
+    pub size: (u16, u16),
+    /// The app is on its way out (waiting for the log to be saved).
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(
+        library: Arc<Library>,
+        keymap: Keymap,
+        settings: Settings,
+        now: Timestamp,
+        tz: TimeZone,
+    ) -> State {
+        let mut s = State {
+            now,
+            tz,
+            screen: Screen::Picker,
+            library,
+            picker: Picker::default(),
+            start: None,
+            session: None,
+            overlay: None,
+            keymap,
+            settings,
+            notices: Vec::new(),
+            notice_since: now,
+            incidents: Vec::new(),
+            size: (80, 24),
+            quitting: false,
+        };
+        super::update::refilter(&mut s);
+        s
+    }
+
+    /// The runbook a picker row points at.
+    pub fn picked_runbook(&self, item: PickItem) -> Option<&Arc<Runbook>> {
+        match item {
+            PickItem::Runbook(i) => self.library.runbooks.get(i),
+            PickItem::Resume(i) => self
+                .incidents
+                .get(i)
+                .and_then(|inc| self.library.get(&inc.runbook_id)),
+        }
+    }
+}

@@ -1,0 +1,1065 @@
+//! `update(&mut State, Action) -> Vec<Effect>`: every state change, and no
+//! I/O. Events for the incident log are applied to the state at once (and
+//! shown as "saving…") and handed to the runtime as `Effect::Append`; the
+//! writer's acknowledgement (`Action::Saved`) marks them saved.
+
+use super::action::{Action, Effect, Notice, NoticeLevel, StartRequest};
+use super::input::{Outcome, TextInput};
+use super::state::*;
+use crate::incident::{Event, EventKind, Phase};
+use crate::keymap::{Cmd, Ctx};
+use crate::runbook::{Runbook, Severity};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use jiff::Timestamp;
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Apply one action.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let notices_before = state.notices.len();
+    dispatch(state, action, &mut fx);
+    if state.notices.len() > notices_before {
+        state.notice_since = state.now;
+        // Keep the banner area small: the newest few.
+        let excess = state.notices.len().saturating_sub(3);
+        state.notices.drain(..excess);
+    }
+    fx
+}
+
+/// How long an informational notice stays up.
+const INFO_SECONDS: i64 = 8;
+
+fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
+    let fx = &mut *fx;
+    match action {
+        Action::Key { key, at } => {
+            state.now = at;
+            if key.kind != KeyEventKind::Release {
+                on_key(state, key, fx);
+            }
+        }
+        Action::Paste { text, at } => {
+            state.now = at;
+            on_paste(state, &text);
+        }
+        Action::Tick(at) => {
+            state.now = at;
+            on_tick(state, fx);
+        }
+        Action::Resize { width, height } => state.size = (width, height),
+        Action::Incidents(list) => {
+            state.incidents = list
+                .into_iter()
+                .filter(|i| i.state != Phase::Resolved)
+                .collect();
+            refilter(state);
+        }
+        Action::IncidentOpened(opened) => {
+            for n in &opened.notices {
+                state.notices.push(n.clone());
+            }
+            match Session::new(&opened) {
+                Some(mut session) => {
+                    let now = state.now;
+                    if opened.resumed {
+                        let who = state
+                            .settings
+                            .preset
+                            .responder
+                            .clone()
+                            .unwrap_or_else(|| state.settings.default_responder.clone());
+                        emit(
+                            &mut session,
+                            EventKind::SessionResumed { responder: who },
+                            now,
+                            fx,
+                        );
+                    }
+                    if session.incident.current_step.is_none()
+                        && session.incident.is_open()
+                        && let Some(first) = session.runbook.steps.first()
+                    {
+                        let kind = EventKind::StepEntered {
+                            step: first.id.clone(),
+                            title: first.title.clone(),
+                        };
+                        emit(&mut session, kind, now, fx);
+                    }
+                    session.list_selected = session.current_index();
+                    state.session = Some(session);
+                    state.screen = Screen::Incident;
+                    state.start = None;
+                }
+                None => {
+                    state.notices.push(Notice::error("the incident log does not start with `incident_started`; it cannot be opened"));
+                    state.screen = Screen::Picker;
+                }
+            }
+        }
+        Action::IncidentFailed(e) => {
+            state.notices.push(Notice::error(e));
+            if state.session.is_none() {
+                state.screen = if state.start.is_some() {
+                    Screen::Start
+                } else {
+                    Screen::Picker
+                };
+            }
+        }
+        Action::Saved(event) => {
+            if let Some(s) = state.session.as_mut() {
+                s.saved_seq = s.saved_seq.max(event.seq);
+                if let Some(mine) = s.events.iter_mut().rev().find(|e| e.seq == event.seq)
+                    && *mine != *event
+                {
+                    *mine = *event;
+                }
+            }
+        }
+        Action::SaveFailed { error } => {
+            if let Some(s) = state.session.as_mut() {
+                s.save_error = Some(error.clone());
+            }
+            state.notices.push(Notice::error(format!(
+                "the incident log could not be saved: {error}. Unsaved events are kept in memory; do not quit until this is resolved."
+            )));
+        }
+        Action::Notice(n) => state.notices.push(n),
+    }
+}
+
+/// Record an event: applied to the state now, written by the runtime.
+pub fn emit(session: &mut Session, kind: EventKind, at: Timestamp, fx: &mut Vec<Effect>) -> bool {
+    if session.read_only.is_some() {
+        return false;
+    }
+    let event = Event {
+        seq: session.incident.last_seq + 1,
+        at,
+        kind: kind.clone(),
+    };
+    session.incident.apply(&event);
+    session.events.push(event);
+    fx.push(Effect::Append(kind, at));
+    true
+}
+
+fn on_paste(state: &mut State, text: &str) {
+    if let Some(Overlay::Prompt(p)) = state.overlay.as_mut() {
+        p.input.paste(text);
+        return;
+    }
+    match state.screen {
+        Screen::Picker => {
+            state.picker.filtering = true;
+            state.picker.filter.paste(text);
+            refilter(state);
+        }
+        Screen::Start => {
+            if let Some(f) = state.start.as_mut().and_then(|f| f.fields.get_mut(f.focus)) {
+                f.input.paste(text);
+            }
+        }
+        Screen::Incident => {}
+    }
+}
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if state.quitting {
+        return;
+    }
+    // Esc first dismisses notices.
+    if key.code == KeyCode::Esc
+        && state.overlay.is_none()
+        && !state.notices.is_empty()
+        && !state.picker.filtering
+    {
+        state.notices.clear();
+        return;
+    }
+    if let Some(overlay) = state.overlay.take() {
+        on_overlay_key(state, overlay, key, fx);
+        return;
+    }
+    match state.screen {
+        Screen::Picker => picker_key(state, key, fx),
+        Screen::Start => start_key(state, key, fx),
+        Screen::Incident => incident_key(state, key, fx),
+    }
+}
+
+fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut Vec<Effect>) {
+    match overlay {
+        Overlay::Help { scroll } => {
+            let cmd = state.keymap.lookup(&[Ctx::Lists, Ctx::Global], &key);
+            state.overlay = match cmd {
+                Some(Cmd::Down) => Some(Overlay::Help {
+                    scroll: scroll.saturating_add(1),
+                }),
+                Some(Cmd::Up) => Some(Overlay::Help {
+                    scroll: scroll.saturating_sub(1),
+                }),
+                Some(Cmd::PageDown) => Some(Overlay::Help {
+                    scroll: scroll.saturating_add(10),
+                }),
+                Some(Cmd::PageUp) => Some(Overlay::Help {
+                    scroll: scroll.saturating_sub(10),
+                }),
+                Some(Cmd::Top) => Some(Overlay::Help { scroll: 0 }),
+                // Any other key closes help.
+                _ => None,
+            };
+        }
+        Overlay::ConfirmQuit => match key.code {
+            KeyCode::Char('y' | 'Y') => quit_now(state, fx),
+            _ if is_ctrl_c(&key) => quit_now(state, fx),
+            _ => {}
+        },
+        Overlay::Prompt(mut prompt) => match prompt.input.key(key) {
+            Outcome::Submit => {
+                if let Err(e) = submit_prompt(state, &prompt, fx) {
+                    prompt.error = Some(e);
+                    state.overlay = Some(Overlay::Prompt(prompt));
+                }
+            }
+            Outcome::Cancel => {}
+            Outcome::Changed | Outcome::Unchanged => {
+                prompt.error = None;
+                state.overlay = Some(Overlay::Prompt(prompt));
+            }
+        },
+    }
+}
+
+/// Quit: an open incident gets `session_ended` and stays open.
+fn quit_now(state: &mut State, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    if let Some(s) = state.session.as_mut() {
+        if s.incident.is_open() {
+            emit(s, EventKind::SessionEnded, now, fx);
+        }
+        fx.push(Effect::CloseIncident);
+    }
+    state.quitting = true;
+    fx.push(Effect::Quit);
+}
+
+fn request_quit(state: &mut State, fx: &mut Vec<Effect>) {
+    match &state.session {
+        Some(s) if s.incident.is_open() => state.overlay = Some(Overlay::ConfirmQuit),
+        _ => quit_now(state, fx),
+    }
+}
+
+// ---------------------------------------------------------------- picker
+
+/// Recompute the picker rows from the filter.
+pub fn refilter(state: &mut State) {
+    let query = state.picker.filter.text();
+    let query = query.trim();
+    let mut items: Vec<PickItem> = Vec::new();
+    state.picker.highlights.clear();
+    if query.is_empty() {
+        items.extend((0..state.incidents.len()).map(PickItem::Resume));
+        items.extend((0..state.library.runbooks.len()).map(PickItem::Runbook));
+    } else {
+        let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
+        let mut scored: Vec<(u32, PickItem)> = Vec::new();
+        for (i, inc) in state.incidents.iter().enumerate() {
+            let hay = format!("{} {} {}", inc.title, inc.runbook_id, inc.id);
+            if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
+                scored.push((score.saturating_add(1_000_000), PickItem::Resume(i)));
+            }
+        }
+        for (i, rb) in state.library.runbooks.iter().enumerate() {
+            let hay = rb.search_text();
+            let mut indices = Vec::new();
+            if let Some(score) =
+                pattern.indices(Utf32Str::new(&hay, &mut buf), &mut matcher, &mut indices)
+            {
+                indices.sort_unstable();
+                indices.dedup();
+                state.picker.highlights.insert(i, indices);
+                scored.push((score, PickItem::Runbook(i)));
+            }
+        }
+        scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+        items.extend(scored.into_iter().map(|(_, i)| i));
+    }
+    state.picker.items = items;
+    if state.picker.selected >= state.picker.items.len() {
+        state.picker.selected = state.picker.items.len().saturating_sub(1);
+    }
+}
+
+fn move_sel(sel: &mut usize, len: usize, cmd: Cmd, page: usize) {
+    if len == 0 {
+        *sel = 0;
+        return;
+    }
+    *sel = match cmd {
+        Cmd::Up => sel.saturating_sub(1),
+        Cmd::Down => (*sel + 1).min(len - 1),
+        Cmd::PageUp => sel.saturating_sub(page),
+        Cmd::PageDown => (*sel + page).min(len - 1),
+        Cmd::Top => 0,
+        Cmd::Bottom => len - 1,
+        _ => *sel,
+    };
+}
+
+fn page(state: &State) -> usize {
+    usize::from(state.size.1.saturating_sub(8)).max(1)
+}
+
+fn picker_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if state.picker.filtering {
+        match key.code {
+            KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+                let cmd = match key.code {
+                    KeyCode::Up => Cmd::Up,
+                    KeyCode::Down => Cmd::Down,
+                    KeyCode::PageUp => Cmd::PageUp,
+                    _ => Cmd::PageDown,
+                };
+                let len = state.picker.items.len();
+                let p = page(state);
+                move_sel(&mut state.picker.selected, len, cmd, p);
+                return;
+            }
+            KeyCode::Tab => {
+                state.picker.filtering = false;
+                return;
+            }
+            _ => {}
+        }
+        if is_ctrl_c(&key) {
+            request_quit(state, fx);
+            return;
+        }
+        match state.picker.filter.key(key) {
+            Outcome::Submit => activate_pick(state, fx),
+            Outcome::Cancel => {
+                if state.picker.filter.is_empty() {
+                    state.picker.filtering = false;
+                } else {
+                    state.picker.filter = TextInput::new("", false);
+                    state.picker.filtering = false;
+                    refilter(state);
+                }
+            }
+            Outcome::Changed => {
+                state.picker.selected = 0;
+                refilter(state);
+            }
+            Outcome::Unchanged => {}
+        }
+        return;
+    }
+    match state
+        .keymap
+        .lookup(&[Ctx::Picker, Ctx::Lists, Ctx::Global], &key)
+    {
+        Some(Cmd::Quit) => request_quit(state, fx),
+        Some(Cmd::Help) => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Some(Cmd::Filter) => state.picker.filtering = true,
+        Some(Cmd::Select) => activate_pick(state, fx),
+        Some(Cmd::Back) => {
+            if !state.picker.filter.is_empty() {
+                state.picker.filter = TextInput::new("", false);
+                refilter(state);
+            }
+        }
+        Some(
+            cmd @ (Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom),
+        ) => {
+            let len = state.picker.items.len();
+            let p = page(state);
+            move_sel(&mut state.picker.selected, len, cmd, p);
+        }
+        Some(_) => {}
+        None => {
+            // Filtered as you type: an unbound printable key starts the filter.
+            if let KeyCode::Char(c) = key.code
+                && !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !c.is_control()
+            {
+                state.picker.filtering = true;
+                state.picker.filter.key(key);
+                state.picker.selected = 0;
+                refilter(state);
+            } else if key.code == KeyCode::Backspace && !state.picker.filter.is_empty() {
+                state.picker.filtering = true;
+                state.picker.filter.key(key);
+                refilter(state);
+            }
+        }
+    }
+}
+
+fn activate_pick(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(item) = state.picker.items.get(state.picker.selected).copied() else {
+        return;
+    };
+    match item {
+        PickItem::Resume(i) => {
+            if let Some(inc) = state.incidents.get(i) {
+                fx.push(Effect::ResumeIncident(inc.id.clone()));
+            }
+        }
+        PickItem::Runbook(i) => {
+            if let Some(rb) = state.library.runbooks.get(i).cloned() {
+                open_start(state, rb, fx);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- start
+
+/// Open the start form for a runbook; with every value preset, start at once.
+pub fn open_start(state: &mut State, runbook: Arc<Runbook>, fx: &mut Vec<Effect>) {
+    let preset = state.settings.preset.clone();
+    let mut fields = Vec::new();
+    for v in &runbook.variables {
+        if preset.variables.contains_key(&v.name) {
+            continue;
+        }
+        let label = match &v.prompt {
+            Some(p) => format!("{} ({})", p, v.name),
+            None => v.name.clone(),
+        };
+        fields.push(Field {
+            label,
+            kind: FieldKind::Variable {
+                name: v.name.clone(),
+                required: v.required,
+            },
+            input: TextInput::new(v.default.as_deref().unwrap_or(""), false),
+        });
+    }
+    let severity = preset
+        .severity
+        .or(runbook.severity)
+        .unwrap_or(Severity::High);
+    if preset.severity.is_none() {
+        fields.push(Field {
+            label: "Severity".into(),
+            kind: FieldKind::Severity,
+            input: TextInput::new(severity.as_str(), false),
+        });
+    }
+    if preset.responder.is_none() {
+        fields.push(Field {
+            label: "Responder".into(),
+            kind: FieldKind::Responder,
+            input: TextInput::new(&state.settings.default_responder, false),
+        });
+    }
+    let form = StartForm {
+        runbook,
+        fields,
+        focus: 0,
+        severity,
+        error: None,
+    };
+    if form.fields.is_empty() {
+        submit_start(state, form, fx);
+    } else {
+        state.start = Some(form);
+        state.screen = Screen::Start;
+    }
+}
+
+fn submit_start(state: &mut State, mut form: StartForm, fx: &mut Vec<Effect>) {
+    let preset = &state.settings.preset;
+    let mut variables: BTreeMap<String, String> = BTreeMap::new();
+    for v in &form.runbook.variables {
+        if let Some(val) = preset.variables.get(&v.name) {
+            variables.insert(v.name.clone(), val.clone());
+        }
+    }
+    let mut responder = preset.responder.clone().unwrap_or_default();
+    for (i, f) in form.fields.iter().enumerate() {
+        let value = f.input.text().trim().to_owned();
+        match &f.kind {
+            FieldKind::Variable { name, required } => {
+                if *required && value.is_empty() {
+                    form.error = Some(format!("`{name}` is required"));
+                    form.focus = i;
+                    state.start = Some(form);
+                    state.screen = Screen::Start;
+                    return;
+                }
+                variables.insert(name.clone(), value);
+            }
+            FieldKind::Severity => {}
+            FieldKind::Responder => responder = value,
+        }
+    }
+    // Extra --var values the runbook does not declare are kept too.
+    for (k, v) in &preset.variables {
+        variables.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if responder.trim().is_empty() {
+        form.error = Some("the responder's handle is required".into());
+        form.focus = form
+            .fields
+            .iter()
+            .position(|f| matches!(f.kind, FieldKind::Responder))
+            .unwrap_or(0);
+        state.start = Some(form);
+        state.screen = Screen::Start;
+        return;
+    }
+    fx.push(Effect::StartIncident(StartRequest {
+        runbook: form.runbook.clone(),
+        variables,
+        severity: form.severity,
+        responder,
+        rehearsal: false,
+        scenario: None,
+        at: state.now,
+    }));
+    state.start = Some(form);
+}
+
+fn start_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(mut form) = state.start.take() else {
+        state.screen = Screen::Picker;
+        return;
+    };
+    if is_ctrl_c(&key) {
+        state.start = Some(form);
+        request_quit(state, fx);
+        return;
+    }
+    let last = form.fields.len().saturating_sub(1);
+    match key.code {
+        KeyCode::Esc => {
+            state.screen = Screen::Picker;
+            return;
+        }
+        KeyCode::Up | KeyCode::BackTab => form.focus = form.focus.saturating_sub(1),
+        KeyCode::Down | KeyCode::Tab => form.focus = (form.focus + 1).min(last),
+        KeyCode::Enter => {
+            if form.focus >= last {
+                submit_start(state, form, fx);
+                return;
+            }
+            form.focus += 1;
+        }
+        _ => {
+            let focus = form.focus;
+            let is_sev = matches!(
+                form.fields.get(focus).map(|f| &f.kind),
+                Some(FieldKind::Severity)
+            );
+            if is_sev {
+                let all = Severity::ALL;
+                let cur = all.iter().position(|s| *s == form.severity).unwrap_or(0);
+                let next = match key.code {
+                    KeyCode::Left => Some(all[(cur + all.len() - 1) % all.len()]),
+                    KeyCode::Right | KeyCode::Char(' ') => Some(all[(cur + 1) % all.len()]),
+                    KeyCode::Char(c @ '1'..='4') => all.get(usize::from(c as u8 - b'1')).copied(),
+                    KeyCode::Char(c) => Severity::ALL
+                        .into_iter()
+                        .find(|s| s.as_str().starts_with(c)),
+                    _ => None,
+                };
+                if let Some(s) = next {
+                    form.severity = s;
+                    if let Some(f) = form.fields.get_mut(focus) {
+                        f.input = TextInput::new(s.as_str(), false);
+                    }
+                }
+            } else if let Some(f) = form.fields.get_mut(focus) {
+                f.input.key(key);
+                form.error = None;
+            }
+        }
+    }
+    state.start = Some(form);
+}
+
+// ---------------------------------------------------------------- incident
+
+fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(focus) = state.session.as_ref().map(|s| s.focus) else {
+        state.screen = Screen::Picker;
+        return;
+    };
+    let ctxs: &[Ctx] = &[Ctx::Incident, Ctx::Lists, Ctx::Global];
+    let Some(cmd) = state.keymap.lookup(ctxs, &key) else {
+        return;
+    };
+    let now = state.now;
+    let every = state.settings.status_update_every;
+    let page = page(state);
+    match cmd {
+        Cmd::Quit => return request_quit(state, fx),
+        Cmd::Help => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            return;
+        }
+        _ => {}
+    }
+    let Some(s) = state.session.as_mut() else {
+        return;
+    };
+    match cmd {
+        Cmd::FocusNext | Cmd::FocusPrev => {
+            let order = Pane::ORDER;
+            let i = order.iter().position(|p| *p == focus).unwrap_or(0);
+            let n = order.len();
+            s.focus = if cmd == Cmd::FocusNext {
+                order[(i + 1) % n]
+            } else {
+                order[(i + n - 1) % n]
+            };
+        }
+        Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom => match focus {
+            Pane::Steps => {
+                let len = s.runbook.steps.len();
+                move_sel(&mut s.list_selected, len, cmd, page);
+            }
+            Pane::Content => {
+                let len = s.selectables().len();
+                if len == 0 {
+                    s.content_scroll = match cmd {
+                        Cmd::Up => s.content_scroll.saturating_sub(1),
+                        Cmd::Down => s.content_scroll.saturating_add(1),
+                        Cmd::PageUp => s.content_scroll.saturating_sub(10),
+                        Cmd::PageDown => s.content_scroll.saturating_add(10),
+                        Cmd::Top => 0,
+                        _ => s.content_scroll,
+                    };
+                } else {
+                    move_sel(&mut s.item_selected, len, cmd, page);
+                }
+            }
+            Pane::Log => {
+                let max = s.events.len().saturating_sub(1);
+                s.log_scroll = match cmd {
+                    Cmd::Up => (s.log_scroll + 1).min(max),
+                    Cmd::Down => s.log_scroll.saturating_sub(1),
+                    Cmd::PageUp => (s.log_scroll + page).min(max),
+                    Cmd::PageDown => s.log_scroll.saturating_sub(page),
+                    Cmd::Top => max,
+                    _ => 0,
+                };
+            }
+            Pane::Status => {}
+        },
+        Cmd::Select => match focus {
+            Pane::Steps => {
+                let target = s.list_selected;
+                enter_step(s, target, now, fx);
+            }
+            Pane::Content => {
+                if let Some(Selectable::Checklist(i)) = s.selected_item() {
+                    toggle_item(s, i, now, fx);
+                }
+            }
+            _ => {}
+        },
+        Cmd::NextStep => {
+            let next = s.current_index() + 1;
+            if next < s.runbook.steps.len() {
+                enter_step(s, next, now, fx);
+            }
+        }
+        Cmd::PrevStep => {
+            let cur = s.current_index();
+            if cur > 0 {
+                enter_step(s, cur - 1, now, fx);
+            }
+        }
+        Cmd::Toggle => {
+            let item = match s.selected_item() {
+                Some(Selectable::Checklist(i)) => Some(i),
+                _ => first_unticked(s),
+            };
+            if let Some(i) = item {
+                toggle_item(s, i, now, fx);
+            }
+        }
+        Cmd::Done => {
+            let cur = s.current_index();
+            if let Some(step) = s.runbook.steps.get(cur) {
+                let id = step.id.clone();
+                emit(s, EventKind::StepDone { step: id }, now, fx);
+                if cur + 1 < s.runbook.steps.len() {
+                    enter_step(s, cur + 1, now, fx);
+                }
+            }
+        }
+        Cmd::Skip => {
+            if let Some(step) = s.runbook.steps.get(s.current_index()) {
+                let title = format!("Skip \"{}\"", step.title);
+                state.overlay = Some(prompt(
+                    PromptKind::SkipReason {
+                        step: step.id.clone(),
+                    },
+                    title,
+                    "Why skip it? The reason goes in the incident log. Enter saves, Esc cancels.",
+                    TextInput::new("", false),
+                ));
+            }
+        }
+        Cmd::Choose(n) => choose(s, usize::from(n), now, fx, &mut state.notices),
+        Cmd::Note => {
+            state.overlay = Some(prompt(
+                PromptKind::Note,
+                "Note",
+                "Enter saves · Alt-Enter or Ctrl-J: new line · Esc cancels",
+                TextInput::new("", true),
+            ));
+        }
+        Cmd::StatusUpdate => {
+            let template = status_update_template(s, now, every);
+            state.overlay = Some(prompt(
+                PromptKind::StatusUpdate,
+                "Stakeholder status update",
+                "Edit and post: it is logged and resets the reminder. Enter saves · Alt-Enter new line · Esc cancels",
+                TextInput::new(&template, true),
+            ));
+        }
+        Cmd::StartWait => start_wait(s, now, fx, &mut state.notices),
+        Cmd::Mitigate => {
+            if s.incident.phase == Phase::Open {
+                emit(s, EventKind::Mitigated, now, fx);
+            } else {
+                state.notices.push(Notice::info(format!(
+                    "the incident is already {}",
+                    s.incident.phase
+                )));
+            }
+        }
+        Cmd::Resolve => {
+            if s.incident.phase == Phase::Resolved {
+                state
+                    .notices
+                    .push(Notice::info("the incident is already resolved"));
+            } else {
+                state.overlay = Some(prompt(
+                    PromptKind::ResolveSummary,
+                    "Resolve the incident",
+                    "One line: what happened and what fixed it. Enter resolves, Esc cancels.",
+                    TextInput::new("", false),
+                ));
+            }
+        }
+        Cmd::Back if focus != Pane::Content => s.focus = Pane::Content,
+        _ => {}
+    }
+}
+
+fn prompt(
+    kind: PromptKind,
+    title: impl Into<String>,
+    help: impl Into<String>,
+    input: TextInput,
+) -> Overlay {
+    Overlay::Prompt(Box::new(Prompt {
+        kind,
+        title: title.into(),
+        help: help.into(),
+        input,
+        error: None,
+    }))
+}
+
+/// Enter step `index`: logs `step_entered`.
+fn enter_step(s: &mut Session, index: usize, now: Timestamp, fx: &mut Vec<Effect>) {
+    let Some(step) = s.runbook.steps.get(index) else {
+        return;
+    };
+    if s.incident.current_step.as_deref() == Some(step.id.as_str()) {
+        s.list_selected = index;
+        return;
+    }
+    let kind = EventKind::StepEntered {
+        step: step.id.clone(),
+        title: step.title.clone(),
+    };
+    emit(s, kind, now, fx);
+    s.list_selected = index;
+    s.item_selected = 0;
+    s.content_scroll = 0;
+}
+
+fn checked(s: &Session, step_index: usize, item: usize) -> bool {
+    let Some(step) = s.runbook.steps.get(step_index) else {
+        return false;
+    };
+    s.incident
+        .progress(&step.id)
+        .and_then(|p| p.checked.get(&item).copied())
+        .unwrap_or_else(|| step.checklist.get(item).is_some_and(|c| c.checked))
+}
+
+fn first_unticked(s: &Session) -> Option<usize> {
+    let cur = s.current_index();
+    let step = s.runbook.steps.get(cur)?;
+    (0..step.checklist.len()).find(|&i| !checked(s, cur, i))
+}
+
+fn toggle_item(s: &mut Session, item: usize, now: Timestamp, fx: &mut Vec<Effect>) {
+    let cur = s.current_index();
+    let Some(step) = s.runbook.steps.get(cur) else {
+        return;
+    };
+    let Some(c) = step.checklist.get(item) else {
+        return;
+    };
+    let kind = EventKind::ChecklistToggled {
+        step: step.id.clone(),
+        item,
+        text: c.text.clone(),
+        checked: !checked(s, cur, item),
+    };
+    emit(s, kind, now, fx);
+    // Keep the selection on this item.
+    if let Some(pos) = s
+        .selectables()
+        .iter()
+        .position(|x| *x == Selectable::Checklist(item))
+    {
+        s.item_selected = pos;
+    }
+}
+
+fn choose(
+    s: &mut Session,
+    n: usize,
+    now: Timestamp,
+    fx: &mut Vec<Effect>,
+    notices: &mut Vec<Notice>,
+) {
+    let cur = s.current_index();
+    let Some(step) = s.runbook.steps.get(cur) else {
+        return;
+    };
+    if step.decisions.is_empty() {
+        return;
+    }
+    let taken = s
+        .incident
+        .progress(&step.id)
+        .map(|p| p.decisions.clone())
+        .unwrap_or_default();
+    let di = (0..step.decisions.len())
+        .find(|d| !taken.contains_key(d))
+        .unwrap_or(step.decisions.len() - 1);
+    let decision = &step.decisions[di];
+    let Some(choice) = decision.choices.get(n.wrapping_sub(1)) else {
+        notices.push(Notice::info(format!(
+            "there is no choice {n}: pick 1–{}",
+            decision.choices.len()
+        )));
+        return;
+    };
+    let (step_id, label, goto) = (step.id.clone(), choice.label.clone(), choice.goto.clone());
+    let target = s.runbook.step_index(&goto);
+    emit(
+        s,
+        EventKind::DecisionTaken {
+            step: step_id.clone(),
+            decision: di,
+            choice: n - 1,
+            label,
+            goto: goto.clone(),
+        },
+        now,
+        fx,
+    );
+    emit(s, EventKind::StepDone { step: step_id }, now, fx);
+    match target {
+        Some(t) => enter_step(s, t, now, fx),
+        None => notices.push(Notice::warning(format!(
+            "the choice leads to `{goto}`, which is not a step of this runbook"
+        ))),
+    }
+}
+
+fn start_wait(s: &mut Session, now: Timestamp, fx: &mut Vec<Effect>, notices: &mut Vec<Notice>) {
+    let cur = s.current_index();
+    let Some(step) = s.runbook.steps.get(cur) else {
+        return;
+    };
+    let started = s
+        .incident
+        .progress(&step.id)
+        .map(|p| p.waits.clone())
+        .unwrap_or_default();
+    let Some((index, wait)) = step
+        .waits
+        .iter()
+        .enumerate()
+        .find(|(i, _)| !started.contains_key(i))
+    else {
+        notices.push(Notice::info(if step.waits.is_empty() {
+            "this step has no wait"
+        } else {
+            "every wait of this step has started"
+        }));
+        return;
+    };
+    let kind = EventKind::WaitStarted {
+        step: step.id.clone(),
+        index,
+        seconds: wait.duration.as_secs(),
+        reason: wait.reason.clone(),
+    };
+    emit(s, kind, now, fx);
+}
+
+fn status_update_template(s: &Session, now: Timestamp, every: std::time::Duration) -> String {
+    let inc = &s.incident;
+    let state = match inc.phase {
+        Phase::Open => "investigating",
+        Phase::Mitigated => "mitigated, monitoring",
+        Phase::Resolved => "resolved",
+    };
+    let step = s
+        .runbook
+        .steps
+        .get(s.current_index())
+        .map_or("", |st| st.title.as_str());
+    let elapsed = (now - inc.started_at).as_secs();
+    format!(
+        "[{}] {} — {state}. Started {} ago. Current step: {step}. Next update in {}.",
+        inc.severity.sev(),
+        inc.runbook_title,
+        crate::duration::format(std::time::Duration::from_secs(
+            elapsed.max(0).unsigned_abs()
+        )),
+        crate::duration::format(every),
+    )
+}
+
+fn submit_prompt(state: &mut State, prompt: &Prompt, fx: &mut Vec<Effect>) -> Result<(), String> {
+    let now = state.now;
+    let text = prompt.input.text().trim().to_owned();
+    let Some(s) = state.session.as_mut() else {
+        return Ok(());
+    };
+    match &prompt.kind {
+        PromptKind::SkipReason { step } => {
+            if text.is_empty() {
+                return Err("give a reason: it goes in the timeline".into());
+            }
+            let idx = s.runbook.step_index(step);
+            emit(
+                s,
+                EventKind::StepSkipped {
+                    step: step.clone(),
+                    reason: text,
+                },
+                now,
+                fx,
+            );
+            if let Some(i) = idx
+                && i + 1 < s.runbook.steps.len()
+            {
+                enter_step(s, i + 1, now, fx);
+            }
+        }
+        PromptKind::ResolveSummary => {
+            if text.is_empty() {
+                return Err("a one-line summary is required to resolve".into());
+            }
+            emit(
+                s,
+                EventKind::Resolved {
+                    summary: text.replace('\n', " "),
+                },
+                now,
+                fx,
+            );
+        }
+        PromptKind::Note | PromptKind::StatusUpdate => {
+            if text.is_empty() {
+                return Ok(());
+            }
+            let status_update = prompt.kind == PromptKind::StatusUpdate;
+            emit(
+                s,
+                EventKind::Note {
+                    text,
+                    status_update,
+                },
+                now,
+                fx,
+            );
+            if status_update {
+                s.update_belled_for = None;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    if (now - state.notice_since).as_secs() >= INFO_SECONDS {
+        state.notices.retain(|n| n.level != NoticeLevel::Info);
+    }
+    let every = state.settings.status_update_every;
+    let Some(s) = state.session.as_mut() else {
+        return;
+    };
+    if !s.incident.is_open() || s.read_only.is_some() {
+        return;
+    }
+    // Waits that ran out.
+    let mut finished = Vec::new();
+    for (step, p) in &s.incident.steps {
+        for (index, w) in &p.waits {
+            let secs = i64::try_from(w.seconds).unwrap_or(i64::MAX / 2);
+            if !w.finished && (now - w.started).as_secs() >= secs {
+                finished.push((step.clone(), *index));
+            }
+        }
+    }
+    finished.sort();
+    for (step, index) in finished {
+        emit(
+            s,
+            EventKind::WaitFinished {
+                step,
+                index,
+                cancelled: false,
+            },
+            now,
+            fx,
+        );
+        fx.push(Effect::Bell);
+    }
+    // The status update reminder rings once when it falls due.
+    let due = s.update_due(every);
+    if now >= due && s.update_belled_for != Some(due) {
+        s.update_belled_for = Some(due);
+        fx.push(Effect::Bell);
+        state.notices.push(Notice {
+            level: NoticeLevel::Warning,
+            text: format!(
+                "a stakeholder status update is due: press {} to post one",
+                state.keymap.hint(Cmd::StatusUpdate)
+            ),
+        });
+    }
+}

@@ -1,0 +1,1134 @@
+//! `view(&State, now, &Theme, &mut Frame)`: draws the state, changes
+//! nothing. Time is passed in, so the same state and time always draw the
+//! same screen (snapshot tests rely on it). Only what is visible is drawn:
+//! the incident log pane touches the last screenful of events, whatever the
+//! log's length.
+
+use super::action::{IncidentListing, NoticeLevel};
+use super::state::*;
+use crate::incident::{Event, EventKind, Phase, StepStatus};
+use crate::keymap::Cmd;
+use crate::mdview::{self, Selected, StepView};
+use crate::runbook::{Runbook, Severity, StepKind};
+use crate::sanitize;
+use crate::theme::Theme;
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+/// Draw the whole screen.
+pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(theme.style("ui")), area);
+    let notices = notice_lines(state, theme);
+    let [header, banner, main, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(notices.len() as u16),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(notices), banner);
+    match state.screen {
+        Screen::Picker => {
+            draw_title_bar(state, theme, frame, header);
+            draw_picker(state, now, theme, frame, main);
+        }
+        Screen::Start => {
+            draw_title_bar(state, theme, frame, header);
+            draw_start(state, theme, frame, main);
+        }
+        Screen::Incident => match &state.session {
+            Some(s) => {
+                draw_incident_header(state, s, now, theme, frame, header);
+                draw_incident(state, s, now, theme, frame, main);
+            }
+            None => draw_title_bar(state, theme, frame, header),
+        },
+    }
+    draw_footer(state, theme, frame, footer);
+    match &state.overlay {
+        Some(Overlay::Help { scroll }) => draw_help(state, *scroll, theme, frame, area),
+        Some(Overlay::ConfirmQuit) => draw_confirm_quit(state, theme, frame, area),
+        Some(Overlay::Prompt(p)) => draw_prompt(p, theme, frame, area),
+        None => {}
+    }
+}
+
+fn s(text: &str) -> String {
+    sanitize::line(text).into_owned()
+}
+
+fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(theme.style(if focused {
+            "ui.border.focused"
+        } else {
+            "ui.border"
+        }))
+        .title(title)
+        .title_style(theme.style(if focused {
+            "ui.border.focused"
+        } else {
+            "ui.title"
+        }))
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn notice_lines<'a>(state: &State, theme: &Theme) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    if let Some(s) = &state.session {
+        if let Some(e) = &s.save_error {
+            out.push(Line::styled(
+                format!(
+                    " ✗ NOT SAVED: {} — events are kept in memory ",
+                    sanitize::line(e)
+                ),
+                theme.style("ui.banner.error"),
+            ));
+        }
+        if let Some(why) = &s.read_only {
+            out.push(Line::styled(
+                format!(" READ-ONLY: {} ", sanitize::line(why)),
+                theme.style("ui.banner.warning"),
+            ));
+        }
+    }
+    for n in &state.notices {
+        let (icon, scope) = match n.level {
+            NoticeLevel::Error => ("✗", "ui.banner.error"),
+            NoticeLevel::Warning => ("!", "ui.banner.warning"),
+            NoticeLevel::Info => ("i", "ui.banner.info"),
+        };
+        out.push(Line::styled(
+            format!(" {icon} {} (Esc dismisses) ", sanitize::line(&n.text)),
+            theme.style(scope),
+        ));
+    }
+    out.truncate(4);
+    out
+}
+
+fn draw_title_bar(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans = vec![
+        Span::styled(
+            " MAYDAY ",
+            theme.style("ui.title").add_modifier(Modifier::REVERSED),
+        ),
+        Span::styled("  incident runbooks", theme.style("ui.header")),
+        Span::styled(
+            format!("  ·  {} runbooks", state.library.runbooks.len()),
+            theme.style("ui.muted"),
+        ),
+    ];
+    if !state.incidents.is_empty() {
+        spans.push(Span::styled(
+            format!(
+                "  ·  {} open incident{}",
+                state.incidents.len(),
+                if state.incidents.len() == 1 { "" } else { "s" }
+            ),
+            theme.style("phase.open"),
+        ));
+    }
+    if state.settings.dry_run {
+        spans.push(Span::styled("  DRY RUN ", theme.style("ui.banner.warning")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
+    let k = |c: Cmd| state.keymap.hint(c);
+    match (&state.overlay, state.screen) {
+        (Some(Overlay::Prompt(_)), _) => vec![("Enter".into(), "save"), ("Esc".into(), "cancel")],
+        (Some(Overlay::ConfirmQuit), _) => vec![("y".into(), "quit"), ("n".into(), "stay")],
+        (Some(Overlay::Help { .. }), _) => {
+            vec![("↑↓".into(), "scroll"), ("any key".into(), "close")]
+        }
+        (None, Screen::Picker) if state.picker.filtering => vec![
+            ("type".into(), "filter"),
+            ("↑↓".into(), "move"),
+            ("Enter".into(), "start"),
+            ("Esc".into(), "clear"),
+        ],
+        (None, Screen::Picker) => vec![
+            (format!("{}/{}", k(Cmd::Up), k(Cmd::Down)), "move"),
+            (k(Cmd::Select), "start / resume"),
+            (k(Cmd::Filter), "filter"),
+            (k(Cmd::Help), "help"),
+            (k(Cmd::Quit), "quit"),
+        ],
+        (None, Screen::Start) => vec![
+            ("Enter".into(), "next / start"),
+            ("↑↓".into(), "field"),
+            ("←→".into(), "severity"),
+            ("Esc".into(), "back"),
+        ],
+        (None, Screen::Incident) => vec![
+            (format!("{}/{}", k(Cmd::NextStep), k(Cmd::PrevStep)), "step"),
+            (k(Cmd::Done), "done"),
+            (k(Cmd::Skip), "skip"),
+            (k(Cmd::Toggle), "tick"),
+            ("1-9".into(), "decide"),
+            (k(Cmd::Note), "note"),
+            (k(Cmd::Mitigate), "mitigated"),
+            (k(Cmd::Resolve), "resolve"),
+            (k(Cmd::FocusNext), "pane"),
+            (k(Cmd::Help), "help"),
+            (k(Cmd::Quit), "quit"),
+        ],
+    }
+}
+
+fn draw_footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for (key, what) in footer_hints(state) {
+        let piece = format!(" {key} {what} ");
+        width += piece.width();
+        if width > usize::from(area.width) {
+            break;
+        }
+        spans.push(Span::styled(format!(" {key}"), theme.style("ui.key")));
+        spans.push(Span::styled(format!(" {what} "), theme.style("ui.footer")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+// ------------------------------------------------------------------ picker
+
+fn severity_span(sev: Option<Severity>, theme: &Theme) -> Span<'static> {
+    match sev {
+        Some(sev) => Span::styled(
+            format!("{} ", sev.sev()),
+            theme.style(&format!("severity.{}", sev.as_str())),
+        ),
+        None => Span::styled("     ", theme.style("ui.muted")),
+    }
+}
+
+fn highlighted(
+    text: &str,
+    offset: usize,
+    indices: Option<&Vec<u32>>,
+    base: Style,
+    hl: Style,
+) -> Vec<Span<'static>> {
+    let Some(idx) = indices else {
+        return vec![Span::styled(s(text), base)];
+    };
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let hit = u32::try_from(i + offset).is_ok_and(|i| idx.binary_search(&i).is_ok());
+            Span::styled(
+                sanitize::line(&c.to_string()).into_owned(),
+                if hit { base.patch(hl) } else { base },
+            )
+        })
+        .collect()
+}
+
+fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let list_w = (area.width * 45 / 100).clamp(30.min(area.width), 60);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(area);
+    let focused = state.overlay.is_none();
+    let title = if state.picker.filtering || !state.picker.filter.is_empty() {
+        format!(
+            " Runbooks ({}/{}) ",
+            state.picker.items.len(),
+            state.library.runbooks.len() + state.incidents.len()
+        )
+    } else {
+        " Runbooks ".to_owned()
+    };
+    let b = block(theme, title, focused);
+    let inner = b.inner(left);
+    frame.render_widget(b, left);
+    let [filter_area, list_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let filter_text = state.picker.filter.text();
+    let filter_line = if state.picker.filtering {
+        Line::from(vec![
+            Span::styled("/ ", theme.style("ui.key")),
+            Span::styled(s(&filter_text), theme.style("ui.header")),
+            Span::styled("▏", theme.style("ui.key")),
+        ])
+    } else if filter_text.is_empty() {
+        Line::from(vec![Span::styled(
+            format!(
+                "{} filter: title, id, tags, services, alerts",
+                state.keymap.hint(Cmd::Filter)
+            ),
+            theme.style("ui.muted"),
+        )])
+    } else {
+        Line::from(vec![
+            Span::styled("/ ", theme.style("ui.muted")),
+            Span::styled(s(&filter_text), theme.style("ui.muted")),
+        ])
+    };
+    frame.render_widget(Paragraph::new(filter_line), filter_area);
+
+    let height = usize::from(list_area.height);
+    let sel = state.picker.selected;
+    let start = sel.saturating_sub(height.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (row, item) in state
+        .picker
+        .items
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(height)
+    {
+        let selected = row == sel;
+        let base = if selected {
+            theme.style("ui.selected")
+        } else {
+            Style::default()
+        };
+        let mut spans = vec![Span::styled(
+            if selected { "▸ " } else { "  " },
+            base.patch(theme.style("ui.key")),
+        )];
+        match *item {
+            PickItem::Resume(i) => {
+                if let Some(inc) = state.incidents.get(i) {
+                    spans.push(Span::styled(
+                        "⟳ resume ",
+                        base.patch(theme.style("phase.open")),
+                    ));
+                    spans.push(Span::styled(
+                        s(&inc.title),
+                        base.patch(theme.style("ui.header")),
+                    ));
+                    let age = crate::duration::short((now - inc.started_at).as_secs());
+                    spans.push(Span::styled(
+                        format!("  {age} ago"),
+                        base.patch(theme.style("ui.muted")),
+                    ));
+                }
+            }
+            PickItem::Runbook(i) => {
+                if let Some(rb) = state.library.runbooks.get(i) {
+                    spans.push(severity_span(rb.severity, theme).patch_style(base));
+                    spans.extend(highlighted(
+                        &rb.title,
+                        0,
+                        state.picker.highlights.get(&i),
+                        base,
+                        theme.style("ui.match"),
+                    ));
+                }
+            }
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(base);
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("  nothing matches", theme.style("ui.muted")));
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+
+    let preview_block = block(theme, " Preview ", false);
+    let pinner = preview_block.inner(right);
+    frame.render_widget(preview_block, right);
+    let Some(item) = state.picker.items.get(sel).copied() else {
+        return;
+    };
+    let text = match item {
+        PickItem::Runbook(i) => state
+            .library
+            .runbooks
+            .get(i)
+            .map(|rb| runbook_preview(rb, theme, pinner.width)),
+        PickItem::Resume(i) => state
+            .incidents
+            .get(i)
+            .map(|inc| incident_preview(state, inc, now, theme, pinner.width)),
+    };
+    if let Some(text) = text {
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), pinner);
+    }
+}
+
+fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{key}: "), theme.style("ui.muted")),
+        Span::styled(value, theme.style("ui")),
+    ])
+}
+
+fn runbook_preview(rb: &Runbook, theme: &Theme, width: u16) -> Text<'static> {
+    let mut lines = vec![Line::styled(s(&rb.title), theme.style("ui.title"))];
+    let mut meta = vec![
+        severity_span(rb.severity, theme),
+        Span::styled(s(&rb.id), theme.style("ui.muted")),
+    ];
+    if let Some(o) = &rb.owner {
+        meta.push(Span::styled(
+            format!(" · owner {}", s(o)),
+            theme.style("ui.muted"),
+        ));
+    }
+    lines.push(Line::from(meta));
+    lines.push(Line::default());
+    if let Some(sum) = &rb.summary {
+        let md = mdview::render(sum, width, &StepView::default(), &theme.md_styles());
+        lines.extend(md);
+        lines.push(Line::default());
+    }
+    for (k, v) in [
+        ("alerts", &rb.alerts),
+        ("services", &rb.services),
+        ("tags", &rb.tags),
+    ] {
+        if !v.is_empty() {
+            lines.push(kv(
+                k,
+                v.iter().map(|x| s(x)).collect::<Vec<_>>().join(", "),
+                theme,
+            ));
+        }
+    }
+    if !rb.variables.is_empty() {
+        lines.push(kv(
+            "asks for",
+            rb.variables
+                .iter()
+                .map(|v| s(&v.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            theme,
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!("{} steps", rb.steps.len()),
+        theme.style("ui.header"),
+    ));
+    for (i, step) in rb.steps.iter().enumerate() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>2}. ", i + 1), theme.style("ui.muted")),
+            kind_span(step.kind, theme, true),
+            Span::styled(s(&step.title), theme.style("ui")),
+        ]));
+    }
+    Text::from(lines)
+}
+
+fn incident_preview(
+    state: &State,
+    inc: &IncidentListing,
+    now: Timestamp,
+    theme: &Theme,
+    _width: u16,
+) -> Text<'static> {
+    let mut lines = vec![
+        Line::styled(
+            format!("Resume: {}", s(&inc.title)),
+            theme.style("ui.title"),
+        ),
+        Line::default(),
+        kv("incident", s(&inc.id), theme),
+        kv("state", inc.state.as_str().to_uppercase(), theme),
+        kv(
+            "started",
+            format!(
+                "{} ({} ago)",
+                abs_time(state, inc.started_at),
+                crate::duration::short((now - inc.started_at).as_secs())
+            ),
+            theme,
+        ),
+        kv("events", inc.events.to_string(), theme),
+        kv("runbook", s(&inc.runbook_id), theme),
+    ];
+    if inc.rehearsal {
+        lines.push(Line::styled(
+            "rehearsal (game day)",
+            theme.style("ui.rehearsal"),
+        ));
+    }
+    if let Some(p) = &inc.problem {
+        lines.push(Line::styled(
+            format!("problem: {}", s(p)),
+            theme.style("log.error"),
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Enter resumes where the log left off.",
+        theme.style("ui.muted"),
+    ));
+    Text::from(lines)
+}
+
+fn abs_time(state: &State, at: Timestamp) -> String {
+    at.to_zoned_datetime(state.tz.clone())
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
+    let label = if wide {
+        format!("{:<12}", kind.as_str())
+    } else {
+        let short = match kind {
+            StepKind::Info => "info",
+            StepKind::Diagnose => "diag",
+            StepKind::Mitigate => "miti",
+            StepKind::Rollback => "roll",
+            StepKind::Verify => "veri",
+            StepKind::Communicate => "comm",
+        };
+        format!("{short} ")
+    };
+    Span::styled(label, theme.style(&format!("kind.{}", kind.as_str())))
+}
+
+// ------------------------------------------------------------------ start
+
+fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(form) = &state.start else { return };
+    let h = (form.fields.len() as u16 * 2 + 8).min(area.height);
+    let box_area = centered(area, 76.max(area.width * 6 / 10).min(area.width), h);
+    let b = block(
+        theme,
+        format!(" Start an incident: {} ", s(&form.runbook.title)),
+        true,
+    );
+    let inner = b.inner(box_area);
+    frame.render_widget(b, box_area);
+    let mut lines = vec![Line::styled(
+        "Check the values (defaults are filled in), then press Enter on the last field.",
+        theme.style("ui.muted"),
+    )];
+    lines.push(Line::default());
+    let label_w = form
+        .fields
+        .iter()
+        .map(|f| f.label.width())
+        .max()
+        .unwrap_or(8)
+        .min(usize::from(inner.width / 2));
+    let mut cursor = None;
+    for (i, f) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let marker = if focused { "▸ " } else { "  " };
+        let mut label = s(&f.label);
+        if label.width() > label_w {
+            label = label
+                .chars()
+                .take(label_w.saturating_sub(1))
+                .collect::<String>()
+                + "…";
+        }
+        let pad = label_w.saturating_sub(label.width());
+        let required = matches!(f.kind, FieldKind::Variable { required: true, .. });
+        let mut spans = vec![
+            Span::styled(marker, theme.style("ui.key")),
+            Span::styled(
+                format!(
+                    "{label}{}{} ",
+                    " ".repeat(pad),
+                    if required { "*" } else { " " }
+                ),
+                theme.style(if focused { "ui.header" } else { "ui" }),
+            ),
+        ];
+        let value_style = if focused {
+            theme.style("ui.selected")
+        } else {
+            theme.style("ui")
+        };
+        match f.kind {
+            FieldKind::Severity => {
+                spans.push(Span::styled("◀ ", theme.style("ui.key")));
+                spans.push(Span::styled(
+                    format!("{} ({})", form.severity.as_str(), form.severity.sev()),
+                    value_style.patch(theme.style(&format!("severity.{}", form.severity.as_str()))),
+                ));
+                spans.push(Span::styled(" ▶", theme.style("ui.key")));
+            }
+            _ => {
+                let text = s(&f.input.text());
+                if focused {
+                    let col = f.input.area.cursor().1;
+                    let prefix: usize = 2 + label_w + 2;
+                    cursor = Some((
+                        inner.x + (prefix + col) as u16,
+                        inner.y + lines.len() as u16,
+                    ));
+                }
+                spans.push(Span::styled(format!("{text} "), value_style));
+            }
+        }
+        lines.push(Line::from(spans));
+        lines.push(Line::default());
+    }
+    if let Some(e) = &form.error {
+        lines.push(Line::styled(
+            format!("✗ {}", s(e)),
+            theme.style("log.error"),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    if let Some((x, y)) = cursor
+        && x < inner.right()
+        && y < inner.bottom()
+    {
+        frame.set_cursor_position((x, y));
+    }
+}
+
+// ------------------------------------------------------------------ incident
+
+fn draw_incident_header(
+    state: &State,
+    s_: &Session,
+    now: Timestamp,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let inc = &s_.incident;
+    let end = inc.resolved_at.unwrap_or(now);
+    let elapsed = (end - inc.started_at).as_secs();
+    let mut spans = vec![];
+    if inc.rehearsal {
+        spans.push(Span::styled(" REHEARSAL ", theme.style("ui.rehearsal")));
+    } else {
+        spans.push(Span::styled(
+            " MAYDAY ",
+            theme.style("ui.title").add_modifier(Modifier::REVERSED),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" T+{} ", crate::duration::clock(elapsed)),
+        theme.style("ui.clock"),
+    ));
+    spans.push(Span::styled(
+        format!(" {} {} ", inc.severity.sev(), inc.severity.as_str()),
+        theme.style(&format!("severity.{}", inc.severity.as_str())),
+    ));
+    spans.push(Span::styled(
+        format!(" {} ", s(&inc.runbook_title)),
+        theme.style("ui.header"),
+    ));
+    let (icon, phase_scope) = match inc.phase {
+        Phase::Open => ("●", "phase.open"),
+        Phase::Mitigated => ("◐", "phase.mitigated"),
+        Phase::Resolved => ("✔", "phase.resolved"),
+    };
+    spans.push(Span::styled(
+        format!(" {icon} {} ", inc.phase.as_str().to_uppercase()),
+        theme.style(phase_scope),
+    ));
+    if inc.is_open() {
+        let due = s_.update_due(state.settings.status_update_every);
+        let left = (due - now).as_secs();
+        if left >= 0 {
+            spans.push(Span::styled(
+                format!(
+                    " status update due in {} ",
+                    crate::duration::countdown(left)
+                ),
+                theme.style("ui.muted"),
+            ));
+        } else {
+            spans.push(Span::styled(
+                format!(
+                    " status update OVERDUE {} ",
+                    crate::duration::countdown(-left)
+                ),
+                theme.style("ui.banner.warning"),
+            ));
+        }
+    }
+    if state.settings.dry_run || inc.dry_run {
+        spans.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
+    }
+    if !s_.all_saved() {
+        spans.push(Span::styled(" saving… ", theme.style("log.pending")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_incident(
+    state: &State,
+    s_: &Session,
+    now: Timestamp,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let log_h = if area.height >= 40 {
+        14
+    } else if area.height >= 28 {
+        9
+    } else {
+        (area.height / 4).max(5)
+    };
+    let [top, log_area] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(log_h)]).areas(area);
+    let wide = area.width >= 120;
+    let steps_w = if wide { 38 } else { 28.min(area.width / 3) };
+    let (steps_area, content_area, status_area) = if wide {
+        let [a, b, c] = Layout::horizontal([
+            Constraint::Length(steps_w),
+            Constraint::Min(30),
+            Constraint::Length(40),
+        ])
+        .areas(top);
+        (a, b, c)
+    } else {
+        let [left, b] =
+            Layout::horizontal([Constraint::Length(steps_w), Constraint::Min(20)]).areas(top);
+        let status_h = 4.min(left.height / 2);
+        let [a, c] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(status_h)]).areas(left);
+        (a, b, c)
+    };
+    draw_steps(s_, theme, frame, steps_area, wide);
+    draw_content(state, s_, now, theme, frame, content_area);
+    draw_status(s_, theme, frame, status_area);
+    draw_log(state, s_, theme, frame, log_area);
+}
+
+fn step_icon(status: StepStatus) -> (&'static str, &'static str) {
+    match status {
+        StepStatus::Done => ("✔", "step.done"),
+        StepStatus::Skipped => ("↷", "step.skipped"),
+        StepStatus::Current => ("▶", "step.current"),
+        StepStatus::Pending => ("·", "step.pending"),
+    }
+}
+
+fn draw_steps(s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect, wide: bool) {
+    let done = s_
+        .runbook
+        .steps
+        .iter()
+        .filter(|st| {
+            matches!(
+                s_.incident.status(&st.id),
+                StepStatus::Done | StepStatus::Skipped
+            )
+        })
+        .count();
+    let focused = s_.focus == Pane::Steps;
+    let b = block(
+        theme,
+        format!(" Steps {done}/{} ", s_.runbook.steps.len()),
+        focused,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let current = s_.current_index();
+    let h = usize::from(inner.height);
+    let anchor = if focused { s_.list_selected } else { current };
+    let start = anchor
+        .saturating_sub(h.saturating_sub(1) / 2)
+        .min(s_.runbook.steps.len().saturating_sub(h));
+    let mut lines = Vec::new();
+    for (i, step) in s_.runbook.steps.iter().enumerate().skip(start).take(h) {
+        let mut status = s_.incident.status(&step.id);
+        if i == current && status == StepStatus::Pending {
+            status = StepStatus::Current;
+        }
+        let (icon, scope) = step_icon(status);
+        let is_current = i == current;
+        let mut base = theme.style(scope);
+        if focused && i == s_.list_selected {
+            base = base.patch(theme.style("ui.selected"));
+        }
+        let mut spans = vec![
+            Span::styled(format!("{icon}{:>2} ", i + 1), base),
+            kind_span(step.kind, theme, wide).patch_style(if focused && i == s_.list_selected {
+                theme.style("ui.selected")
+            } else {
+                Style::default()
+            }),
+        ];
+        let title_style = if is_current {
+            base.add_modifier(Modifier::BOLD)
+        } else {
+            base
+        };
+        spans.push(Span::styled(s(&step.title), title_style));
+        lines.push(Line::from(spans));
+    }
+    if s_.runbook.steps.is_empty() {
+        lines.push(Line::styled(
+            "this runbook has no steps",
+            theme.style("ui.muted"),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The labels for a step's waits: "press w to start", "04:12 left", "done".
+fn wait_labels(
+    state: &State,
+    s_: &Session,
+    step_id: &str,
+    count: usize,
+    now: Timestamp,
+) -> Vec<String> {
+    let progress = s_.incident.progress(step_id);
+    (0..count)
+        .map(|i| match progress.and_then(|p| p.waits.get(&i)) {
+            None => format!("press {} to start", state.keymap.hint(Cmd::StartWait)),
+            Some(w) if w.finished => "done".to_owned(),
+            Some(w) => {
+                let left = i64::try_from(w.seconds).unwrap_or(0) - (now - w.started).as_secs();
+                format!("{} left", crate::duration::countdown(left.max(0)))
+            }
+        })
+        .collect()
+}
+
+fn draw_content(
+    state: &State,
+    s_: &Session,
+    now: Timestamp,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let focused = s_.focus == Pane::Content;
+    let idx = s_.current_index();
+    let Some(step) = s_.runbook.steps.get(idx) else {
+        let b = block(theme, " Runbook ", focused);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        let md = mdview::render(
+            &s_.runbook.intro,
+            inner.width,
+            &StepView::default(),
+            &theme.md_styles(),
+        );
+        frame.render_widget(Paragraph::new(md), inner);
+        return;
+    };
+    let title = Line::from(vec![
+        Span::styled(
+            format!(" Step {}/{} · ", idx + 1, s_.runbook.steps.len()),
+            theme.style("ui.title"),
+        ),
+        Span::styled(
+            format!("{} ", step.kind.as_str()),
+            theme.style(&format!("kind.{}", step.kind.as_str())),
+        ),
+    ]);
+    let b = block(theme, title, focused);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+
+    let progress = s_.incident.progress(&step.id);
+    let checked: Vec<bool> = (0..step.checklist.len())
+        .map(|i| {
+            progress
+                .and_then(|p| p.checked.get(&i).copied())
+                .unwrap_or_else(|| step.checklist[i].checked)
+        })
+        .collect();
+    let decisions: Vec<Option<usize>> = (0..step.decisions.len())
+        .map(|d| progress.and_then(|p| p.decisions.get(&d).copied()))
+        .collect();
+    let verify: Vec<Option<bool>> = (0..step.verify.len())
+        .map(|v| progress.and_then(|p| p.verified.get(&v)).map(|_| true))
+        .collect();
+    let waits = wait_labels(state, s_, &step.id, step.waits.len(), now);
+    let selected = match s_.selected_item() {
+        Some(Selectable::Checklist(i)) if focused => Some(Selected::Checklist(i)),
+        Some(Selectable::Command(i)) if focused => Some(Selected::Command(i)),
+        _ => None,
+    };
+    let view = StepView {
+        vars: Some(&s_.incident.variables),
+        commands: &step.commands,
+        checked: Some(&checked),
+        selected,
+        verify: &verify,
+        waits: &waits,
+        decisions: &decisions,
+        untrusted: !s_.trusted,
+    };
+    let mut lines = vec![Line::styled(
+        s(&step.title),
+        theme
+            .style("md.heading")
+            .remove_modifier(Modifier::UNDERLINED),
+    )];
+    match s_.incident.status(&step.id) {
+        StepStatus::Done => lines.push(Line::styled("✔ done", theme.style("step.done"))),
+        StepStatus::Skipped => {
+            let why = progress
+                .and_then(|p| p.skip_reason.as_deref())
+                .unwrap_or("");
+            lines.push(Line::styled(
+                format!("↷ skipped: {}", s(why)),
+                theme.style("step.skipped"),
+            ));
+        }
+        _ => {}
+    }
+    lines.push(Line::default());
+    let body = mdview::render(
+        &step.body,
+        inner.width.saturating_sub(1),
+        &view,
+        &theme.md_styles(),
+    );
+    let selected_line = selected.and_then(|_| {
+        body.iter().position(|l| {
+            l.spans
+                .first()
+                .is_some_and(|sp| sp.content.starts_with('▸'))
+                || l.spans.iter().take(3).any(|sp| sp.content == "▸ ")
+        })
+    });
+    let header_len = lines.len();
+    lines.extend(body);
+    if !step.decisions.is_empty() && decisions.iter().any(Option::is_none) {
+        lines.push(Line::default());
+        lines.push(Line::styled(
+            "Press the number of a choice to take it.",
+            theme.style("ui.muted"),
+        ));
+    }
+    let h = usize::from(inner.height);
+    let scroll = match selected_line {
+        Some(l) => {
+            let l = l + header_len;
+            if l + 2 > h { l + 3 - h } else { 0 }
+        }
+        None => usize::from(s_.content_scroll).min(lines.len().saturating_sub(h)),
+    };
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(h).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
+
+fn draw_status(_s: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if area.height < 2 {
+        return;
+    }
+    let b = block(theme, " Status ", _s.focus == Pane::Status);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "no sources configured",
+            theme.style("ui.muted"),
+        ))
+        .wrap(Wrap { trim: true }),
+        inner,
+    );
+}
+
+/// One log line: absolute time, elapsed, saved marker, description.
+fn log_line<'a>(state: &State, s_: &Session, e: &Event, theme: &Theme, wide: bool) -> Line<'a> {
+    let elapsed = (e.at - s_.incident.started_at).as_secs();
+    let saved = e.seq <= s_.saved_seq;
+    let (mark, mark_style) = if saved {
+        ("✓", theme.style("ui.muted"))
+    } else if s_.save_error.is_some() {
+        ("✗", theme.style("log.error"))
+    } else {
+        ("…", theme.style("log.pending"))
+    };
+    let scope = match &e.kind {
+        EventKind::Note { .. } => "log.note",
+        EventKind::StatusChanged { .. } | EventKind::VerifyMet { .. } => "log.status",
+        EventKind::CommandRequested { .. }
+        | EventKind::CommandConfirmed { .. }
+        | EventKind::CommandDeclined { .. }
+        | EventKind::CommandStarted { .. }
+        | EventKind::CommandFinished { .. } => "log.command",
+        EventKind::StepEntered { .. }
+        | EventKind::StepDone { .. }
+        | EventKind::StepSkipped { .. } => "log.step",
+        EventKind::LogRecovered { .. } => "log.error",
+        _ => "log.text",
+    };
+    let time = if wide {
+        e.at.to_zoned_datetime(state.tz.clone())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    } else {
+        e.at.to_zoned_datetime(state.tz.clone())
+            .strftime("%H:%M:%S")
+            .to_string()
+    };
+    Line::from(vec![
+        Span::styled(format!("{time} "), theme.style("log.time")),
+        Span::styled(
+            format!("T+{} ", crate::duration::clock(elapsed)),
+            theme.style("log.time"),
+        ),
+        Span::styled(format!("{mark} "), mark_style),
+        Span::styled(
+            sanitize::line(&e.kind.describe()).into_owned(),
+            theme.style(scope),
+        ),
+    ])
+}
+
+fn draw_log(state: &State, s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let focused = s_.focus == Pane::Log;
+    let unsaved = s_.incident.last_seq.saturating_sub(s_.saved_seq);
+    let title = if unsaved > 0 {
+        format!(
+            " Incident log · {} events · {unsaved} saving… ",
+            s_.events.len()
+        )
+    } else {
+        format!(" Incident log · {} events · all saved ", s_.events.len())
+    };
+    let b = block(theme, title, focused);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let h = usize::from(inner.height);
+    let end = s_.events.len().saturating_sub(s_.log_scroll);
+    let start = end.saturating_sub(h);
+    let wide = inner.width >= 110;
+    let lines: Vec<Line> = s_.events[start..end]
+        .iter()
+        .map(|e| log_line(state, s_, e, theme, wide))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+// ------------------------------------------------------------------ overlays
+
+fn draw_help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let w = (area.width * 8 / 10).clamp(40.min(area.width), 100);
+    let h = area.height.saturating_sub(2).max(5);
+    let r = centered(area, w, h);
+    frame.render_widget(Clear, r);
+    let b = block(
+        theme,
+        " Help · keys (from the keymap; rebind them under `keys:` in the config) ",
+        true,
+    );
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    let mut lines = Vec::new();
+    for (section, rows) in state.keymap.help() {
+        lines.push(Line::styled(section, theme.style("ui.title")));
+        let kw = rows.iter().map(|(k, _)| k.width()).max().unwrap_or(4);
+        for (keys, desc) in rows {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<kw$}  "), theme.style("ui.key")),
+                Span::styled(desc, theme.style("ui")),
+            ]));
+        }
+        lines.push(Line::default());
+    }
+    lines.push(Line::styled(
+        "In text fields: Enter saves, Esc or Ctrl-C cancels, Alt-Enter adds a line to notes.",
+        theme.style("ui.muted"),
+    ));
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+}
+
+fn draw_confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let r = centered(area, 64, 7);
+    frame.render_widget(Clear, r);
+    let b = block(theme, " Quit? ", true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    let id = state
+        .session
+        .as_ref()
+        .map_or(String::new(), |s_| s(&s_.incident.id));
+    let lines = vec![
+        Line::styled(
+            "The incident stays OPEN. Everything is saved in its log.",
+            theme.style("ui.header"),
+        ),
+        Line::styled(
+            format!("Resume it with: mayday resume {id}"),
+            theme.style("ui"),
+        ),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(" y ", theme.style("ui.key")),
+            Span::styled("quit   ", theme.style("ui")),
+            Span::styled(" n ", theme.style("ui.key")),
+            Span::styled("stay", theme.style("ui")),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_prompt(p: &Prompt, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let input_h: u16 = if p.input.multiline { 6 } else { 1 };
+    let h = input_h + 6 + u16::from(p.error.is_some());
+    let r = centered(
+        area,
+        (area.width * 8 / 10).clamp(40.min(area.width), 100),
+        h,
+    );
+    frame.render_widget(Clear, r);
+    let b = block(theme, format!(" {} ", s(&p.title)), true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    let [help, _, input, _, err] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(input_h + 2),
+        Constraint::Length(0),
+        Constraint::Length(u16::from(p.error.is_some())),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(Line::styled(p.help.clone(), theme.style("ui.muted"))),
+        help,
+    );
+    let mut area_widget = p.input.area.clone();
+    area_widget.set_block(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.style("ui.border.focused")),
+    );
+    area_widget.set_style(theme.style("ui"));
+    area_widget.set_cursor_style(theme.style("ui").add_modifier(Modifier::REVERSED));
+    frame.render_widget(&area_widget, input);
+    if let Some(e) = &p.error {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("✗ {}", s(e)),
+                theme.style("log.error"),
+            )),
+            err,
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The CLI contract of the foundation: list, show, lint, global flags, exit
+//! codes. Drives the real binary.
+
+mod common;
+
+use common::{Env, runbook_md};
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("valid JSON on stdout")
+}
+
+#[test]
+fn list_json_covers_the_bundled_runbooks() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows = json(&out);
+    let rows = rows.as_array().expect("array");
+    assert!(
+        rows.len() >= 8,
+        "at least 8 bundled runbooks, got {}",
+        rows.len()
+    );
+    for row in rows {
+        for key in ["id", "title", "path", "severity", "steps", "alerts"] {
+            assert!(row.get(key).is_some(), "missing {key} in {row}");
+        }
+        assert!(row["steps"].as_u64().unwrap_or(0) >= 3, "{row}");
+        assert!(row["alerts"].is_array());
+        assert!(row["path"].as_str().unwrap_or("").starts_with("bundled:"));
+    }
+    let ids: Vec<&str> = rows.iter().filter_map(|r| r["id"].as_str()).collect();
+    for id in ["database-down", "rate-limited-api", "bad-deploy"] {
+        assert!(ids.contains(&id), "{id} missing from {ids:?}");
+    }
+}
+
+#[test]
+fn list_text_is_a_table() {
+    let env = Env::new();
+    env.cmd()
+        .arg("list")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ID"))
+        .stdout(predicate::str::contains("database-down"));
+}
+
+#[test]
+fn a_broken_file_is_reported_and_the_rest_still_load() {
+    let env = Env::new();
+    let dir = env.mkdir("rb");
+    env.write("rb/good.md", &runbook_md("good", "A good one"));
+    env.write(
+        "rb/broken.yaml",
+        "id: broken\ntitle: Broken\nsteps:\n  - title: [unclosed\n",
+    );
+    let assert = env
+        .cmd()
+        .args(["list", "--json", "--no-bundled", "--runbooks"])
+        .arg(&dir)
+        .assert()
+        .code(1);
+    let out = assert.get_output();
+    let rows = json(&out.stdout);
+    assert_eq!(rows.as_array().map(Vec::len), Some(1));
+    assert_eq!(rows[0]["id"], "good");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.yaml:4:"), "{stderr}");
+    assert!(stderr.contains("error[yaml-syntax]"), "{stderr}");
+}
+
+#[test]
+fn duplicate_ids_are_reported_with_both_paths() {
+    let env = Env::new();
+    let a = env.mkdir("a");
+    let b = env.mkdir("b");
+    env.write("a/one.md", &runbook_md("same", "First"));
+    env.write("b/two.md", &runbook_md("same", "Second"));
+    let out = env
+        .cmd()
+        .args(["list", "--json", "--no-bundled"])
+        .arg("--runbooks")
+        .arg(&a)
+        .arg("--runbooks")
+        .arg(&b)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let rows = json(&out.stdout);
+    assert_eq!(rows.as_array().map(Vec::len), Some(1));
+    assert_eq!(rows[0]["title"], "First", "the first directory wins");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("one.md") && stderr.contains("two.md"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("duplicate-runbook-id"), "{stderr}");
+}
+
+#[test]
+fn runbook_dirs_from_the_environment_and_the_user_dir() {
+    let env = Env::new();
+    let a = env.mkdir("a");
+    let b = env.mkdir("b");
+    env.write("a/x.md", &runbook_md("from-a", "From A"));
+    env.write("b/y.md", &runbook_md("from-b", "From B"));
+    std::fs::create_dir_all(env.user_runbooks()).unwrap();
+    std::fs::write(
+        env.user_runbooks().join("z.md"),
+        runbook_md("from-user", "From user"),
+    )
+    .unwrap();
+    let joined = format!("{}:{}", a.display(), b.display());
+    let out = env
+        .cmd()
+        .env("MAYDAY_RUNBOOKS", joined)
+        .args(["list", "--json", "--no-bundled"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let rows = json(&out);
+    let mut ids: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["from-a", "from-b", "from-user"]);
+}
+
+#[test]
+fn global_flags_work_before_and_after_the_subcommand() {
+    let env = Env::new();
+    let dir = env.mkdir("rb");
+    env.write("rb/only.md", &runbook_md("only", "Only"));
+    for args in [
+        vec!["--no-bundled", "list", "--json", "--runbooks"],
+        vec!["list", "--json", "--no-bundled", "--runbooks"],
+    ] {
+        let out = env
+            .cmd()
+            .args(&args)
+            .arg(&dir)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(json(&out).as_array().map(Vec::len), Some(1), "{args:?}");
+    }
+}
+
+#[test]
+fn a_missing_runbook_dir_fails_the_listing() {
+    let env = Env::new();
+    env.cmd()
+        .args(["list", "--runbooks"])
+        .arg(env.path().join("nope"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nope"));
+}
+
+#[test]
+fn show_prints_steps_with_kinds_commands_and_decisions() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .args(["show", "database-down"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("id: database-down"), "{text}");
+    assert!(text.contains("1. ["), "{text}");
+    for kind in ["[diagnose]", "[mitigate]", "[verify]"] {
+        assert!(text.contains(kind), "{kind} missing:\n{text}");
+    }
+    assert!(text.contains("runnable"), "{text}");
+    assert!(text.contains("display only"), "{text}");
+    assert!(text.contains("◆ Decision:"), "{text}");
+}
+
+#[test]
+fn show_an_unknown_id_lists_what_exists() {
+    let env = Env::new();
+    env.cmd()
+        .args(["show", "no-such-thing"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no runbook with id `no-such-thing`",
+        ))
+        .stderr(predicate::str::contains("database-down"));
+}
+
+#[test]
+fn lint_exit_codes_and_text_format() {
+    let env = Env::new();
+    let good = env.write("ok/good.md", &runbook_md("good", "Good"));
+    env.cmd()
+        .arg("lint")
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout("");
+
+    let bad = env.write(
+        "bad/bad.md",
+        "# Bad\n\n## One {#one}\n\n**Decision:** which?\n\n1. this → [Nowhere](#nowhere)\n\n## Two {#one}\n\nRun {{undeclared}}.\n",
+    );
+    let out = env
+        .cmd()
+        .arg("lint")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    let p = bad.display().to_string();
+    assert!(
+        text.contains(&format!("{p}:7:1: error[unknown-step]")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{p}:9:1: error[duplicate-step-id]")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{p}:11:5: error[undeclared-variable]")),
+        "{text}"
+    );
+    assert!(text.contains("  = hint: "), "{text}");
+
+    // Warnings alone do not fail.
+    let warn = env.write(
+        "warn/warn.md",
+        "---\nvariables: [{name: unused}]\n---\n# Warn\n\n## Step\n\ntext\n",
+    );
+    env.cmd()
+        .arg("lint")
+        .arg(&warn)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("warning[unused-variable]"));
+
+    env.cmd()
+        .arg("lint")
+        .arg(env.path().join("missing.md"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn lint_json_shape() {
+    let env = Env::new();
+    let dir = env.mkdir("mixed");
+    env.write("mixed/good.md", &runbook_md("good", "Good"));
+    env.write("mixed/notitle.md", "## A step\n\ntext\n");
+    let out = env
+        .cmd()
+        .args(["lint", "--format", "json"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let v = json(&out);
+    assert_eq!(v["files"], 2);
+    assert_eq!(v["errors"], 1);
+    assert_eq!(v["warnings"], 0);
+    let d = &v["diagnostics"][0];
+    for key in ["path", "line", "column", "severity", "code", "message"] {
+        assert!(d.get(key).is_some(), "missing {key}: {d}");
+    }
+    assert_eq!(d["code"], "missing-title");
+    assert_eq!(d["severity"], "error");
+}
+
+#[test]
+fn lint_without_paths_checks_every_loaded_runbook() {
+    let env = Env::new();
+    env.cmd().arg("lint").assert().success();
+    let dir = env.mkdir("extra");
+    env.write("extra/dup.md", &runbook_md("database-down", "Shadowing"));
+    env.cmd()
+        .arg("lint")
+        .arg("--runbooks")
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("duplicate-runbook-id"));
+}
+
+#[test]
+fn escape_sequences_in_file_names_and_text_never_reach_the_terminal() {
+    let env = Env::new();
+    let dir = env.mkdir("evil");
+    env.write(
+        "evil/evil\u{1b}[2J.md",
+        "# Evil \u{1b}]0;pwned\u{7} title\n\n## Step \u{1b}[31mred\n\n\u{202e}reversed text\n",
+    );
+    let out = env
+        .cmd()
+        .args(["--no-bundled", "lint", "--runbooks"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b));
+    let out = env
+        .cmd()
+        .args(["--no-bundled", "show", "evil2j", "--runbooks"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    assert!(text.contains("^[]0;pwned^G"), "{text}");
+}

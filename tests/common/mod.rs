@@ -1,0 +1,75 @@
+//! Shared test helpers: run the real binary with an isolated home.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// An isolated environment: config, data and runbook dirs under a temp dir,
+/// so tests never read or write the real home.
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Env { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_home(&self) -> PathBuf {
+        self.path().join("config")
+    }
+
+    pub fn data_home(&self) -> PathBuf {
+        self.path().join("data")
+    }
+
+    /// The user runbook directory `<config>/mayday/runbooks`.
+    pub fn user_runbooks(&self) -> PathBuf {
+        self.config_home().join("mayday").join("runbooks")
+    }
+
+    /// A directory under the temp dir, created.
+    pub fn mkdir(&self, name: &str) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::create_dir_all(&p).expect("mkdir");
+        p
+    }
+
+    /// Write a file (creating parent dirs) and return its path.
+    pub fn write(&self, rel: &str, contents: &str) -> PathBuf {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, contents).expect("write");
+        p
+    }
+
+    /// `mayday` with this environment.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("mayday").expect("binary");
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.config_home())
+            .env("XDG_DATA_HOME", self.data_home())
+            .env("XDG_STATE_HOME", self.path().join("state"))
+            .env("XDG_CACHE_HOME", self.path().join("cache"))
+            .env("USER", "tester")
+            .env("TERM", "xterm-256color");
+        c
+    }
+}
+
+/// A small valid Markdown runbook.
+pub fn runbook_md(id: &str, title: &str) -> String {
+    format!(
+        "---\nid: {id}\nseverity: high\nalerts: [{id}Alert]\n---\n\n# {title}\n\nWhat this is about.\n\n## Check it {{#check .diagnose}}\n\n```sh {{run}}\necho checking\n```\n\n## Fix it {{#fix .mitigate}}\n\n- [ ] do the thing\n"
+    )
+}
