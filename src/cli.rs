@@ -56,6 +56,25 @@ pub struct Global {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Start an incident on a runbook (values given here are not asked again).
+    Start {
+        /// The runbook id (see `mayday list`).
+        id: String,
+        /// A variable value, NAME=VALUE (repeatable).
+        #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, String)>,
+        /// critical, high, medium or low (or sev1–sev4).
+        #[arg(long, value_parser = parse_severity)]
+        severity: Option<crate::runbook::Severity>,
+        /// The responder's handle [default: the config's `responder`, else the OS user].
+        #[arg(long)]
+        responder: Option<String>,
+    },
+    /// Reopen an unresolved incident (the newest when no id is given).
+    Resume {
+        /// The incident id (or a unique prefix; see `mayday incidents`).
+        id: Option<String>,
+    },
     /// List the loaded runbooks.
     List {
         /// Print JSON: [{id, title, path, severity, steps, alerts, …}].
@@ -106,17 +125,59 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
     match cli.command {
-        None => {
-            println!(
-                "Mayday's full-screen TUI is not built yet.\n\
-                 Try `mayday list`, `mayday show ID` or `mayday lint`; `mayday --help` lists everything."
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        None => tui(crate::app::runtime::Options {
+            global: g,
+            ..Default::default()
+        }),
+        Some(Command::Start {
+            id,
+            vars,
+            severity,
+            responder,
+        }) => tui(crate::app::runtime::Options {
+            global: g,
+            preset: crate::app::state::Preset {
+                variables: vars.into_iter().collect(),
+                severity,
+                responder,
+            },
+            start: Some(id),
+            resume: None,
+        }),
+        Some(Command::Resume { id }) => tui(crate::app::runtime::Options {
+            global: g,
+            resume: Some(id),
+            ..Default::default()
+        }),
         Some(Command::List { json }) => list(&g, json),
         Some(Command::Show { id, width }) => show(&g, &id, width),
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
     }
+}
+
+fn tui(opts: crate::app::runtime::Options) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the incident screen needs a terminal (stdin and stdout are not one). \
+             For scripts, see `mayday list`, `mayday incidents`, `mayday export` and `mayday note`."
+        );
+    }
+    crate::app::runtime::run(opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_var(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if crate::runbook::template::is_valid_name(k.trim()) => {
+            Ok((k.trim().to_owned(), v.to_owned()))
+        }
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}
+
+fn parse_severity(s: &str) -> std::result::Result<crate::runbook::Severity, String> {
+    s.parse()
 }
 
 /// Where runbooks come from, from the global flags.

@@ -189,6 +189,19 @@ fn disk(path: PathBuf, origin: Origin) -> FileRef {
     }
 }
 
+/// The bytes a loaded runbook came from, if they are still the same (its
+/// content hash matches): for keeping a copy with an incident.
+pub fn source_bytes(rb: &Runbook) -> Option<Vec<u8>> {
+    let bytes = match rb.path.strip_prefix("bundled:") {
+        Some(name) => bundled::RUNBOOKS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b.to_vec())?,
+        None => std::fs::read(&rb.path).ok()?,
+    };
+    (runbook::content_hash(&bytes) == rb.hash).then_some(bytes)
+}
+
 /// The bundled runbooks as files to load.
 pub fn bundled_files() -> Vec<FileRef> {
     bundled::RUNBOOKS

@@ -19,8 +19,12 @@ pub fn check(rb: &Runbook) -> Vec<Diagnostic> {
     }
     if rb.steps.is_empty() {
         out.push(
-            Diagnostic::error("no-steps", rb.steps_pos.unwrap_or(rb.title_pos), "the runbook has no steps")
-                .with_hint("add a `## Section` per step (Markdown) or a `steps:` list (YAML)"),
+            Diagnostic::error(
+                "no-steps",
+                rb.steps_pos.unwrap_or(rb.title_pos),
+                "the runbook has no steps",
+            )
+            .with_hint("add a `## Section` per step (Markdown) or a `steps:` list (YAML)"),
         );
     }
     check_step_ids(rb, &mut out);

@@ -561,7 +561,7 @@ impl Renderer<'_> {
                         let (sym, label, style) = match m {
                             Marker::Decision => ("◆ ", "Decision:", self.st.decision),
                             Marker::Verify => ("", "Verify:", self.st.strong),
-                            Marker::Wait => ("⏳ ", "Wait:", self.st.wait),
+                            Marker::Wait => ("◷ ", "Wait:", self.st.wait),
                         };
                         if m != Marker::Verify {
                             self.cur.push(Span::styled(format!("{sym}{label}"), style));
@@ -778,6 +778,53 @@ fn indent_without_last_list(indent: &[Span<'static>], lists: usize) -> Vec<Span<
     v
 }
 
+/// A word: styled pieces with no space between them, then its spaces.
+#[derive(Default)]
+struct Word {
+    pieces: Vec<(String, Style)>,
+    space: Option<(String, Style)>,
+}
+
+impl Word {
+    fn width(&self) -> usize {
+        self.pieces.iter().map(|(t, _)| t.width()).sum()
+    }
+}
+
+/// Split spans into words. A word may change style in the middle
+/// (`maxmemory`?): only white space separates words.
+fn words(spans: Vec<Span<'static>>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::new();
+    for span in spans {
+        let style = span.style;
+        for c in span.content.chars() {
+            if c == ' ' {
+                let w = match out.last_mut() {
+                    Some(w) => w,
+                    None => {
+                        out.push(Word::default());
+                        out.last_mut().expect("just pushed")
+                    }
+                };
+                match w.space.as_mut() {
+                    Some((sp, _)) => sp.push(' '),
+                    None => w.space = Some((" ".to_owned(), style)),
+                }
+                continue;
+            }
+            if out.last().is_none_or(|w| w.space.is_some()) {
+                out.push(Word::default());
+            }
+            let w = out.last_mut().expect("just pushed");
+            match w.pieces.last_mut() {
+                Some((t, st)) if *st == style => t.push(c),
+                _ => w.pieces.push((c.to_string(), style)),
+            }
+        }
+    }
+    out
+}
+
 /// Greedy word wrap of styled spans.
 fn wrap_into(
     out: &mut Vec<Line<'static>>,
@@ -790,53 +837,31 @@ fn wrap_into(
     let mut line_w: usize = line.iter().map(|s| s.content.width()).sum();
     let cont_w: usize = cont.iter().map(|s| s.content.width()).sum();
     let mut has_text = false;
-    // Split spans into words, keeping whitespace attached to the word before.
-    for span in spans {
-        let style = span.style;
-        let text = span.content.into_owned();
-        let mut rest = text.as_str();
-        while !rest.is_empty() {
-            let word_end = rest.find(' ').map_or(rest.len(), |i| {
-                i + rest[i..].chars().take_while(|c| *c == ' ').count()
-            });
-            let (word, tail) = rest.split_at(word_end);
-            rest = tail;
-            let w = word.trim_end().width();
-            if has_text && line_w + w > width {
-                out.push(Line::from(std::mem::replace(&mut line, cont.clone())));
-                line_w = cont_w;
-                has_text = false;
-                let word = word.trim_start();
-                if word.is_empty() {
-                    continue;
-                }
-                push_chunked(
-                    out,
-                    &mut line,
-                    &mut line_w,
-                    word,
-                    style,
-                    width,
-                    &cont,
-                    cont_w,
-                );
-                has_text = true;
-                continue;
-            }
-            if !has_text && word.trim().is_empty() && line_w == cont_w && !line.is_empty() {
-                // Leading spaces of a wrapped line.
-            }
+    for word in words(spans) {
+        let w = word.width();
+        if has_text && line_w + w > width {
+            out.push(Line::from(std::mem::replace(&mut line, cont.clone())));
+            line_w = cont_w;
+            has_text = false;
+        }
+        for (text, style) in word.pieces {
             push_chunked(
                 out,
                 &mut line,
                 &mut line_w,
-                word,
+                &text,
                 style,
                 width,
                 &cont,
                 cont_w,
             );
             has_text = true;
+        }
+        if let Some((sp, style)) = word.space
+            && (has_text || line_w == 0 || line_w != cont_w)
+        {
+            line_w += sp.len();
+            line.push(Span::styled(sp, style));
         }
     }
     out.push(Line::from(line));
@@ -858,10 +883,11 @@ fn push_chunked(
     let mut piece_w = 0;
     for c in word.chars() {
         let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if *line_w + piece_w + cw > width && (*line_w + piece_w) > cont_w && c != ' ' {
+        if *line_w + piece_w + cw > width && (*line_w + piece_w) > cont_w {
             if !piece.is_empty() {
                 line.push(Span::styled(std::mem::take(&mut piece), style));
             }
+            *line_w += piece_w;
             out.push(Line::from(std::mem::replace(line, cont.to_vec())));
             *line_w = cont_w;
             piece_w = 0;
@@ -896,6 +922,18 @@ mod tests {
     }
 
     #[test]
+    fn punctuation_after_inline_code_stays_on_its_word() {
+        let lines = show("**Decision:** Is `used_memory` at `maxmemory`?", 38);
+        assert_eq!(lines, ["◆ Decision: Is used_memory at", "maxmemory?"]);
+        let plain =
+            |md: &str, w| super::plain(&render(md, w, &StepView::default(), &MdStyles::plain()));
+        assert_eq!(
+            plain("aaaa `bbbb`, cccc dddd", 20),
+            ["aaaa `bbbb`, cccc", "dddd"]
+        );
+    }
+
+    #[test]
     fn checklists_commands_and_decisions() {
         let md = "- [ ] page the on-call\n- [x] open a channel\n\n```sh {run}\necho hi\n```\n\n```promql\nup == 0\n```\n\n**Decision:** Is it up?\n\n1. Yes → [Pool](#pool)\n2. No → [Fail over](#failover)\n";
         let lines = show(md, 80);
@@ -927,7 +965,7 @@ mod tests {
         assert!(text.contains("▸ [ ] a"), "{text}");
         assert!(text.contains("[x] b"), "{text}");
         assert!(text.contains("✔ met Verify: api is up for 2m"), "{text}");
-        assert!(text.contains("⏳ Wait: 5m — drain  [04:59 left]"), "{text}");
+        assert!(text.contains("◷ Wait: 5m — drain  [04:59 left]"), "{text}");
     }
 
     #[test]

@@ -4,11 +4,14 @@
 
 pub mod action;
 pub mod input;
+pub mod io;
+pub mod runtime;
 pub mod state;
+pub mod terminal;
 pub mod update;
 pub mod view;
 
 pub use action::{Action, Effect, IncidentListing, Notice, NoticeLevel, Opened, StartRequest};
-pub use state::{Pane, Screen, Session, Settings, State};
+pub use state::{Overlay, Pane, Screen, Session, Settings, State};
 pub use update::update;
 pub use view::view;

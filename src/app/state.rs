@@ -83,7 +83,8 @@ impl Default for Picker {
     fn default() -> Self {
         Picker {
             filter: TextInput::new("", false),
-            filtering: false,
+            // The picker opens ready to type: filtered as you type.
+            filtering: true,
             items: Vec::new(),
             highlights: BTreeMap::new(),
             selected: 0,

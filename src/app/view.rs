@@ -137,7 +137,15 @@ fn draw_title_bar(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ),
         Span::styled("  incident runbooks", theme.style("ui.header")),
         Span::styled(
-            format!("  ·  {} runbooks", state.library.runbooks.len()),
+            format!(
+                "  ·  {} runbook{}",
+                state.library.runbooks.len(),
+                if state.library.runbooks.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            ),
             theme.style("ui.muted"),
         ),
     ];
@@ -166,17 +174,20 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             vec![("↑↓".into(), "scroll"), ("any key".into(), "close")]
         }
         (None, Screen::Picker) if state.picker.filtering => vec![
-            ("type".into(), "filter"),
             ("↑↓".into(), "move"),
-            ("Enter".into(), "start"),
-            ("Esc".into(), "clear"),
+            ("Enter".into(), "start / resume"),
+            (
+                "Esc".into(),
+                if state.picker.filter.is_empty() { "keys (q quit, ? help)" } else { "clear" },
+            ),
+            ("Ctrl-C".into(), "quit"),
         ],
         (None, Screen::Picker) => vec![
+            (k(Cmd::Help), "help"),
+            (k(Cmd::Quit), "quit"),
             (format!("{}/{}", k(Cmd::Up), k(Cmd::Down)), "move"),
             (k(Cmd::Select), "start / resume"),
             (k(Cmd::Filter), "filter"),
-            (k(Cmd::Help), "help"),
-            (k(Cmd::Quit), "quit"),
         ],
         (None, Screen::Start) => vec![
             ("Enter".into(), "next / start"),
@@ -185,6 +196,8 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             ("Esc".into(), "back"),
         ],
         (None, Screen::Incident) => vec![
+            (k(Cmd::Help), "help"),
+            (k(Cmd::Quit), "quit"),
             (format!("{}/{}", k(Cmd::NextStep), k(Cmd::PrevStep)), "step"),
             (k(Cmd::Done), "done"),
             (k(Cmd::Skip), "skip"),
@@ -194,8 +207,6 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             (k(Cmd::Mitigate), "mitigated"),
             (k(Cmd::Resolve), "resolve"),
             (k(Cmd::FocusNext), "pane"),
-            (k(Cmd::Help), "help"),
-            (k(Cmd::Quit), "quit"),
         ],
     }
 }
@@ -269,7 +280,13 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
     let [filter_area, list_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
     let filter_text = state.picker.filter.text();
-    let filter_line = if state.picker.filtering {
+    let filter_line = if state.picker.filtering && filter_text.is_empty() {
+        Line::from(vec![
+            Span::styled("/ ", theme.style("ui.key")),
+            Span::styled("▏", theme.style("ui.key")),
+            Span::styled("type to filter: title, id, tags, services, alerts", theme.style("ui.muted")),
+        ])
+    } else if state.picker.filtering {
         Line::from(vec![
             Span::styled("/ ", theme.style("ui.key")),
             Span::styled(s(&filter_text), theme.style("ui.header")),
@@ -516,7 +533,7 @@ fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
 
 fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(form) = &state.start else { return };
-    let h = (form.fields.len() as u16 * 2 + 8).min(area.height);
+    let h = (form.fields.len() as u16 * 3 + 7).min(area.height);
     let box_area = centered(area, 76.max(area.width * 6 / 10).min(area.width), h);
     let b = block(
         theme,
@@ -525,48 +542,38 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
     let inner = b.inner(box_area);
     frame.render_widget(b, box_area);
-    let mut lines = vec![Line::styled(
-        "Check the values (defaults are filled in), then press Enter on the last field.",
-        theme.style("ui.muted"),
-    )];
-    lines.push(Line::default());
-    let label_w = form
-        .fields
-        .iter()
-        .map(|f| f.label.width())
-        .max()
-        .unwrap_or(8)
-        .min(usize::from(inner.width / 2));
+    let mut lines = vec![
+        Line::styled(
+            "Defaults are filled in. Enter accepts a field and moves on;",
+            theme.style("ui.muted"),
+        ),
+        Line::styled(
+            "Enter on the last field starts the incident. Esc goes back.",
+            theme.style("ui.muted"),
+        ),
+        Line::default(),
+    ];
     let mut cursor = None;
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
-        let marker = if focused { "▸ " } else { "  " };
-        let mut label = s(&f.label);
-        if label.width() > label_w {
-            label = label
-                .chars()
-                .take(label_w.saturating_sub(1))
-                .collect::<String>()
-                + "…";
-        }
-        let pad = label_w.saturating_sub(label.width());
         let required = matches!(f.kind, FieldKind::Variable { required: true, .. });
-        let mut spans = vec![
-            Span::styled(marker, theme.style("ui.key")),
+        lines.push(Line::from(vec![
+            Span::styled(if focused { "▸ " } else { "  " }, theme.style("ui.key")),
             Span::styled(
-                format!(
-                    "{label}{}{} ",
-                    " ".repeat(pad),
-                    if required { "*" } else { " " }
-                ),
+                s(&f.label),
                 theme.style(if focused { "ui.header" } else { "ui" }),
             ),
-        ];
+            Span::styled(
+                if required { " (required)" } else { "" },
+                theme.style("ui.muted"),
+            ),
+        ]));
         let value_style = if focused {
             theme.style("ui.selected")
         } else {
             theme.style("ui")
         };
+        let mut spans = vec![Span::raw("    ")];
         match f.kind {
             FieldKind::Severity => {
                 spans.push(Span::styled("◀ ", theme.style("ui.key")));
@@ -575,16 +582,18 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                     value_style.patch(theme.style(&format!("severity.{}", form.severity.as_str()))),
                 ));
                 spans.push(Span::styled(" ▶", theme.style("ui.key")));
+                if focused {
+                    spans.push(Span::styled(
+                        "  ←→ or 1–4 to change",
+                        theme.style("ui.muted"),
+                    ));
+                }
             }
             _ => {
                 let text = s(&f.input.text());
                 if focused {
                     let col = f.input.area.cursor().1;
-                    let prefix: usize = 2 + label_w + 2;
-                    cursor = Some((
-                        inner.x + (prefix + col) as u16,
-                        inner.y + lines.len() as u16,
-                    ));
+                    cursor = Some((inner.x + 4 + col as u16, inner.y + lines.len() as u16));
                 }
                 spans.push(Span::styled(format!("{text} "), value_style));
             }
@@ -620,64 +629,89 @@ fn draw_incident_header(
     let inc = &s_.incident;
     let end = inc.resolved_at.unwrap_or(now);
     let elapsed = (end - inc.started_at).as_secs();
-    let mut spans = vec![];
+    let narrow = area.width < 110;
+    let mut left = vec![];
     if inc.rehearsal {
-        spans.push(Span::styled(" REHEARSAL ", theme.style("ui.rehearsal")));
+        left.push(Span::styled(" REHEARSAL ", theme.style("ui.rehearsal")));
     } else {
-        spans.push(Span::styled(
+        left.push(Span::styled(
             " MAYDAY ",
             theme.style("ui.title").add_modifier(Modifier::REVERSED),
         ));
     }
-    spans.push(Span::styled(
+    left.push(Span::styled(
         format!(" T+{} ", crate::duration::clock(elapsed)),
         theme.style("ui.clock"),
     ));
-    spans.push(Span::styled(
-        format!(" {} {} ", inc.severity.sev(), inc.severity.as_str()),
+    left.push(Span::styled(
+        if narrow {
+            format!(" {} ", inc.severity.sev())
+        } else {
+            format!(" {} {} ", inc.severity.sev(), inc.severity.as_str())
+        },
         theme.style(&format!("severity.{}", inc.severity.as_str())),
-    ));
-    spans.push(Span::styled(
-        format!(" {} ", s(&inc.runbook_title)),
-        theme.style("ui.header"),
     ));
     let (icon, phase_scope) = match inc.phase {
         Phase::Open => ("●", "phase.open"),
         Phase::Mitigated => ("◐", "phase.mitigated"),
         Phase::Resolved => ("✔", "phase.resolved"),
     };
-    spans.push(Span::styled(
+    let mut right = vec![Span::styled(
         format!(" {icon} {} ", inc.phase.as_str().to_uppercase()),
         theme.style(phase_scope),
-    ));
+    )];
     if inc.is_open() {
         let due = s_.update_due(state.settings.status_update_every);
-        let left = (due - now).as_secs();
-        if left >= 0 {
-            spans.push(Span::styled(
-                format!(
-                    " status update due in {} ",
-                    crate::duration::countdown(left)
-                ),
+        let left_secs = (due - now).as_secs();
+        let label = if narrow {
+            "update in"
+        } else {
+            "status update due in"
+        };
+        if left_secs >= 0 {
+            right.push(Span::styled(
+                format!(" {label} {} ", crate::duration::countdown(left_secs)),
                 theme.style("ui.muted"),
             ));
         } else {
-            spans.push(Span::styled(
+            right.push(Span::styled(
                 format!(
-                    " status update OVERDUE {} ",
-                    crate::duration::countdown(-left)
+                    " update OVERDUE {} ",
+                    crate::duration::countdown(-left_secs)
                 ),
                 theme.style("ui.banner.warning"),
             ));
         }
     }
     if state.settings.dry_run || inc.dry_run {
-        spans.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
+        right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }
     if !s_.all_saved() {
-        spans.push(Span::styled(" saving… ", theme.style("log.pending")));
+        right.push(Span::styled(" saving… ", theme.style("log.pending")));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // The title gets whatever room is left.
+    let used: usize = left.iter().chain(&right).map(|sp| sp.content.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used + 2);
+    let title = s(&inc.runbook_title);
+    let title = if title.width() > room {
+        let mut t: String = String::new();
+        for c in title.chars() {
+            if t.width() + 2 > room {
+                break;
+            }
+            t.push(c);
+        }
+        if room > 1 {
+            format!("{t}…")
+        } else {
+            String::new()
+        }
+    } else {
+        title
+    };
+    left.push(Span::styled(format!(" {title} "), theme.style("ui.header")));
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
 fn draw_incident(
@@ -698,12 +732,20 @@ fn draw_incident(
     let [top, log_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(log_h)]).areas(area);
     let wide = area.width >= 120;
-    let steps_w = if wide { 38 } else { 28.min(area.width / 3) };
+    let very_wide = area.width >= 160;
+    let steps_w = if very_wide {
+        40
+    } else if wide {
+        32
+    } else {
+        28.min(area.width / 3)
+    };
+    let status_w = if very_wide { 48 } else { 34 };
     let (steps_area, content_area, status_area) = if wide {
         let [a, b, c] = Layout::horizontal([
             Constraint::Length(steps_w),
-            Constraint::Min(30),
-            Constraint::Length(40),
+            Constraint::Min(40),
+            Constraint::Length(status_w),
         ])
         .areas(top);
         (a, b, c)
@@ -715,7 +757,7 @@ fn draw_incident(
             Layout::vertical([Constraint::Min(3), Constraint::Length(status_h)]).areas(left);
         (a, b, c)
     };
-    draw_steps(s_, theme, frame, steps_area, wide);
+    draw_steps(s_, theme, frame, steps_area, very_wide);
     draw_content(state, s_, now, theme, frame, content_area);
     draw_status(s_, theme, frame, status_area);
     draw_log(state, s_, theme, frame, log_area);

@@ -2,7 +2,10 @@
 //! replayed from it, and the directory of incident logs.
 
 pub mod event;
+pub mod log;
 pub mod state;
+pub mod store;
+pub mod writer;
 
 pub use event::{Event, EventKind, Group, Phase, ScoreLine};
 pub use state::{CommandRecord, CommandResult, Incident, StepProgress, StepStatus};

@@ -183,6 +183,8 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
         nested_at: Option<usize>,
         label: String,
         target: Option<String>,
+        /// The text of the step link (dropped from the choice's label).
+        link_text: String,
         start: usize,
     }
     let mut items: Vec<Item> = Vec::new();
@@ -415,6 +417,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 nested_at: None,
                 label: String::new(),
                 target: None,
+                link_text: String::new(),
                 start: range.start,
             }),
             Event::TaskListMarker(checked) => {
@@ -431,7 +434,15 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 if special_list_depth == Some(item.depth) {
                     match &mut pending {
                         Pending::Decision(d) => {
-                            let label = tidy_label(&item.label);
+                            let label = match item.label.strip_suffix(item.link_text.as_str()) {
+                                Some(before)
+                                    if !item.link_text.is_empty()
+                                        && !tidy_label(before).is_empty() =>
+                                {
+                                    tidy_label(before)
+                                }
+                                _ => tidy_label(&item.label),
+                            };
                             let goto = match item.target {
                                 Some(t) => t,
                                 None => {
@@ -481,6 +492,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     && let Some(t) = url.strip_prefix('#')
                 {
                     item.target = Some(t.to_owned());
+                    item.link_text = text.clone();
                 }
                 let l = Link {
                     text: squash(&text),

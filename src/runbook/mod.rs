@@ -119,6 +119,13 @@ pub(crate) fn default_confirm(dangerous: bool, kind: StepKind) -> Confirm {
     }
 }
 
+/// A runbook with no steps, standing in for one that cannot be found.
+pub fn placeholder(id: &str, title: &str) -> Runbook {
+    let mut rb = yaml::empty_runbook(id, Format::Markdown);
+    title.clone_into(&mut rb.title);
+    rb
+}
+
 /// Where a runbook's `{{name}}` appears first, for messages.
 pub fn first_use<'a>(rb: &'a Runbook, name: &str) -> Option<&'a VarUse> {
     rb.var_uses.iter().find(|u| u.name == name)

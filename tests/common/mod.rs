@@ -1,5 +1,8 @@
-//! Shared test helpers: run the real binary with an isolated home.
+//! Shared test helpers: run the real binary with an isolated home, and
+//! drive the app without a terminal (`tui`).
 #![allow(dead_code)]
+
+pub mod tui;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,225 @@
+//! The runtime's side of incidents: creating, resuming, appending to and
+//! closing incident logs, in background tasks that report back as actions.
+//! The log writer task owns the file; the app only ever sends it owned
+//! events and hears back what was synced.
+
+use super::action::{Action, IncidentListing, Notice, Opened, StartRequest};
+use crate::incident::writer::{self, WriterEvent, WriterHandle};
+use crate::incident::{EventKind, store};
+use crate::library::Library;
+use anyhow::{Context, Result};
+use jiff::Timestamp;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+/// The incident logs of this session.
+pub struct IncidentIo {
+    data_dir: PathBuf,
+    writer: Option<WriterHandle>,
+    forwarder: Option<JoinHandle<()>>,
+}
+
+impl IncidentIo {
+    pub fn new(data_dir: PathBuf) -> IncidentIo {
+        IncidentIo {
+            data_dir,
+            writer: None,
+            forwarder: None,
+        }
+    }
+
+    /// The incident `mayday resume [ID]` means: the id (or unique prefix)
+    /// given, else the newest unresolved one.
+    pub fn resolve_resume(&self, id: Option<&str>) -> Result<String> {
+        match id {
+            Some(id) => Ok(store::find(&self.data_dir, id)?.id),
+            None => store::newest_open(&self.data_dir)
+                .map(|s| s.id)
+                .with_context(|| {
+                    format!(
+                        "there is no open incident in {} to resume",
+                        self.data_dir.display()
+                    )
+                }),
+        }
+    }
+
+    /// Start the writer task and forward its reports as actions.
+    fn attach(
+        &mut self,
+        handle: WriterHandle,
+        mut events: tokio::sync::mpsc::UnboundedReceiver<WriterEvent>,
+        tx: UnboundedSender<Action>,
+    ) {
+        self.writer = Some(handle);
+        self.forwarder = Some(tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                let action = match ev {
+                    WriterEvent::Saved(e) => Action::Saved(Box::new(e)),
+                    WriterEvent::Failed(error) => Action::SaveFailed { error },
+                };
+                if tx.send(action).is_err() {
+                    break;
+                }
+            }
+        }));
+    }
+
+    /// Create the incident's log (and a copy of the runbook it runs) and
+    /// open it.
+    pub fn start(&mut self, req: StartRequest, dry_run: bool, tx: UnboundedSender<Action>) {
+        let data_dir = self.data_dir.clone();
+        let tx2 = tx.clone();
+        let result = create(&data_dir, &req, dry_run);
+        match result {
+            Ok((log, events)) => {
+                let (handle, reports) = writer::spawn(log, events.clone());
+                self.attach(handle, reports, tx2);
+                let _ = tx.send(Action::IncidentOpened(Box::new(Opened {
+                    runbook: req.runbook.clone(),
+                    events,
+                    read_only: None,
+                    notices: Vec::new(),
+                    trusted: true,
+                    resumed: false,
+                })));
+            }
+            Err(e) => {
+                tracing::error!("cannot start the incident: {e:#}");
+                let _ = tx.send(Action::IncidentFailed(format!(
+                    "cannot start the incident: {e:#}"
+                )));
+            }
+        }
+    }
+
+    /// Reopen an incident: recover its log, find the runbook version it
+    /// started with.
+    pub fn resume(&mut self, id: String, library: Arc<Library>, tx: UnboundedSender<Action>) {
+        match open(&self.data_dir, &id, &library) {
+            Ok((log, opened)) => {
+                if let Some(log) = log {
+                    let (handle, reports) = writer::spawn(log, opened.events.clone());
+                    self.attach(handle, reports, tx.clone());
+                }
+                let _ = tx.send(Action::IncidentOpened(Box::new(opened)));
+            }
+            Err(e) => {
+                tracing::error!("cannot resume {id}: {e:#}");
+                let _ = tx.send(Action::IncidentFailed(format!("cannot resume {id}: {e:#}")));
+            }
+        }
+    }
+
+    pub fn append(&mut self, kind: EventKind, at: Timestamp) {
+        match &self.writer {
+            Some(w) => w.append(kind, at),
+            None => tracing::warn!("event {} with no incident log open", kind.name()),
+        }
+    }
+
+    /// Close the log: returns when everything queued is on disk (or failed).
+    pub async fn close(&mut self) {
+        if let Some(w) = self.writer.take() {
+            w.close().await;
+        }
+        if let Some(f) = self.forwarder.take() {
+            let _ = f.await;
+        }
+    }
+
+    /// List the incidents in the background.
+    pub fn list(&self, tx: UnboundedSender<Action>) {
+        let dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let list = store::list(&dir)
+                .into_iter()
+                .map(|s| IncidentListing {
+                    id: s.id,
+                    runbook_id: s.runbook,
+                    title: s.title,
+                    started_at: s.started_at,
+                    state: s.state,
+                    events: s.events,
+                    rehearsal: s.rehearsal,
+                    problem: s.problem,
+                })
+                .collect();
+            let _ = tx.send(Action::Incidents(list));
+        });
+    }
+}
+
+/// Create the log with its first event; keep a copy of the runbook next to
+/// it, so a resumed incident shows the version it started with.
+fn create(
+    data_dir: &std::path::Path,
+    req: &StartRequest,
+    dry_run: bool,
+) -> Result<(crate::incident::log::LogWriter, Vec<crate::incident::Event>)> {
+    let first = EventKind::IncidentStarted {
+        incident_id: String::new(),
+        runbook_id: req.runbook.id.clone(),
+        runbook_title: req.runbook.title.clone(),
+        runbook_hash: req.runbook.hash.clone(),
+        runbook_path: req.runbook.path.clone(),
+        variables: req.variables.clone(),
+        severity: req.severity,
+        responder: req.responder.clone(),
+        rehearsal: req.rehearsal,
+        scenario: req.scenario.clone(),
+        dry_run,
+        mayday_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let (log, event) = store::create(data_dir, &req.runbook.id, first, req.at)?;
+    match crate::library::source_bytes(&req.runbook) {
+        Some(bytes) => store::save_runbook_copy(data_dir, log.incident_id(), &req.runbook, &bytes),
+        None => tracing::warn!(
+            "{} changed since it was loaded; no copy kept",
+            req.runbook.path
+        ),
+    }
+    Ok((log, vec![event]))
+}
+
+fn open(
+    data_dir: &std::path::Path,
+    id: &str,
+    library: &Library,
+) -> Result<(Option<crate::incident::log::LogWriter>, Opened)> {
+    let found = store::find(data_dir, id)?;
+    let mut notices = Vec::new();
+    let (log, events, read_only) = match crate::incident::log::LogWriter::open_append(&found.path) {
+        Ok((log, recovered)) => {
+            if let Some(note) = recovered.note() {
+                notices.push(Notice::warning(note));
+            }
+            (Some(log), recovered.events, None)
+        }
+        Err(e) => {
+            // Cannot append (corruption, locked): show what can be read.
+            let read = crate::incident::log::read(&found.path)
+                .with_context(|| format!("reading {}", found.path.display()))?;
+            (None, read.events, Some(format!("{e}")))
+        }
+    };
+    let inc = crate::incident::Incident::replay(&events)
+        .context("the log does not start with `incident_started`")?;
+    let (runbook, runbook_note) = store::runbook_for(data_dir, &inc, library);
+    if let Some(n) = runbook_note {
+        notices.push(Notice::warning(n));
+    }
+    Ok((
+        log,
+        Opened {
+            runbook,
+            events,
+            read_only,
+            notices,
+            trusted: true,
+            resumed: true,
+        },
+    ))
+}

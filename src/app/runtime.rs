@@ -1,0 +1,295 @@
+//! The runtime: one `tokio::select!` loop over terminal events, actions from
+//! background tasks, a 1 Hz clock and shutdown signals. Each action goes
+//! through `update`; the effects it returns are carried out here (the only
+//! place that does I/O for the app); the screen is redrawn only when
+//! something changed, so an idle Mayday uses next to no CPU.
+
+use super::action::{Action, Effect, Notice};
+use super::io::IncidentIo;
+use super::state::{Preset, Settings, State};
+use super::{terminal, update, view};
+use crate::cli::Global;
+use crate::config::Config;
+use crate::keymap::Keymap;
+use crate::library::Library;
+use crate::theme::{Theme, ThemeSources};
+use anyhow::{Context, Result, bail};
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// What the TUI was asked to do on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    pub global: Global,
+    pub preset: Preset,
+    /// `mayday start ID`.
+    pub start: Option<String>,
+    /// `mayday resume [ID]`: `Some(None)` resumes the newest open incident.
+    pub resume: Option<Option<String>>,
+}
+
+/// Where incident logs and the diagnostics log live.
+pub fn data_dir(global: &Global) -> Result<PathBuf> {
+    match &global.data_dir {
+        Some(d) => Ok(d.clone()),
+        None => crate::paths::default_data_dir()
+            .context("cannot find a data directory: pass --data-dir or set MAYDAY_DATA_DIR"),
+    }
+}
+
+/// Send diagnostics to `<data dir>/mayday.log` (never to the screen).
+/// Level from `MAYDAY_LOG` (default `info`).
+fn init_tracing(dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(dir).ok()?;
+    let appender = tracing_appender::rolling::never(dir, "mayday.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAYDAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+/// The OS user, for the responder's default handle.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "responder".to_owned())
+}
+
+/// Run the TUI until the user quits.
+pub fn run(opts: Options) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(main_loop(opts))
+}
+
+async fn main_loop(opts: Options) -> Result<()> {
+    let data_dir = data_dir(&opts.global)?;
+    let _log_guard = init_tracing(&data_dir);
+    tracing::info!("mayday {} starting", env!("CARGO_PKG_VERSION"));
+
+    let mut notices = Vec::new();
+    let config = match Config::load(opts.global.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            notices.push(Notice::error(format!(
+                "config: {e} — running with defaults"
+            )));
+            Config::default()
+        }
+    };
+    let library = Library::load(&crate::cli::sources(&opts.global));
+    let failed: std::collections::BTreeSet<&str> =
+        library.failures.iter().map(|d| d.path.as_str()).collect();
+    if !failed.is_empty() {
+        notices.push(Notice::warning(format!(
+            "{} runbook file(s) could not be loaded (first: {}) — run `mayday lint` for details",
+            failed.len(),
+            failed.iter().next().copied().unwrap_or("")
+        )));
+    }
+    for d in &library.dir_errors {
+        notices.push(Notice::warning(d.to_string()));
+    }
+    let theme_name = opts
+        .global
+        .theme
+        .clone()
+        .or_else(|| config.theme.clone())
+        .unwrap_or_else(|| crate::theme::DEFAULT.to_owned());
+    let (theme, theme_warnings) = Theme::load(&theme_name, &ThemeSources::from_platform());
+    for w in theme_warnings {
+        notices.push(Notice::warning(format!(
+            "theme: {}",
+            w.to_string().replace('\n', " ")
+        )));
+    }
+    let (keymap, key_warnings) = Keymap::with_overrides(&config.keys);
+    for w in key_warnings {
+        notices.push(Notice::warning(format!(
+            "config: {}",
+            w.to_string().replace('\n', " ")
+        )));
+    }
+    let settings = Settings {
+        status_update_every: config.status_update_every,
+        default_responder: config.responder.clone().unwrap_or_else(os_user),
+        dry_run: opts.global.dry_run,
+        preset: opts.preset.clone(),
+    };
+    let library = Arc::new(library);
+
+    // Decide what to open before taking over the screen, so mistakes on the
+    // command line are plain error messages.
+    let start_runbook = match &opts.start {
+        Some(id) => match library.get(id) {
+            Some(rb) => Some(rb.clone()),
+            None => bail!(
+                "no runbook with id `{id}` (loaded: {})",
+                library
+                    .runbooks
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        None => None,
+    };
+    let mut io = IncidentIo::new(data_dir.clone());
+    let resume_id = match &opts.resume {
+        Some(id) => Some(io.resolve_resume(id.as_deref())?),
+        None => None,
+    };
+
+    let now = Timestamp::now();
+    let tz = jiff::tz::TimeZone::system();
+    let mut state = State::new(library, keymap, settings, now, tz);
+    state.notices = notices;
+    let mut initial = vec![Effect::ListIncidents];
+    if let Some(rb) = start_runbook {
+        super::update::open_start(&mut state, rb, &mut initial);
+    }
+    if let Some(id) = resume_id {
+        initial.push(Effect::ResumeIncident(id));
+    }
+
+    let mut term = terminal::init().context("cannot set up the terminal")?;
+    if let Ok(size) = term.size() {
+        state.size = (size.width, size.height);
+    }
+    let result = event_loop(&mut term, &mut state, &theme, &mut io, initial).await;
+    // Nothing queued may be lost, whatever ended the loop.
+    io.close().await;
+    terminal::restore();
+    tracing::info!("mayday exiting");
+    result
+}
+
+async fn event_loop(
+    term: &mut ratatui::DefaultTerminal,
+    state: &mut State,
+    theme: &Theme,
+    io: &mut IncidentIo,
+    initial: Vec<Effect>,
+) -> Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate()).context("SIGTERM handler")?;
+    let mut sighup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("SIGINT handler")?;
+    // The clock ticks on the second, so T+ changes exactly when it should.
+    let start = tokio::time::Instant::now()
+        + Duration::from_millis(
+            1000 - u64::from(Timestamp::now().subsec_millisecond().clamp(0, 999) as u16),
+        );
+    let mut tick = tokio::time::interval_at(start, Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let mut quit = false;
+    run_effects(initial, state, io, &tx, &mut quit).await;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let now = Timestamp::now();
+            term.draw(|f| view(state, now, theme, f))
+                .context("drawing the screen")?;
+            dirty = false;
+        }
+        if quit {
+            return Ok(());
+        }
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: Timestamp::now() },
+                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: Timestamp::now() },
+                Some(Ok(TermEvent::Resize(width, height))) => Action::Resize { width, height },
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::error!("terminal input failed: {e}");
+                    shutdown(state, io, &tx).await;
+                    return Err(e).context("reading the terminal");
+                }
+                None => {
+                    shutdown(state, io, &tx).await;
+                    return Ok(());
+                }
+            },
+            Some(action) = rx.recv() => action,
+            _ = tick.tick() => Action::Tick(Timestamp::now()),
+            _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, &tx).await; return Ok(()); }
+            _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, &tx).await; return Ok(()); }
+            _ = sigint.recv() => { tracing::warn!("SIGINT"); shutdown(state, io, &tx).await; return Ok(()); }
+        };
+        let is_tick = matches!(action, Action::Tick(_));
+        let before = redraw_key(state);
+        let fx = update(state, action);
+        // Ticks redraw only where a clock or countdown is on screen.
+        dirty = !is_tick
+            || state.session.is_some()
+            || !state.notices.is_empty()
+            || redraw_key(state) != before;
+        run_effects(fx, state, io, &tx, &mut quit).await;
+        // Take everything else that is already waiting before drawing.
+        while let Ok(action) = rx.try_recv() {
+            let fx = update(state, action);
+            dirty = true;
+            run_effects(fx, state, io, &tx, &mut quit).await;
+        }
+    }
+}
+
+/// A cheap fingerprint of what a tick could change off the incident screen.
+fn redraw_key(state: &State) -> usize {
+    state.notices.len() + state.incidents.len()
+}
+
+/// A signal or a closed terminal: the incident stays open and every event is
+/// saved before we exit.
+async fn shutdown(state: &mut State, io: &mut IncidentIo, tx: &mpsc::UnboundedSender<Action>) {
+    let now = Timestamp::now();
+    if let Some(s) = state.session.as_mut()
+        && s.incident.is_open()
+    {
+        let mut fx = Vec::new();
+        super::update::emit(s, crate::incident::EventKind::SessionEnded, now, &mut fx);
+        let mut quit = false;
+        run_effects(fx, state, io, tx, &mut quit).await;
+    }
+    io.close().await;
+}
+
+async fn run_effects(
+    fx: Vec<Effect>,
+    state: &mut State,
+    io: &mut IncidentIo,
+    tx: &mpsc::UnboundedSender<Action>,
+    quit: &mut bool,
+) {
+    for effect in fx {
+        match effect {
+            Effect::StartIncident(req) => io.start(req, state.settings.dry_run, tx.clone()),
+            Effect::ResumeIncident(id) => io.resume(id, state.library.clone(), tx.clone()),
+            Effect::Append(kind, at) => io.append(kind, at),
+            Effect::CloseIncident => io.close().await,
+            Effect::ListIncidents => io.list(tx.clone()),
+            Effect::Quit => *quit = true,
+            Effect::Bell => terminal::bell(),
+        }
+    }
+}

@@ -1,0 +1,664 @@
+//! The app without a terminal: `update` for every action, the incident log
+//! replay invariant, and snapshots of every screen drawn by `view` into
+//! ratatui's `TestBackend`.
+
+mod common;
+
+use common::tui::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use mayday::app::{self, Action, Effect, IncidentListing, Notice, Opened, Overlay, Screen};
+use mayday::incident::{Event, EventKind, Incident, Phase, StepStatus};
+use mayday::runbook::Severity;
+use proptest::prelude::*;
+use ratatui::style::Color;
+
+fn kinds(fx: &[Effect]) -> Vec<&'static str> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Append(k, _) => Some(k.name()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The state on screen is exactly the log replayed.
+fn assert_replays(s: &app::State) {
+    let session = s.session.as_ref().expect("session");
+    let replayed = Incident::replay(&session.events).expect("replay");
+    assert_eq!(replayed, session.incident);
+    let seqs: Vec<u64> = session.events.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "contiguous sequence numbers"
+    );
+}
+
+// ---------------------------------------------------------------- picker
+
+#[test]
+fn the_picker_lists_open_incidents_first_and_filters_as_you_type() {
+    let mut s = state();
+    assert_eq!(s.screen, Screen::Picker);
+    let all = s.picker.items.len();
+    assert_eq!(all, s.library.runbooks.len());
+    app::update(
+        &mut s,
+        Action::Incidents(vec![
+            IncidentListing {
+                id: "20261122-230000-api-latency".into(),
+                runbook_id: "api-latency".into(),
+                title: "API latency is high".into(),
+                started_at: t(-3600),
+                state: Phase::Mitigated,
+                events: 12,
+                rehearsal: false,
+                problem: None,
+            },
+            IncidentListing {
+                id: "old".into(),
+                runbook_id: "api-latency".into(),
+                title: "done".into(),
+                started_at: t(-7200),
+                state: Phase::Resolved,
+                events: 3,
+                rehearsal: false,
+                problem: None,
+            },
+        ]),
+    );
+    assert_eq!(
+        s.incidents.len(),
+        1,
+        "resolved incidents are not offered for resume"
+    );
+    assert_eq!(s.picker.items[0], app::state::PickItem::Resume(0));
+    // The picker opens ready to type; the filter matches alert names too.
+    assert!(s.picker.filtering);
+    typed(&mut s, "crashloop", 1);
+    assert!(s.picker.filtering);
+    let titles: Vec<String> = s
+        .picker
+        .items
+        .iter()
+        .filter_map(|i| s.picked_runbook(*i).map(|r| r.title.clone()))
+        .collect();
+    assert_eq!(titles.len(), 1, "{titles:?}");
+    assert!(titles[0].contains("Crash"), "{titles:?}");
+    // Esc clears the filter, and a second Esc leaves it for the keys.
+    key(&mut s, KeyCode::Esc, 2);
+    assert_eq!(s.picker.items.len(), all + 1);
+    key(&mut s, KeyCode::Esc, 2);
+    assert!(!s.picker.filtering);
+    // `/` filters too, and Enter on a resume row resumes.
+    ch(&mut s, '/', 3);
+    assert!(s.picker.filtering);
+    key(&mut s, KeyCode::Esc, 3);
+    key(&mut s, KeyCode::Home, 3);
+    let fx = key(&mut s, KeyCode::Enter, 4);
+    assert_eq!(
+        fx,
+        vec![Effect::ResumeIncident("20261122-230000-api-latency".into())]
+    );
+}
+
+#[test]
+fn moving_in_the_picker_stays_in_bounds() {
+    let mut s = state();
+    key(&mut s, KeyCode::Esc, 1);
+    for _ in 0..10 {
+        ch(&mut s, 'j', 1);
+    }
+    assert_eq!(s.picker.selected, s.picker.items.len() - 1);
+    ch(&mut s, 'g', 1);
+    assert_eq!(s.picker.selected, 0);
+    ch(&mut s, 'k', 1);
+    assert_eq!(s.picker.selected, 0);
+}
+
+#[test]
+fn quitting_from_the_picker_needs_no_confirmation() {
+    let mut s = state();
+    assert!(ch(&mut s, 'q', 1).is_empty(), "q is typed into the filter");
+    key(&mut s, KeyCode::Esc, 1);
+    key(&mut s, KeyCode::Esc, 1);
+    assert_eq!(ch(&mut s, 'q', 1), vec![Effect::Quit]);
+    let mut s = state();
+    assert_eq!(
+        key_mod(&mut s, KeyCode::Char('c'), KeyModifiers::CONTROL, 1),
+        vec![Effect::Quit]
+    );
+}
+
+// ---------------------------------------------------------------- start
+
+#[test]
+fn the_start_form_prefills_defaults_and_enter_accepts() {
+    let mut s = state();
+    typed(&mut s, "cache evic", 1);
+    key(&mut s, KeyCode::Enter, 2);
+    assert_eq!(s.screen, Screen::Start);
+    let form = s.start.as_ref().expect("form");
+    let labels: Vec<&str> = form.fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Kubernetes namespace of the Redis deployment (namespace)",
+            "Severity",
+            "Responder"
+        ]
+    );
+    assert_eq!(form.fields[0].input.text(), "cache");
+    assert_eq!(form.fields[2].input.text(), "alice");
+    assert_eq!(form.severity, Severity::High, "the runbook's severity");
+    key(&mut s, KeyCode::Enter, 3);
+    ch(&mut s, '1', 3);
+    assert_eq!(
+        s.start.as_ref().map(|f| f.severity),
+        Some(Severity::Critical)
+    );
+    key(&mut s, KeyCode::Enter, 3);
+    let fx = key(&mut s, KeyCode::Enter, 4);
+    let Some(Effect::StartIncident(req)) = fx.first() else {
+        panic!("expected a start: {fx:?}")
+    };
+    assert_eq!(
+        req.variables.get("namespace").map(String::as_str),
+        Some("cache")
+    );
+    assert_eq!(req.severity, Severity::Critical);
+    assert_eq!(req.responder, "alice");
+    assert_eq!(req.at, t(4));
+}
+
+#[test]
+fn required_variables_must_be_answered() {
+    let mut s = state();
+    typed(&mut s, "cache evic", 1);
+    key(&mut s, KeyCode::Enter, 2);
+    // Clear the namespace field.
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Backspace, 2);
+    }
+    key(&mut s, KeyCode::Enter, 3);
+    key(&mut s, KeyCode::Enter, 3);
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    assert!(fx.is_empty(), "{fx:?}");
+    let form = s.start.as_ref().expect("still on the form");
+    assert_eq!(form.focus, 0);
+    assert!(form.error.as_deref().unwrap_or("").contains("namespace"));
+    // Esc goes back to the picker.
+    key(&mut s, KeyCode::Esc, 4);
+    assert_eq!(s.screen, Screen::Picker);
+}
+
+#[test]
+fn values_from_the_command_line_are_not_asked_again() {
+    let mut s = state();
+    s.settings.preset = app::state::Preset {
+        variables: [("namespace".to_owned(), "prod".to_owned())]
+            .into_iter()
+            .collect(),
+        severity: Some(Severity::Low),
+        responder: Some("bob".into()),
+    };
+    let rb = s.library.get("cache-evictions").cloned().expect("fixture");
+    let mut fx = Vec::new();
+    mayday::app::update::open_start(&mut s, rb, &mut fx);
+    let Some(Effect::StartIncident(req)) = fx.first() else {
+        panic!("everything given: starts at once, {fx:?}")
+    };
+    assert_eq!(
+        (req.severity, req.responder.as_str()),
+        (Severity::Low, "bob")
+    );
+    assert_eq!(req.variables["namespace"], "prod");
+}
+
+// ---------------------------------------------------------------- incident
+
+#[test]
+fn opening_an_incident_enters_the_first_step() {
+    let mut s = state();
+    typed(&mut s, "cache evic", 1);
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Enter, 2);
+    }
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    let fx = open(&mut s, fx);
+    assert_eq!(kinds(&fx), ["step_entered"]);
+    assert_eq!(s.screen, Screen::Incident);
+    let session = s.session.as_ref().unwrap();
+    assert_eq!(session.incident.current_step.as_deref(), Some("check"));
+    assert!(!session.all_saved());
+    save_all(&mut s);
+    assert!(s.session.as_ref().unwrap().all_saved());
+    assert_replays(&s);
+}
+
+#[test]
+fn checklist_decision_note_done_skip_mitigate_resolve() {
+    let mut s = started();
+    // x ticks the first unticked item (nothing selected yet → the first).
+    assert_eq!(kinds(&ch(&mut s, 'x', 10)), ["checklist_toggled"]);
+    let p = s
+        .session
+        .as_ref()
+        .unwrap()
+        .incident
+        .progress("check")
+        .cloned()
+        .unwrap();
+    assert_eq!(p.checked.get(&0), Some(&true));
+    // A note, multi-line.
+    ch(&mut s, 'i', 11);
+    assert!(matches!(s.overlay, Some(Overlay::Prompt(_))));
+    typed(&mut s, "used 3.9G", 12);
+    key_mod(&mut s, KeyCode::Enter, KeyModifiers::ALT, 12);
+    typed(&mut s, "of 4G", 12);
+    let fx = key(&mut s, KeyCode::Enter, 13);
+    assert_eq!(kinds(&fx), ["note"]);
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.notes[0].2,
+        "used 3.9G\nof 4G"
+    );
+    // Esc cancels a note without logging.
+    ch(&mut s, 'i', 14);
+    typed(&mut s, "never mind", 14);
+    assert!(kinds(&key(&mut s, KeyCode::Esc, 14)).is_empty());
+    assert!(s.overlay.is_none());
+    // Choice 1 → "raise": decision, done, enter.
+    assert_eq!(
+        kinds(&ch(&mut s, '1', 20)),
+        ["decision_taken", "step_done", "step_entered"]
+    );
+    let inc = &s.session.as_ref().unwrap().incident;
+    assert_eq!(inc.current_step.as_deref(), Some("raise"));
+    assert_eq!(inc.status("check"), StepStatus::Done);
+    // Skip asks for a reason; an empty reason is refused.
+    ch(&mut s, 's', 21);
+    assert!(kinds(&key(&mut s, KeyCode::Enter, 21)).is_empty());
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("prompt stays")
+    };
+    assert!(p.error.is_some());
+    typed(&mut s, "pod already has 4Gi", 22);
+    assert_eq!(
+        kinds(&key(&mut s, KeyCode::Enter, 22)),
+        ["step_skipped", "step_entered"]
+    );
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.status("raise"),
+        StepStatus::Skipped
+    );
+    // d: done and on to the next step.
+    assert_eq!(kinds(&ch(&mut s, 'd', 30)), ["step_done", "step_entered"]);
+    // p goes back, n forward.
+    assert_eq!(kinds(&ch(&mut s, 'p', 31)), ["step_entered"]);
+    assert_eq!(kinds(&ch(&mut s, 'n', 32)), ["step_entered"]);
+    // m: mitigated once.
+    assert_eq!(kinds(&ch(&mut s, 'm', 40)), ["mitigated"]);
+    assert!(kinds(&ch(&mut s, 'm', 41)).is_empty());
+    assert_eq!(s.session.as_ref().unwrap().incident.phase, Phase::Mitigated);
+    // R: resolve with a summary.
+    ch(&mut s, 'R', 50);
+    typed(&mut s, "evictions stopped after raising the limit", 51);
+    assert_eq!(kinds(&key(&mut s, KeyCode::Enter, 52)), ["resolved"]);
+    let inc = &s.session.as_ref().unwrap().incident;
+    assert_eq!(inc.phase, Phase::Resolved);
+    assert_eq!(
+        inc.summary.as_deref(),
+        Some("evictions stopped after raising the limit")
+    );
+    assert_replays(&s);
+    // Resolved: q quits without asking.
+    let fx = ch(&mut s, 'q', 60);
+    assert_eq!(fx, vec![Effect::CloseIncident, Effect::Quit]);
+}
+
+#[test]
+fn waits_count_down_and_finish_on_the_tick() {
+    let mut s = started();
+    ch(&mut s, '1', 10); // → raise, which has a 2m wait
+    assert_eq!(kinds(&ch(&mut s, 'w', 20)), ["wait_started"]);
+    assert!(kinds(&ch(&mut s, 'w', 21)).is_empty(), "no second wait");
+    let screen_text = screen(&s, t(50), 100, 30);
+    assert!(screen_text.contains("01:30 left"), "{screen_text}");
+    let fx = app::update(&mut s, Action::Tick(t(139)));
+    assert!(kinds(&fx).is_empty());
+    let fx = app::update(&mut s, Action::Tick(t(140)));
+    assert_eq!(kinds(&fx), ["wait_finished"]);
+    assert!(fx.contains(&Effect::Bell));
+    assert!(
+        kinds(&app::update(&mut s, Action::Tick(t(141)))).is_empty(),
+        "finished once"
+    );
+    assert_replays(&s);
+}
+
+#[test]
+fn the_status_update_reminder_rings_once_and_a_posted_update_resets_it() {
+    let mut s = started();
+    let due = 30 * 60 + 4;
+    assert!(!app::update(&mut s, Action::Tick(t(due - 1))).contains(&Effect::Bell));
+    assert!(app::update(&mut s, Action::Tick(t(due))).contains(&Effect::Bell));
+    assert!(!app::update(&mut s, Action::Tick(t(due + 1))).contains(&Effect::Bell));
+    assert!(screen(&s, t(due + 65), 100, 30).contains("update OVERDUE 01:05"));
+    ch(&mut s, 'u', due + 70);
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("prompt")
+    };
+    assert!(
+        p.input
+            .text()
+            .starts_with("[SEV2] Cache eviction storm — investigating."),
+        "{}",
+        p.input.text()
+    );
+    let fx = key(&mut s, KeyCode::Enter, due + 80);
+    assert_eq!(kinds(&fx), ["note"]);
+    let inc = &s.session.as_ref().unwrap().incident;
+    assert_eq!(inc.last_status_update, t(due + 80));
+    assert!(screen(&s, t(due + 80), 100, 30).contains("update in 30:00"));
+}
+
+#[test]
+fn quitting_an_open_incident_asks_and_keeps_it_open() {
+    let mut s = started();
+    assert!(ch(&mut s, 'q', 10).is_empty());
+    assert!(matches!(s.overlay, Some(Overlay::ConfirmQuit)));
+    assert!(ch(&mut s, 'n', 11).is_empty());
+    assert!(s.overlay.is_none());
+    key_mod(&mut s, KeyCode::Char('c'), KeyModifiers::CONTROL, 12);
+    assert!(matches!(s.overlay, Some(Overlay::ConfirmQuit)));
+    let fx = ch(&mut s, 'y', 13);
+    assert_eq!(kinds(&fx), ["session_ended"]);
+    assert_eq!(&fx[1..], &[Effect::CloseIncident, Effect::Quit]);
+    assert_eq!(s.session.as_ref().unwrap().incident.phase, Phase::Open);
+}
+
+#[test]
+fn writer_acknowledgements_and_failures() {
+    let mut s = started();
+    ch(&mut s, 'x', 10);
+    assert!(screen(&s, t(10), 100, 30).contains("1 saving…"));
+    let e = s.session.as_ref().unwrap().events.last().cloned().unwrap();
+    app::update(&mut s, Action::Saved(Box::new(e)));
+    let text = screen(&s, t(11), 100, 30);
+    assert!(text.contains("all saved"), "{text}");
+    ch(&mut s, 'x', 12);
+    app::update(
+        &mut s,
+        Action::SaveFailed {
+            error: "No space left on device".into(),
+        },
+    );
+    let text = screen(&s, t(13), 100, 30);
+    assert!(
+        text.contains("NOT SAVED: No space left on device"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ [ ]"),
+        "the unsaved event is marked:\n{text}"
+    );
+}
+
+#[test]
+fn a_resumed_session_is_logged_and_shows_what_was_saved() {
+    let mut s = started();
+    ch(&mut s, 'x', 10);
+    ch(&mut s, '1', 11);
+    save_all(&mut s);
+    let events = s.session.as_ref().unwrap().events.clone();
+    let runbook = s.session.as_ref().unwrap().runbook.clone();
+    let before = s.session.as_ref().unwrap().incident.clone();
+    let mut fresh = state();
+    let fx = app::update(
+        &mut fresh,
+        Action::IncidentOpened(Box::new(Opened {
+            runbook,
+            events,
+            read_only: None,
+            notices: vec![Notice::warning("recovered a torn tail")],
+            trusted: true,
+            resumed: true,
+        })),
+    );
+    assert_eq!(kinds(&fx), ["session_resumed"]);
+    let inc = &fresh.session.as_ref().unwrap().incident;
+    assert_eq!(inc.current_step, before.current_step);
+    assert_eq!(inc.steps, before.steps);
+    assert_eq!(fresh.notices.len(), 1);
+    assert_replays(&fresh);
+}
+
+#[test]
+fn read_only_incidents_log_nothing() {
+    let mut s = started();
+    s.session.as_mut().unwrap().read_only = Some("corrupt record on line 7".into());
+    assert!(kinds(&ch(&mut s, 'x', 10)).is_empty());
+    assert!(screen(&s, t(10), 100, 30).contains("READ-ONLY: corrupt record on line 7"));
+}
+
+#[test]
+fn failures_and_notices_show_and_esc_dismisses_them() {
+    let mut s = state();
+    app::update(
+        &mut s,
+        Action::IncidentFailed("cannot create the log: read-only file system".into()),
+    );
+    assert!(screen(&s, t(1), 100, 30).contains("cannot create the log"));
+    key(&mut s, KeyCode::Esc, 2);
+    assert!(s.notices.is_empty());
+    app::update(&mut s, Action::Notice(Notice::info("fyi")));
+    assert_eq!(s.notices.len(), 1);
+    app::update(&mut s, Action::Tick(t(20)));
+    assert!(s.notices.is_empty(), "info notices fade");
+}
+
+#[test]
+fn paste_goes_into_the_focused_input() {
+    let mut s = started();
+    ch(&mut s, 'i', 10);
+    app::update(
+        &mut s,
+        Action::Paste {
+            text: "line one\nline two\u{1b}[2J".into(),
+            at: t(11),
+        },
+    );
+    let fx = key(&mut s, KeyCode::Enter, 12);
+    assert_eq!(kinds(&fx), ["note"]);
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.notes[0].2,
+        "line one\nline two^[[2J"
+    );
+}
+
+#[test]
+fn tab_cycles_focus_and_the_step_list_can_jump() {
+    let mut s = started();
+    key(&mut s, KeyCode::Tab, 1);
+    assert_eq!(s.session.as_ref().unwrap().focus, app::Pane::Steps);
+    ch(&mut s, 'j', 2);
+    ch(&mut s, 'j', 2);
+    assert_eq!(kinds(&key(&mut s, KeyCode::Enter, 3)), ["step_entered"]);
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.current_step.as_deref(),
+        Some("confirm")
+    );
+    key(&mut s, KeyCode::Tab, 4);
+    key(&mut s, KeyCode::Tab, 4);
+    key(&mut s, KeyCode::Tab, 4);
+    assert_eq!(s.session.as_ref().unwrap().focus, app::Pane::Content);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Whatever the keys, the app never panics and what it shows is the log
+    /// replayed.
+    #[test]
+    fn any_key_sequence_keeps_the_state_equal_to_the_replayed_log(
+        keys in proptest::collection::vec(proptest::sample::select(vec![
+            'n', 'p', 'x', ' ', 'd', 's', '1', '2', '3', 'i', 'm', 'R', 'w', 'j', 'k', '\t', '\n', 'a', 'q', 'u', '\u{1b}',
+        ]), 0..60),
+    ) {
+        let mut s = started();
+        for (i, c) in keys.into_iter().enumerate() {
+            let at = 10 + i as i64 * 7;
+            match c {
+                '\t' => { key(&mut s, KeyCode::Tab, at); }
+                '\n' => { key(&mut s, KeyCode::Enter, at); }
+                '\u{1b}' => { key(&mut s, KeyCode::Esc, at); }
+                c => { ch(&mut s, c, at); }
+            }
+            app::update(&mut s, Action::Tick(t(at + 3)));
+            if s.quitting { break; }
+        }
+        let session = s.session.as_ref().unwrap();
+        prop_assert_eq!(Incident::replay(&session.events).unwrap(), session.incident.clone());
+        let _ = screen(&s, t(1000), 80, 24);
+    }
+}
+
+// ---------------------------------------------------------------- snapshots
+
+fn snap(name: &str, s: &app::State, secs: i64, w: u16, h: u16) {
+    insta::assert_snapshot!(name, screen(s, t(secs), w, h));
+}
+
+#[test]
+fn snapshot_picker() {
+    let s = state();
+    snap("picker_80x24", &s, 0, 80, 24);
+    let mut s = state();
+    typed(&mut s, "kube", 1);
+    snap("picker_filtered_80x24", &s, 1, 80, 24);
+}
+
+#[test]
+fn snapshot_start_prompt() {
+    let mut s = state();
+    typed(&mut s, "cache evic", 1);
+    key(&mut s, KeyCode::Enter, 2);
+    snap("start_80x24", &s, 2, 80, 24);
+}
+
+fn in_progress() -> app::State {
+    let mut s = started();
+    ch(&mut s, 'x', 30);
+    ch(&mut s, 'i', 40);
+    typed(&mut s, "redis at 98% of maxmemory; evictions 1.2k/s", 41);
+    key(&mut s, KeyCode::Enter, 45);
+    save_all(&mut s);
+    s
+}
+
+#[test]
+fn snapshot_incident_in_progress_at_both_sizes() {
+    let s = in_progress();
+    snap("incident_80x24", &s, 125, 80, 24);
+    snap("incident_200x60", &s, 125, 200, 60);
+}
+
+#[test]
+fn snapshot_decision_wait_and_help() {
+    let mut s = in_progress();
+    snap("decision_100x30", &s, 50, 100, 30);
+    ch(&mut s, '1', 60);
+    ch(&mut s, 'w', 61);
+    save_all(&mut s);
+    snap("wait_countdown_100x30", &s, 90, 100, 30);
+    ch(&mut s, '?', 91);
+    snap("help_100x30", &s, 91, 100, 30);
+}
+
+#[test]
+fn snapshot_each_theme_once() {
+    let s = in_progress();
+    for name in ["dark", "light", "high-contrast", "colorblind"] {
+        let th = theme(name);
+        assert_eq!(th.name, name, "bundled theme {name} loads");
+        let buf = render(&s, t(125), 100, 30, &th);
+        insta::assert_snapshot!(format!("theme_{name}"), text(&buf));
+    }
+}
+
+// ---------------------------------------------------------------- colours
+
+fn find(buf: &ratatui::buffer::Buffer, needle: &str) -> (u16, u16) {
+    let t = text(buf);
+    for (y, line) in t.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return (x as u16, y as u16);
+        }
+    }
+    panic!("`{needle}` not on screen:\n{t}");
+}
+
+#[test]
+fn colours_that_carry_meaning() {
+    let mut s = in_progress();
+    ch(&mut s, '1', 60);
+    save_all(&mut s);
+    let th = theme("dark");
+    let buf = render(&s, t(70), 100, 30, &th);
+    let (x, y) = find(&buf, "● OPEN");
+    assert_eq!(
+        buf[(x + 2, y)].fg,
+        th.style("phase.open").fg.unwrap_or(Color::Reset)
+    );
+    assert_eq!(
+        buf[(x + 2, y)].fg,
+        Color::Rgb(0xbf, 0x61, 0x6a),
+        "open is red in the dark theme"
+    );
+    let (x, y) = find(&buf, "✔ 1");
+    assert_eq!(
+        buf[(x, y)].fg,
+        th.style("step.done").fg.unwrap_or(Color::Reset)
+    );
+    let (x, y) = find(&buf, "SEV2");
+    assert_eq!(
+        buf[(x, y)].fg,
+        th.style("severity.high").fg.unwrap_or(Color::Reset)
+    );
+    // Without colour, the words and icons are still there.
+    let mono = th.without_colors();
+    let buf = render(&s, t(70), 100, 30, &mono);
+    let text = text(&buf);
+    for word in ["● OPEN", "✔ 1", "▶ 2", "SEV2"] {
+        assert!(text.contains(word), "{word} without colour:\n{text}");
+    }
+    assert!(
+        buf.content
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+}
+
+#[test]
+fn hostile_text_in_the_log_never_reaches_the_screen_as_escapes() {
+    let mut s = started();
+    ch(&mut s, 'i', 10);
+    app::update(
+        &mut s,
+        Action::Paste {
+            text: "\u{1b}]0;pwned\u{7}\u{202e}evil".into(),
+            at: t(11),
+        },
+    );
+    key(&mut s, KeyCode::Enter, 12);
+    let buf = render(&s, t(13), 100, 30, &theme("dark"));
+    let text = text(&buf);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+    assert!(text.contains("note: ^[]0;pwned^Gevil"), "{text}");
+    let _ = Event {
+        seq: 0,
+        at: t(0),
+        kind: EventKind::Mitigated,
+    };
+}
