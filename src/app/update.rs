@@ -177,11 +177,8 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     // Esc first dismisses notices.
-    if key.code == KeyCode::Esc
-        && state.overlay.is_none()
-        && !state.notices.is_empty()
-        && !state.picker.filtering
-    {
+    let editing_filter = state.screen == Screen::Picker && !state.picker.filter.is_empty();
+    if key.code == KeyCode::Esc && state.overlay.is_none() && !state.notices.is_empty() && !editing_filter {
         state.notices.clear();
         return;
     }
