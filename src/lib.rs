@@ -17,4 +17,5 @@ pub mod paths;
 pub mod runbook;
 pub mod sanitize;
 pub mod show;
+pub mod status;
 pub mod yamlutil;
