@@ -97,6 +97,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
     },
+    /// Poll every configured status source once and print a table
+    /// (exit 0: all up, 1: any degraded, down or unknown, 2: config error).
+    Status {
+        /// Print JSON: [{name, kind, state, summary, checked_at, latency_ms, error, items}].
+        #[arg(long)]
+        json: bool,
+        /// Keep polling and redraw until Ctrl-C (with --json: one array per line).
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +162,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::List { json }) => list(&g, json),
         Some(Command::Show { id, width }) => show(&g, &id, width),
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
+        Some(Command::Status { json, watch }) => status(&g, json, watch),
     }
 }
 
@@ -305,6 +316,28 @@ fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     out.write_all(crate::show::render(rb, width.max(40)).as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn status(g: &Global, json: bool, watch: bool) -> Result<ExitCode> {
+    let cfg = match crate::config::Config::load(g.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(dir) = g.data_dir.clone().or_else(crate::paths::default_data_dir) {
+        crate::status::report::init_log(&dir);
+    }
+    if cfg.sources.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "mayday: no status sources configured; add a `sources:` list to the config file \
+             (see docs/config.example.yaml)"
+        );
+    }
+    let code = crate::status::report::run(cfg.sources, json, watch)?;
+    Ok(ExitCode::from(code))
 }
 
 #[derive(Serialize)]

@@ -36,10 +36,9 @@ struct RawConfig {
     keys: BTreeMap<String, Spanned<OneOrMany>>,
     #[serde(default)]
     commands: Option<RawCommands>,
-    /// Status sources: read by `crate::status` (the live-status issue).
+    /// Status sources, checked by `crate::status::source`.
     #[serde(default)]
-    #[allow(dead_code)]
-    sources: Vec<Spanned<serde::de::IgnoredAny>>,
+    sources: Vec<Spanned<crate::status::source::RawSource>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -65,6 +64,8 @@ pub struct Config {
     pub command_timeout: Duration,
     /// The shell runnable commands run with (`sh` by default).
     pub shell: String,
+    /// Live-status sources, in file order (names are unique).
+    pub sources: Vec<crate::status::SourceConfig>,
 }
 
 impl Default for Config {
@@ -77,6 +78,7 @@ impl Default for Config {
             keys: BTreeMap::new(),
             command_timeout: Duration::from_secs(5 * 60),
             shell: "sh".to_owned(),
+            sources: Vec::new(),
         }
     }
 }
@@ -111,6 +113,11 @@ impl Config {
             }
         };
         let mut cfg = Config::parse(&text).map_err(|d| ConfigError(d.at_path(&display)))?;
+        if let Some(dir) = path.parent() {
+            for s in &mut cfg.sources {
+                s.rebase_paths(dir);
+            }
+        }
         cfg.path = Some(path);
         Ok(cfg)
     }
@@ -153,6 +160,7 @@ impl Config {
                 cfg.shell = shell;
             }
         }
+        cfg.sources = crate::status::source::parse_sources(raw.sources)?;
         cfg.keys = raw
             .keys
             .into_iter()

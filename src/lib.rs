@@ -19,5 +19,6 @@ pub mod paths;
 pub mod runbook;
 pub mod sanitize;
 pub mod show;
+pub mod status;
 pub mod theme;
 pub mod yamlutil;

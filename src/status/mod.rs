@@ -1,0 +1,359 @@
+//! Live status: sources from the config file, polled in the background, each
+//! turned into a [`Snapshot`] the UI draws.
+//!
+//! - [`source`] reads the `sources:` list of the config file into
+//!   [`SourceConfig`] values and resolves tokens into secrets.
+//! - [`parse`] holds the pure functions that turn one HTTP response of one
+//!   provider into a [`Reading`] (state, summary, items, firing alerts). They
+//!   need no server, so they are unit-tested and benchmarked directly.
+//! - [`fetch`] is the HTTP layer: one shared client, per-request timeout, a
+//!   body size cap, retries with backoff, `Retry-After` and rate-limit
+//!   headers, paging.
+//! - [`poller`] runs one task per source and sends owned [`Update`] values
+//!   down a channel; [`StatusHandle`] asks for a poll now or shuts them down.
+//! - [`report`] is `mayday status`: a table or JSON, and its exit code.
+//!
+//! Updates need not come from HTTP: a game-day script can build
+//! [`Snapshot`]s itself ([`Snapshot::simulated`]) and send them down the same
+//! channel.
+
+pub mod fetch;
+pub mod parse;
+pub mod poller;
+pub mod report;
+pub mod source;
+
+pub use parse::Reading;
+pub use poller::{PollTarget, StatusHandle, spawn};
+pub use source::{Credential, Kind, SourceConfig, Spec};
+
+use crate::health::Health;
+use crate::sanitize;
+use serde::Serialize;
+use std::time::Duration;
+
+/// At most this many items are kept per snapshot; the rest are summed up in
+/// one note item at the end.
+pub const MAX_ITEMS: usize = 200;
+
+/// What one source said at one time: everything the status panel draws.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// The source's name from the config file.
+    pub name: String,
+    pub kind: Kind,
+    /// The worst of the items, or `unknown` when the poll failed.
+    pub state: Health,
+    /// A short line: "3 firing", "HTTP 200 in 212 ms", "14 unresolved", "all 12 up".
+    pub summary: String,
+    /// When this snapshot was taken (or, for a failed poll, when it failed).
+    pub checked_at: jiff::Timestamp,
+    /// How long the (first) request took; `None` when there was no answer.
+    pub latency_ms: Option<u64>,
+    /// Why the poll failed (the last good data is kept, marked stale).
+    pub error: Option<String>,
+    /// The items and summary are from an earlier, successful poll.
+    pub stale: bool,
+    /// Monitors, components, issues or alerts, worst first.
+    pub items: Vec<Item>,
+    /// Firing alerts (prometheus and alertmanager sources): what the
+    /// runbook picker suggests under "firing now".
+    pub alerts: Vec<FiringAlert>,
+}
+
+/// One thing a source watches: a monitor, a component, an issue, an alert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub name: String,
+    pub state: Health,
+    /// One line: "critical · since 2026-03-01T03:12:09Z · error rate 12%".
+    pub detail: String,
+    /// A link to open (issue permalink, runbook URL, monitored URL).
+    pub url: Option<String>,
+}
+
+/// A firing alert from Prometheus or Alertmanager.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FiringAlert {
+    pub alertname: String,
+    pub severity: Option<String>,
+    pub runbook_url: Option<String>,
+    pub summary: Option<String>,
+    /// When it started firing (`activeAt` / `startsAt`).
+    pub since: Option<jiff::Timestamp>,
+}
+
+/// A new snapshot for a source: what the status tasks send to the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Update {
+    pub source: String,
+    pub snapshot: Snapshot,
+}
+
+impl Update {
+    pub fn new(snapshot: Snapshot) -> Update {
+        Update {
+            source: snapshot.name.clone(),
+            snapshot,
+        }
+    }
+}
+
+/// Why a poll failed. The message is what the user sees (as `error`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PollError {
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("no answer within {}", crate::duration::format(*.0))]
+    Timeout(Duration),
+    #[error("request failed: {0}")]
+    Request(String),
+    #[error("HTTP {status}: the token was refused; check token_env/token_file and its permissions{}", detail_suffix(.detail))]
+    Unauthorized { status: u16, detail: Option<String> },
+    #[error("HTTP 404 Not Found: check the url{}{}", .hint, detail_suffix(.detail))]
+    NotFound {
+        hint: &'static str,
+        detail: Option<String>,
+    },
+    #[error("rate limited (HTTP {status}){}", retry_suffix(.retry_after))]
+    RateLimited {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("HTTP {status}{}", detail_suffix(.detail))]
+    Status { status: u16, detail: Option<String> },
+    #[error("response larger than {} KiB: not read", .0 / 1024)]
+    TooLarge(usize),
+    #[error("unexpected response: {0}")]
+    Malformed(String),
+    #[error("the API reported an error: {0}")]
+    Api(String),
+    #[error("{0}")]
+    Token(String),
+    #[error("HTTP client unavailable: {0}")]
+    Client(String),
+}
+
+fn detail_suffix(d: &Option<String>) -> String {
+    d.as_deref().map_or(String::new(), |d| format!(" ({d})"))
+}
+
+fn retry_suffix(d: &Option<Duration>) -> String {
+    d.map_or(String::new(), |d| {
+        format!(", retry after {}", crate::duration::format(d))
+    })
+}
+
+impl PollError {
+    /// How long the server asked us to wait, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            PollError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl Snapshot {
+    /// Build a snapshot from a reading: sanitizes every text that came from
+    /// the network, sorts items worst first and caps them at [`MAX_ITEMS`].
+    pub fn from_reading(
+        name: &str,
+        kind: Kind,
+        reading: Reading,
+        checked_at: jiff::Timestamp,
+        latency: Option<Duration>,
+    ) -> Snapshot {
+        let Reading {
+            state,
+            summary,
+            mut items,
+            alerts,
+            error,
+        } = reading;
+        for it in &mut items {
+            clean(&mut it.name);
+            clean(&mut it.detail);
+            if let Some(u) = &mut it.url {
+                clean(u);
+            }
+        }
+        // Worst first; the order within one state is the provider's.
+        items.sort_by_key(|i| std::cmp::Reverse(i.state.badness()));
+        if items.len() > MAX_ITEMS {
+            let dropped = items.split_off(MAX_ITEMS);
+            let worst = dropped.iter().fold(Health::Up, |w, i| w.worst(i.state));
+            items.push(Item {
+                name: format!("… {} more", dropped.len()),
+                state: worst,
+                detail: format!("only the first {MAX_ITEMS} items are kept"),
+                url: None,
+            });
+        }
+        let alerts = alerts
+            .into_iter()
+            .map(|mut a| {
+                clean(&mut a.alertname);
+                for s in [&mut a.severity, &mut a.runbook_url, &mut a.summary]
+                    .into_iter()
+                    .flatten()
+                {
+                    clean(s);
+                }
+                a
+            })
+            .collect();
+        let mut summary = summary;
+        clean(&mut summary);
+        let error = error.map(|mut e| {
+            clean(&mut e);
+            e
+        });
+        Snapshot {
+            name: name.to_owned(),
+            kind,
+            state,
+            summary,
+            checked_at,
+            latency_ms: latency.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            error,
+            stale: false,
+            items,
+            alerts,
+        }
+    }
+
+    /// The snapshot of a failed poll: the last good data (if any), marked
+    /// stale, with state `unknown` and the reason.
+    pub fn failed(
+        name: &str,
+        kind: Kind,
+        last_good: Option<&Snapshot>,
+        error: &str,
+        checked_at: jiff::Timestamp,
+    ) -> Snapshot {
+        let mut error = error.to_owned();
+        clean(&mut error);
+        match last_good {
+            Some(prev) => Snapshot {
+                state: Health::Unknown,
+                checked_at,
+                latency_ms: None,
+                error: Some(error),
+                stale: true,
+                ..prev.clone()
+            },
+            None => Snapshot {
+                name: name.to_owned(),
+                kind,
+                state: Health::Unknown,
+                summary: "no data".to_owned(),
+                checked_at,
+                latency_ms: None,
+                error: Some(error),
+                stale: false,
+                items: Vec::new(),
+                alerts: Vec::new(),
+            },
+        }
+    }
+
+    /// What the panel shows before the first poll of a source has finished.
+    pub fn pending(name: &str, kind: Kind) -> Snapshot {
+        Snapshot {
+            name: name.to_owned(),
+            kind,
+            state: Health::Unknown,
+            summary: "waiting for the first poll".to_owned(),
+            checked_at: jiff::Timestamp::now(),
+            latency_ms: None,
+            error: None,
+            stale: false,
+            items: Vec::new(),
+            alerts: Vec::new(),
+        }
+    }
+
+    /// A snapshot made up by a script (game days): no HTTP involved.
+    pub fn simulated(name: &str, state: Health, summary: &str, items: Vec<Item>) -> Snapshot {
+        Snapshot::from_reading(
+            name,
+            Kind::Simulated,
+            Reading {
+                state,
+                summary: summary.to_owned(),
+                items,
+                alerts: Vec::new(),
+                error: None,
+            },
+            jiff::Timestamp::now(),
+            None,
+        )
+    }
+}
+
+fn clean(s: &mut String) {
+    if let std::borrow::Cow::Owned(c) = sanitize::line(s) {
+        *s = c;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &str, state: Health) -> Item {
+        Item {
+            name: name.into(),
+            state,
+            detail: String::new(),
+            url: None,
+        }
+    }
+
+    #[test]
+    fn snapshot_sanitizes_sorts_and_caps() {
+        let mut items: Vec<Item> = (0..250)
+            .map(|i| item(&format!("m{i}"), Health::Up))
+            .collect();
+        items.push(item("evil\u{1b}]0;pwned\u{7}", Health::Down));
+        items.push(item("slow", Health::Degraded));
+        let r = Reading {
+            state: Health::Down,
+            summary: "2 \u{202e}bad".into(),
+            items,
+            alerts: vec![],
+            error: None,
+        };
+        let s = Snapshot::from_reading("x", Kind::Gatus, r, jiff::Timestamp::UNIX_EPOCH, None);
+        assert_eq!(s.items.len(), MAX_ITEMS + 1);
+        assert_eq!(s.items[0].state, Health::Down);
+        assert!(!s.items[0].name.contains('\u{1b}'), "{}", s.items[0].name);
+        assert_eq!(s.items[1].name, "slow");
+        assert_eq!(s.summary, "2 bad");
+        let note = &s.items[MAX_ITEMS];
+        assert_eq!(note.name, "… 52 more");
+        assert_eq!(note.state, Health::Up);
+    }
+
+    #[test]
+    fn failure_keeps_last_good_data_as_stale() {
+        let good = Snapshot::simulated("api", Health::Up, "all 3 up", vec![item("a", Health::Up)]);
+        let f = Snapshot::failed(
+            "api",
+            Kind::Simulated,
+            Some(&good),
+            "timed out",
+            good.checked_at,
+        );
+        assert_eq!((f.state, f.stale), (Health::Unknown, true));
+        assert_eq!(f.summary, "all 3 up");
+        assert_eq!(f.items, good.items);
+        assert_eq!(f.error.as_deref(), Some("timed out"));
+        let f = Snapshot::failed("api", Kind::Http, None, "refused", good.checked_at);
+        assert_eq!(
+            (f.state, f.stale, f.summary.as_str()),
+            (Health::Unknown, false, "no data")
+        );
+    }
+}

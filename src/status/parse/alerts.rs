@@ -1,0 +1,407 @@
+//! Kinds `prometheus` and `alertmanager`: firing alerts (and a PromQL
+//! query with a threshold).
+
+use super::{
+    Reading, Response, check_status, fmt_num, fmt_time, json, parse_time, truncate, worst,
+};
+use crate::health::Health;
+use crate::status::source::{Compare, Kind, QuerySpec};
+use crate::status::{FiringAlert, Item, PollError};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+struct PromEnvelope<T> {
+    status: String,
+    #[serde(default = "Option::default")]
+    data: Option<T>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default, rename = "errorType")]
+    error_type: Option<String>,
+}
+
+impl<T> PromEnvelope<T> {
+    fn into_data(self) -> Result<T, PollError> {
+        if self.status != "success" {
+            return Err(PollError::Api(format!(
+                "{}: {}",
+                self.error_type.as_deref().unwrap_or("error"),
+                self.error.as_deref().unwrap_or("no message")
+            )));
+        }
+        self.data
+            .ok_or_else(|| PollError::Malformed("status success but no `data`".into()))
+    }
+}
+
+#[derive(Deserialize)]
+struct AlertsData {
+    alerts: Vec<PromAlert>,
+}
+
+#[derive(Deserialize)]
+struct PromAlert {
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    state: String,
+    #[serde(default, rename = "activeAt")]
+    active_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AmAlert {
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    #[serde(default, rename = "startsAt")]
+    starts_at: Option<String>,
+    #[serde(default)]
+    status: Option<AmStatus>,
+    #[serde(default, rename = "generatorURL")]
+    generator_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AmStatus {
+    #[serde(default)]
+    state: String,
+    #[serde(default, rename = "silencedBy")]
+    silenced_by: Vec<String>,
+    #[serde(default, rename = "inhibitedBy")]
+    inhibited_by: Vec<String>,
+}
+
+/// One firing alert as an item and as a picker suggestion.
+fn alert(
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+    since: Option<&str>,
+    fallback_url: Option<&str>,
+) -> (Item, FiringAlert) {
+    let alertname = labels
+        .get("alertname")
+        .cloned()
+        .unwrap_or_else(|| "(no alertname)".into());
+    let severity = labels.get("severity").filter(|s| !s.is_empty()).cloned();
+    let state = if severity
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("critical"))
+    {
+        Health::Down
+    } else {
+        Health::Degraded
+    };
+    let summary = ["summary", "description", "message"]
+        .iter()
+        .find_map(|k| annotations.get(*k))
+        .filter(|s| !s.trim().is_empty())
+        .cloned();
+    let runbook_url = annotations
+        .get("runbook_url")
+        .or_else(|| labels.get("runbook_url"))
+        .filter(|s| !s.trim().is_empty())
+        .cloned();
+    let since = since.and_then(parse_time);
+    let mut detail = severity.clone().unwrap_or_else(|| "no severity".into());
+    if let Some(s) = &summary {
+        detail.push_str(" · ");
+        detail.push_str(&truncate(s, 160));
+    }
+    if let Some(t) = since {
+        detail.push_str(&format!(" · since {}", fmt_time(t)));
+    }
+    let other: Vec<String> = labels
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity" | "runbook_url"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !other.is_empty() {
+        detail.push_str(" · ");
+        detail.push_str(&truncate(&other.join(" "), 120));
+    }
+    let item = Item {
+        name: alertname.clone(),
+        state,
+        detail,
+        url: runbook_url
+            .clone()
+            .or_else(|| fallback_url.map(str::to_owned)),
+    };
+    let firing = FiringAlert {
+        alertname,
+        severity,
+        runbook_url,
+        summary,
+        since,
+    };
+    (item, firing)
+}
+
+fn firing_reading(pairs: Vec<(Item, FiringAlert)>, extra: &str) -> Reading {
+    let (items, alerts): (Vec<Item>, Vec<FiringAlert>) = pairs.into_iter().unzip();
+    let summary = if items.is_empty() {
+        format!("none firing{extra}")
+    } else {
+        format!("{} firing{extra}", items.len())
+    };
+    Reading {
+        state: worst(&items),
+        summary,
+        items,
+        alerts,
+        error: None,
+    }
+}
+
+/// `GET /api/v1/alerts`: a firing alert with `severity=critical` → down,
+/// any other firing alert → degraded, none → up. Pending alerts are only counted.
+pub fn prometheus_alerts(resp: &Response) -> Result<Reading, PollError> {
+    check_status(Kind::Prometheus, resp)?;
+    let env: PromEnvelope<AlertsData> = json(&resp.body, "a Prometheus server")?;
+    let data = env.into_data()?;
+    let pending = data.alerts.iter().filter(|a| a.state == "pending").count();
+    let pairs = data
+        .alerts
+        .iter()
+        .filter(|a| a.state == "firing")
+        .map(|a| alert(&a.labels, &a.annotations, a.active_at.as_deref(), None))
+        .collect();
+    let extra = if pending > 0 {
+        format!(", {pending} pending")
+    } else {
+        String::new()
+    };
+    Ok(firing_reading(pairs, &extra))
+}
+
+/// `GET /api/v2/alerts?active=true&silenced=false&inhibited=false`: the same
+/// mapping as Prometheus. Suppressed alerts are left out even if the server
+/// ignored the query parameters.
+pub fn alertmanager(resp: &Response) -> Result<Reading, PollError> {
+    check_status(Kind::Alertmanager, resp)?;
+    let alerts: Vec<AmAlert> = json(&resp.body, "an Alertmanager (v2 API)")?;
+    let pairs = alerts
+        .iter()
+        .filter(|a| {
+            a.status.as_ref().is_none_or(|s| {
+                s.state != "suppressed" && s.silenced_by.is_empty() && s.inhibited_by.is_empty()
+            })
+        })
+        .map(|a| {
+            alert(
+                &a.labels,
+                &a.annotations,
+                a.starts_at.as_deref(),
+                a.generator_url.as_deref(),
+            )
+        })
+        .collect();
+    Ok(firing_reading(pairs, ""))
+}
+
+#[derive(Deserialize)]
+struct QueryData {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Series {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    #[serde(default)]
+    value: Option<(serde_json::Value, String)>,
+    #[serde(default)]
+    values: Vec<(serde_json::Value, String)>,
+}
+
+fn series_name(metric: &BTreeMap<String, String>) -> String {
+    let name = metric.get("__name__").cloned().unwrap_or_default();
+    let labels: Vec<String> = metric
+        .iter()
+        .filter(|(k, _)| k.as_str() != "__name__")
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect();
+    match (name.is_empty(), labels.is_empty()) {
+        (true, true) => "value".into(),
+        (_, true) => name,
+        _ => format!("{name}{{{}}}", labels.join(", ")),
+    }
+}
+
+/// `GET /api/v1/query?query=EXPR`: each series beyond the threshold is in
+/// the `breach` state (down by default). No series → unknown.
+pub fn prometheus_query(q: &QuerySpec, resp: &Response) -> Result<Reading, PollError> {
+    check_status(Kind::Prometheus, resp)?;
+    let env: PromEnvelope<QueryData> = json(&resp.body, "a Prometheus server")?;
+    let data = env.into_data()?;
+    let samples: Vec<(String, String)> = match data.result_type.as_str() {
+        "scalar" => {
+            let (_, v): (serde_json::Value, String) = serde_json::from_value(data.result)
+                .map_err(|e| PollError::Malformed(format!("scalar result: {e}")))?;
+            vec![("value".into(), v)]
+        }
+        "vector" | "matrix" => {
+            let series: Vec<Series> = serde_json::from_value(data.result)
+                .map_err(|e| PollError::Malformed(format!("{} result: {e}", data.result_type)))?;
+            series
+                .into_iter()
+                .filter_map(|s| {
+                    let v = s.value.or_else(|| s.values.into_iter().last())?;
+                    Some((series_name(&s.metric), v.1))
+                })
+                .collect()
+        }
+        other => {
+            return Err(PollError::Malformed(format!(
+                "the query returns a {other}; write one that returns numbers"
+            )));
+        }
+    };
+    let (op, ok_op, word) = match q.compare {
+        Compare::Above => (">", "≤", "above"),
+        Compare::Below => ("<", "≥", "below"),
+    };
+    let thr = fmt_num(q.threshold);
+    let items: Vec<Item> = samples
+        .into_iter()
+        .map(|(name, raw)| {
+            let v: f64 = raw.trim().parse().unwrap_or(f64::NAN);
+            let (state, detail) = if v.is_nan() {
+                (Health::Unknown, format!("value {raw} is not a number"))
+            } else {
+                let beyond = match q.compare {
+                    Compare::Above => v > q.threshold,
+                    Compare::Below => v < q.threshold,
+                };
+                if beyond {
+                    (q.breach, format!("{} {op} {thr}", fmt_num(v)))
+                } else {
+                    (Health::Up, format!("{} {ok_op} {thr}", fmt_num(v)))
+                }
+            };
+            Item {
+                name,
+                state,
+                detail,
+                url: None,
+            }
+        })
+        .collect();
+    let breaching = items.iter().filter(|i| i.state == q.breach).count();
+    let (state, summary) = match items.as_slice() {
+        [] => (Health::Unknown, "the query returned no series".to_owned()),
+        [one] => (one.state, format!("value {}", one.detail)),
+        many if breaching > 0 => (
+            worst(many),
+            format!("{breaching} of {} {word} {thr}", many.len()),
+        ),
+        many => (
+            worst(many),
+            format!("{} series, none {word} {thr}", many.len()),
+        ),
+    };
+    Ok(Reading {
+        state,
+        summary,
+        items,
+        alerts: Vec::new(),
+        error: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROM: &str = r#"{"status":"success","data":{"alerts":[
+      {"labels":{"alertname":"HighErrorRate","severity":"critical","job":"api"},"annotations":{"summary":"5xx above 5%","runbook_url":"https://runbooks.test/high-error-rate"},"state":"firing","activeAt":"2026-03-01T03:12:09.5Z","value":"1e+00"},
+      {"labels":{"alertname":"DiskFilling","severity":"warning"},"annotations":{},"state":"firing","activeAt":"2026-03-01T02:00:00Z","value":"1"},
+      {"labels":{"alertname":"Flappy","severity":"critical"},"annotations":{},"state":"pending","activeAt":"2026-03-01T03:15:00Z","value":"1"}]}}"#;
+
+    #[test]
+    fn prometheus_firing_alerts() {
+        let r = prometheus_alerts(&Response::ok(PROM)).unwrap();
+        assert_eq!(r.state, Health::Down);
+        assert_eq!(r.summary, "2 firing, 1 pending");
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.items[0].name, "HighErrorRate");
+        assert_eq!(r.items[0].state, Health::Down);
+        assert_eq!(
+            r.items[0].detail,
+            "critical · 5xx above 5% · since 2026-03-01T03:12:09Z · job=api"
+        );
+        assert_eq!(
+            r.items[0].url.as_deref(),
+            Some("https://runbooks.test/high-error-rate")
+        );
+        assert_eq!(r.items[1].state, Health::Degraded);
+        assert_eq!(r.alerts[0].alertname, "HighErrorRate");
+        assert_eq!(
+            r.alerts[0].runbook_url.as_deref(),
+            Some("https://runbooks.test/high-error-rate")
+        );
+        assert_eq!(r.alerts[1].severity.as_deref(), Some("warning"));
+        let none = r#"{"status":"success","data":{"alerts":[]}}"#;
+        let r = prometheus_alerts(&Response::ok(none)).unwrap();
+        assert_eq!((r.state, r.summary.as_str()), (Health::Up, "none firing"));
+        let err = r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#;
+        let e = prometheus_alerts(&Response::ok(err)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the API reported an error: bad_data: parse error"
+        );
+    }
+
+    #[test]
+    fn alertmanager_skips_suppressed() {
+        let body = r#"[
+          {"labels":{"alertname":"Down","severity":"warning"},"annotations":{"summary":"s"},"startsAt":"2026-03-01T03:00:00Z","endsAt":"2026-03-01T03:20:00Z","updatedAt":"2026-03-01T03:10:00Z","fingerprint":"a","receivers":[{"name":"null"}],"status":{"state":"active","silencedBy":[],"inhibitedBy":[]},"generatorURL":"http://prom/graph"},
+          {"labels":{"alertname":"Silenced","severity":"critical"},"annotations":{},"startsAt":"2026-03-01T03:00:00Z","status":{"state":"suppressed","silencedBy":["x"],"inhibitedBy":[]}}]"#;
+        let r = alertmanager(&Response::ok(body)).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Degraded, "1 firing")
+        );
+        assert_eq!(r.items[0].url.as_deref(), Some("http://prom/graph"));
+        assert_eq!(r.alerts.len(), 1);
+    }
+
+    #[test]
+    fn query_threshold() {
+        let q = QuerySpec {
+            expr: "x".into(),
+            threshold: 0.05,
+            compare: Compare::Above,
+            breach: Health::Down,
+        };
+        let body = r#"{"status":"success","data":{"resultType":"vector","result":[
+          {"metric":{"job":"api"},"value":[1700000000.1,"0.12"]},
+          {"metric":{"job":"web"},"value":[1700000000.1,"0.01"]}]}}"#;
+        let r = prometheus_query(&q, &Response::ok(body)).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Down, "1 of 2 above 0.05")
+        );
+        assert_eq!(r.items[0].name, "{job=\"api\"}");
+        assert_eq!(r.items[0].detail, "0.12 > 0.05");
+        let scalar =
+            r#"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"0.01"]}}"#;
+        let r = prometheus_query(&q, &Response::ok(scalar)).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Up, "value 0.01 ≤ 0.05")
+        );
+        let empty = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+        assert_eq!(
+            prometheus_query(&q, &Response::ok(empty)).unwrap().state,
+            Health::Unknown
+        );
+    }
+}

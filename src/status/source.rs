@@ -1,0 +1,1055 @@
+//! The `sources:` list of the config file: one [`SourceConfig`] per status
+//! source, every field checked, errors with line and hint.
+
+use crate::diag::{Diagnostic, Pos};
+use crate::health::Health;
+use crate::yamlutil::{DurationText, OneOrMany, Scalar, pos_of};
+use reqwest::Url;
+use secrecy::SecretString;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default poll interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default Sentry window ("issues seen within the last 15 minutes").
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+const SEE: &str = "see docs/status-sources.md";
+
+/// The kinds of status source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Http,
+    Statuspage,
+    Prometheus,
+    Alertmanager,
+    Sentry,
+    Uptimerobot,
+    Betterstack,
+    UptimeKuma,
+    Gatus,
+    Healthchecks,
+    /// Driven by a script (game days), never polled.
+    Simulated,
+}
+
+impl Kind {
+    /// Every kind a config file may name.
+    pub const CONFIGURABLE: [Kind; 10] = [
+        Kind::Http,
+        Kind::Statuspage,
+        Kind::Prometheus,
+        Kind::Alertmanager,
+        Kind::Sentry,
+        Kind::Uptimerobot,
+        Kind::Betterstack,
+        Kind::UptimeKuma,
+        Kind::Gatus,
+        Kind::Healthchecks,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Http => "http",
+            Kind::Statuspage => "statuspage",
+            Kind::Prometheus => "prometheus",
+            Kind::Alertmanager => "alertmanager",
+            Kind::Sentry => "sentry",
+            Kind::Uptimerobot => "uptimerobot",
+            Kind::Betterstack => "betterstack",
+            Kind::UptimeKuma => "uptime-kuma",
+            Kind::Gatus => "gatus",
+            Kind::Healthchecks => "healthchecks",
+            Kind::Simulated => "simulated",
+        }
+    }
+
+    /// The public API base URL of a hosted service, used when `url` is left out.
+    pub fn default_url(self) -> Option<&'static str> {
+        match self {
+            Kind::Sentry => Some("https://sentry.io"),
+            Kind::Uptimerobot => Some("https://api.uptimerobot.com"),
+            Kind::Betterstack => Some("https://uptime.betterstack.com"),
+            Kind::Healthchecks => Some("https://healthchecks.io"),
+            _ => None,
+        }
+    }
+
+    /// Kinds whose API always needs a token.
+    pub fn needs_token(self) -> bool {
+        matches!(
+            self,
+            Kind::Sentry | Kind::Uptimerobot | Kind::Betterstack | Kind::Healthchecks
+        )
+    }
+
+    /// The kind-specific fields (beyond name, kind, interval, timeout, url,
+    /// token_env, token_file).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Http => &["expect_status", "body_contains", "body_regex", "slow"],
+            Kind::Prometheus => &["query", "threshold", "compare", "breach"],
+            Kind::Alertmanager => &["filter"],
+            Kind::Sentry => &["org", "project", "window"],
+            Kind::UptimeKuma => &["slug"],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a source's token comes from. The token itself is only read when
+/// polling starts ([`Credential::resolve`]) and is never stored in the config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    /// `token_env: VAR`
+    Env(String),
+    /// `token_file: PATH` (relative paths are relative to the config file).
+    File(PathBuf),
+}
+
+impl Credential {
+    /// Read the token. Errors name the variable or file and what to do, never the token.
+    pub fn resolve(&self) -> Result<Option<SecretString>, String> {
+        match self {
+            Credential::None => Ok(None),
+            Credential::Env(var) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Ok(Some(SecretString::from(v.trim().to_owned()))),
+                Ok(_) => Err(format!("token_env: environment variable {var} is empty")),
+                Err(std::env::VarError::NotPresent) => Err(format!(
+                    "token_env: environment variable {var} is not set (export it before starting mayday)"
+                )),
+                Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                    "token_env: environment variable {var} is not valid UTF-8"
+                )),
+            },
+            Credential::File(path) => read_token_file(path).map(Some),
+        }
+    }
+
+    fn rebase(&mut self, dir: &Path) {
+        if let Credential::File(p) = self
+            && p.is_relative()
+        {
+            *p = dir.join(&*p);
+        }
+    }
+}
+
+fn read_token_file(path: &Path) -> Result<SecretString, String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("token_file {shown}: {e}"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "token_file {shown} is readable by other users (mode {:o}): run `chmod 600 {shown}`",
+                mode & 0o777
+            ));
+        }
+    }
+    if !meta.is_file() {
+        return Err(format!("token_file {shown} is not a regular file"));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("token_file {shown}: {e}"))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!("token_file {shown} is empty"));
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+/// Which HTTP status codes an `http` source accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusMatch {
+    /// Any 2xx.
+    Success,
+    /// Exact codes or classes (`2xx` is stored as 2).
+    Any(Vec<StatusPattern>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusPattern {
+    Code(u16),
+    Class(u16),
+}
+
+impl StatusMatch {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusMatch::Success => (200..300).contains(&status),
+            StatusMatch::Any(pats) => pats.iter().any(|p| match p {
+                StatusPattern::Code(c) => *c == status,
+                StatusPattern::Class(c) => status / 100 == *c,
+            }),
+        }
+    }
+}
+
+/// `http` settings.
+#[derive(Clone, Debug)]
+pub struct HttpSpec {
+    pub expect: StatusMatch,
+    pub body_contains: Option<String>,
+    pub body_regex: Option<regex::Regex>,
+    /// Slower than this → degraded.
+    pub slow: Option<Duration>,
+}
+
+/// Which side of the threshold is bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    Above,
+    Below,
+}
+
+/// `prometheus` with a `query`: each series beyond the threshold is bad.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuerySpec {
+    pub expr: String,
+    pub threshold: f64,
+    pub compare: Compare,
+    /// The state of a series beyond the threshold (down or degraded).
+    pub breach: Health,
+}
+
+/// The kind and its own settings.
+#[derive(Clone, Debug)]
+pub enum Spec {
+    Http(HttpSpec),
+    Statuspage,
+    Prometheus {
+        query: Option<QuerySpec>,
+    },
+    Alertmanager {
+        filter: Vec<String>,
+    },
+    Sentry {
+        org: String,
+        project: String,
+        window: Duration,
+    },
+    Uptimerobot,
+    Betterstack,
+    UptimeKuma {
+        slug: String,
+    },
+    Gatus,
+    Healthchecks,
+    Simulated,
+}
+
+impl Spec {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Spec::Http(_) => Kind::Http,
+            Spec::Statuspage => Kind::Statuspage,
+            Spec::Prometheus { .. } => Kind::Prometheus,
+            Spec::Alertmanager { .. } => Kind::Alertmanager,
+            Spec::Sentry { .. } => Kind::Sentry,
+            Spec::Uptimerobot => Kind::Uptimerobot,
+            Spec::Betterstack => Kind::Betterstack,
+            Spec::UptimeKuma { .. } => Kind::UptimeKuma,
+            Spec::Gatus => Kind::Gatus,
+            Spec::Healthchecks => Kind::Healthchecks,
+            Spec::Simulated => Kind::Simulated,
+        }
+    }
+}
+
+/// One configured status source.
+#[derive(Clone, Debug)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: Kind,
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// The base URL (a path prefix, as behind a reverse proxy, is kept); for
+    /// `http` the URL that is fetched.
+    pub url: Url,
+    pub credential: Credential,
+    pub spec: Spec,
+    /// The line of the source in the config file.
+    pub line: u32,
+}
+
+impl SourceConfig {
+    /// A source with default settings (for tests, benchmarks and code that
+    /// builds sources without a config file).
+    pub fn new(name: &str, spec: Spec, url: Url) -> SourceConfig {
+        SourceConfig {
+            name: name.to_owned(),
+            kind: spec.kind(),
+            interval: DEFAULT_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+            url,
+            credential: Credential::None,
+            spec,
+            line: 0,
+        }
+    }
+
+    /// Make relative `token_file` paths relative to `dir` (the config file's directory).
+    pub fn rebase_paths(&mut self, dir: &Path) {
+        self.credential.rebase(dir);
+    }
+}
+
+/// One entry of `sources:` as written.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    name: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    interval: Option<Spanned<DurationText>>,
+    timeout: Option<Spanned<DurationText>>,
+    url: Option<Spanned<String>>,
+    token_env: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
+    // http
+    expect_status: Option<Spanned<StatusList>>,
+    body_contains: Option<Spanned<String>>,
+    body_regex: Option<Spanned<String>>,
+    slow: Option<Spanned<DurationText>>,
+    // prometheus
+    query: Option<Spanned<String>>,
+    threshold: Option<Spanned<f64>>,
+    compare: Option<Spanned<String>>,
+    breach: Option<Spanned<String>>,
+    // alertmanager
+    filter: Option<Spanned<OneOrMany>>,
+    // sentry
+    org: Option<Spanned<String>>,
+    project: Option<Spanned<String>>,
+    window: Option<Spanned<DurationText>>,
+    // uptime-kuma
+    slug: Option<Spanned<String>>,
+}
+
+/// `expect_status: 200`, `expect_status: [200, 204]`, `expect_status: 2xx`.
+#[derive(Debug, Default)]
+pub(crate) struct StatusList(Vec<String>);
+
+impl<'de> Deserialize<'de> for StatusList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StatusList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a status code (200), a class (2xx) or a list of them")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StatusList, E> {
+                Ok(StatusList(vec![v.to_owned()]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<StatusList, E> {
+                Ok(StatusList(vec![v.to_string()]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<StatusList, E> {
+                Ok(StatusList(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Scalar(s)) = seq.next_element()? {
+                    out.push(s);
+                }
+                Ok(StatusList(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn err(loc: &Location, message: impl Into<String>, hint: impl Into<String>) -> Diagnostic {
+    Diagnostic::error("invalid-source", pos_of(loc), message).with_hint(hint)
+}
+
+fn duration_of(
+    d: &Spanned<DurationText>,
+    what: &str,
+    source: &str,
+) -> Result<Duration, Diagnostic> {
+    crate::duration::parse(&d.value.0).map_err(|e| {
+        Diagnostic::error(
+            "invalid-duration",
+            pos_of(&d.referenced),
+            format!("source `{source}`: {what}: {e}"),
+        )
+        .with_hint("write a duration such as `30s`, `10m` or `1h`")
+    })
+}
+
+fn text(field: &Option<Spanned<String>>) -> Option<(&str, &Location)> {
+    field.as_ref().map(|s| (s.value.trim(), &s.referenced))
+}
+
+/// Check the whole `sources:` list: every field, and that names are unique.
+pub(crate) fn parse_sources(raw: Vec<Spanned<RawSource>>) -> Result<Vec<SourceConfig>, Diagnostic> {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for entry in raw {
+        let at = entry.referenced;
+        let src = parse_source(entry.value, &at)?;
+        if let Some(first) = seen.get(&src.name) {
+            return Err(Diagnostic::error(
+                "duplicate-source",
+                Pos::new(src.line, 1),
+                format!(
+                    "a source named `{}` is already defined on line {first}",
+                    src.name
+                ),
+            )
+            .with_hint("give every source its own name: runbooks refer to sources by name"));
+        }
+        seen.insert(src.name.clone(), src.line);
+        out.push(src);
+    }
+    Ok(out)
+}
+
+fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic> {
+    let Some((name, name_at)) = text(&r.name) else {
+        return Err(err(
+            at,
+            "this source has no `name`",
+            "add `name: …`: the panel and runbooks refer to the source by it",
+        ));
+    };
+    if name.is_empty() || name.chars().any(char::is_control) {
+        return Err(err(
+            name_at,
+            "a source name must be non-empty text without control characters",
+            "write e.g. `name: api`",
+        ));
+    }
+    let name = name.to_owned();
+    let line = pos_of(name_at).line;
+    let kinds = Kind::CONFIGURABLE.map(Kind::as_str).join(", ");
+    let Some((kind_text, kind_at)) = text(&r.kind) else {
+        return Err(err(
+            name_at,
+            format!("source `{name}` has no `kind`"),
+            format!("add `kind:` with one of: {kinds}"),
+        ));
+    };
+    let Some(kind) = Kind::CONFIGURABLE
+        .into_iter()
+        .find(|k| k.as_str() == kind_text.to_ascii_lowercase())
+    else {
+        return Err(err(
+            kind_at,
+            format!("source `{name}`: unknown kind `{kind_text}`"),
+            format!("use one of: {kinds}"),
+        ));
+    };
+
+    // Fields that belong to another kind.
+    let specific: [(&str, Option<&Location>); 13] = [
+        (
+            "expect_status",
+            r.expect_status.as_ref().map(|s| &s.referenced),
+        ),
+        (
+            "body_contains",
+            r.body_contains.as_ref().map(|s| &s.referenced),
+        ),
+        ("body_regex", r.body_regex.as_ref().map(|s| &s.referenced)),
+        ("slow", r.slow.as_ref().map(|s| &s.referenced)),
+        ("query", r.query.as_ref().map(|s| &s.referenced)),
+        ("threshold", r.threshold.as_ref().map(|s| &s.referenced)),
+        ("compare", r.compare.as_ref().map(|s| &s.referenced)),
+        ("breach", r.breach.as_ref().map(|s| &s.referenced)),
+        ("filter", r.filter.as_ref().map(|s| &s.referenced)),
+        ("org", r.org.as_ref().map(|s| &s.referenced)),
+        ("project", r.project.as_ref().map(|s| &s.referenced)),
+        ("window", r.window.as_ref().map(|s| &s.referenced)),
+        ("slug", r.slug.as_ref().map(|s| &s.referenced)),
+    ];
+    for (field, loc) in specific {
+        if let Some(loc) = loc
+            && !kind.fields().contains(&field)
+        {
+            let own = kind.fields();
+            return Err(err(
+                loc,
+                format!("source `{name}`: `{field}` does not apply to kind `{kind}`"),
+                if own.is_empty() {
+                    format!(
+                        "kind `{kind}` takes only the common fields (url, interval, timeout, token_env, token_file); {SEE}"
+                    )
+                } else {
+                    format!("kind `{kind}` takes: {}; {SEE}", own.join(", "))
+                },
+            ));
+        }
+    }
+
+    let interval = match &r.interval {
+        Some(d) => {
+            let v = duration_of(d, "interval", &name)?;
+            if v < Duration::from_secs(1) {
+                return Err(err(
+                    &d.referenced,
+                    format!("source `{name}`: interval must be at least 1s"),
+                    "write e.g. `interval: 30s`",
+                ));
+            }
+            v
+        }
+        None => DEFAULT_INTERVAL,
+    };
+    let timeout = match &r.timeout {
+        Some(d) => {
+            let v = duration_of(d, "timeout", &name)?;
+            if v.is_zero() {
+                return Err(err(
+                    &d.referenced,
+                    format!("source `{name}`: timeout must be more than 0"),
+                    "write e.g. `timeout: 10s`",
+                ));
+            }
+            v
+        }
+        None => DEFAULT_TIMEOUT,
+    };
+
+    let url = match text(&r.url) {
+        Some((u, loc)) => parse_url(u, loc, &name)?,
+        None => match kind.default_url() {
+            Some(u) => Url::parse(u).map_err(|e| err(kind_at, e.to_string(), SEE))?,
+            None => {
+                return Err(err(
+                    kind_at,
+                    format!("source `{name}`: kind `{kind}` needs a `url`"),
+                    match kind {
+                        Kind::Http => "add `url:` with the address to check".to_owned(),
+                        _ => format!(
+                            "add `url:` with the base address of your {kind} (e.g. `url: http://localhost:9090`)"
+                        ),
+                    },
+                ));
+            }
+        },
+    };
+
+    let credential = match (text(&r.token_env), text(&r.token_file)) {
+        (Some(_), Some((_, loc))) => {
+            return Err(err(
+                loc,
+                format!("source `{name}` has both token_env and token_file"),
+                "keep one of them",
+            ));
+        }
+        (Some((var, loc)), None) => {
+            if var.is_empty() || var.contains('=') || var.contains('\0') {
+                return Err(err(
+                    loc,
+                    format!("source `{name}`: token_env must name an environment variable"),
+                    "write e.g. `token_env: SENTRY_TOKEN` (the name, not the token)",
+                ));
+            }
+            Credential::Env(var.to_owned())
+        }
+        (None, Some((path, loc))) => {
+            if path.is_empty() {
+                return Err(err(
+                    loc,
+                    format!("source `{name}`: token_file is empty"),
+                    "write the path of a file holding only the token",
+                ));
+            }
+            Credential::File(PathBuf::from(path))
+        }
+        (None, None) => {
+            if kind.needs_token() {
+                return Err(err(
+                    kind_at,
+                    format!("source `{name}`: kind `{kind}` needs a token"),
+                    "add `token_env: VAR` (an environment variable holding the token) or `token_file: PATH` (a file only you can read)",
+                ));
+            }
+            Credential::None
+        }
+    };
+
+    let spec = match kind {
+        Kind::Http => http_spec(&r, &name)?,
+        Kind::Statuspage => Spec::Statuspage,
+        Kind::Prometheus => prometheus_spec(&r, &name)?,
+        Kind::Alertmanager => Spec::Alertmanager {
+            filter: r
+                .filter
+                .map(|f| {
+                    f.value
+                        .0
+                        .into_iter()
+                        .filter(|s| !s.trim().is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+        Kind::Sentry => {
+            let org = required(&r.org, "org", &name, kind_at, "your organization's slug")?;
+            let project = required(&r.project, "project", &name, kind_at, "the project's slug")?;
+            let window = match &r.window {
+                Some(w) => {
+                    let v = duration_of(w, "window", &name)?;
+                    if v < Duration::from_secs(60) {
+                        return Err(err(
+                            &w.referenced,
+                            format!("source `{name}`: window must be at least 1m"),
+                            "write e.g. `window: 15m`",
+                        ));
+                    }
+                    v
+                }
+                None => DEFAULT_WINDOW,
+            };
+            Spec::Sentry {
+                org,
+                project,
+                window,
+            }
+        }
+        Kind::Uptimerobot => Spec::Uptimerobot,
+        Kind::Betterstack => Spec::Betterstack,
+        Kind::UptimeKuma => Spec::UptimeKuma {
+            slug: required(
+                &r.slug,
+                "slug",
+                &name,
+                kind_at,
+                "the status page's slug (the last part of its address)",
+            )?,
+        },
+        Kind::Gatus => Spec::Gatus,
+        Kind::Healthchecks => Spec::Healthchecks,
+        Kind::Simulated => Spec::Simulated,
+    };
+    Ok(SourceConfig {
+        name,
+        kind,
+        interval,
+        timeout,
+        url,
+        credential,
+        spec,
+        line,
+    })
+}
+
+fn required(
+    field: &Option<Spanned<String>>,
+    what: &str,
+    name: &str,
+    kind_at: &Location,
+    hint: &str,
+) -> Result<String, Diagnostic> {
+    match text(field) {
+        Some((v, _)) if !v.is_empty() && !v.contains('/') && !v.chars().any(char::is_control) => {
+            Ok(v.to_owned())
+        }
+        Some((_, loc)) => Err(err(
+            loc,
+            format!("source `{name}`: `{what}` must be a slug without `/`"),
+            format!("write {hint}"),
+        )),
+        None => Err(err(
+            kind_at,
+            format!("source `{name}` needs `{what}`"),
+            format!("add `{what}:` with {hint}"),
+        )),
+    }
+}
+
+fn parse_url(u: &str, loc: &Location, name: &str) -> Result<Url, Diagnostic> {
+    let url = Url::parse(u).map_err(|e| {
+        err(
+            loc,
+            format!("source `{name}`: `{u}` is not a URL ({e})"),
+            "write a full address such as `https://status.example.com` or `http://127.0.0.1:9090/prometheus`",
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(err(
+            loc,
+            format!("source `{name}`: the url must be http:// or https:// with a host"),
+            "write e.g. `https://status.example.com`",
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(err(
+            loc,
+            format!("source `{name}`: the url must not carry a user name or password"),
+            "put the token in an environment variable (`token_env`) or a file (`token_file`)",
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(err(
+            loc,
+            format!("source `{name}`: the url must not have a `#fragment`"),
+            "remove the part from `#`",
+        ));
+    }
+    Ok(url)
+}
+
+fn http_spec(r: &RawSource, name: &str) -> Result<Spec, Diagnostic> {
+    let expect = match &r.expect_status {
+        None => StatusMatch::Success,
+        Some(list) => {
+            let mut pats = Vec::new();
+            for s in &list.value.0 {
+                let s = s.trim();
+                let pat = if let Some(c) = s.strip_suffix("xx").or_else(|| s.strip_suffix("XX")) {
+                    c.parse::<u16>()
+                        .ok()
+                        .filter(|c| (1..=5).contains(c))
+                        .map(StatusPattern::Class)
+                } else {
+                    s.parse::<u16>()
+                        .ok()
+                        .filter(|c| (100..=599).contains(c))
+                        .map(StatusPattern::Code)
+                };
+                match pat {
+                    Some(p) => pats.push(p),
+                    None => {
+                        return Err(err(
+                            &list.referenced,
+                            format!("source `{name}`: `{s}` is not an HTTP status"),
+                            "write a code (200), a class (2xx) or a list ([200, 204])",
+                        ));
+                    }
+                }
+            }
+            if pats.is_empty() {
+                StatusMatch::Success
+            } else {
+                StatusMatch::Any(pats)
+            }
+        }
+    };
+    let body_regex = match &r.body_regex {
+        Some(re) => Some(regex::Regex::new(&re.value).map_err(|e| {
+            err(
+                &re.referenced,
+                format!(
+                    "source `{name}`: body_regex is not a valid regular expression: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ),
+                "see https://docs.rs/regex for the syntax; for a plain substring use body_contains",
+            )
+        })?),
+        None => None,
+    };
+    let slow = r
+        .slow
+        .as_ref()
+        .map(|d| duration_of(d, "slow", name))
+        .transpose()?;
+    Ok(Spec::Http(HttpSpec {
+        expect,
+        body_contains: r
+            .body_contains
+            .as_ref()
+            .map(|s| s.value.clone())
+            .filter(|s| !s.is_empty()),
+        body_regex,
+        slow,
+    }))
+}
+
+fn prometheus_spec(r: &RawSource, name: &str) -> Result<Spec, Diagnostic> {
+    let Some((expr, qloc)) = text(&r.query) else {
+        for (field, loc) in [
+            ("threshold", r.threshold.as_ref().map(|s| &s.referenced)),
+            ("compare", r.compare.as_ref().map(|s| &s.referenced)),
+            ("breach", r.breach.as_ref().map(|s| &s.referenced)),
+        ] {
+            if let Some(loc) = loc {
+                return Err(err(
+                    loc,
+                    format!("source `{name}`: `{field}` needs a `query`"),
+                    "add `query:` with a PromQL expression, or remove the field to watch firing alerts",
+                ));
+            }
+        }
+        return Ok(Spec::Prometheus { query: None });
+    };
+    if expr.is_empty() {
+        return Err(err(
+            qloc,
+            format!("source `{name}`: query is empty"),
+            "write a PromQL expression, or remove `query` to watch firing alerts",
+        ));
+    }
+    let Some(threshold) = &r.threshold else {
+        return Err(err(
+            qloc,
+            format!("source `{name}`: a query needs a `threshold`"),
+            "add e.g. `threshold: 0.05` (a series above it is down; see `compare` and `breach`)",
+        ));
+    };
+    if !threshold.value.is_finite() {
+        return Err(err(
+            &threshold.referenced,
+            format!("source `{name}`: threshold must be a finite number"),
+            "write e.g. `threshold: 0.05`",
+        ));
+    }
+    let compare = match text(&r.compare) {
+        None => Compare::Above,
+        Some((c, loc)) => match c.to_ascii_lowercase().as_str() {
+            "above" | ">" => Compare::Above,
+            "below" | "<" => Compare::Below,
+            _ => {
+                return Err(err(
+                    loc,
+                    format!("source `{name}`: compare must be `above` or `below`"),
+                    "write `compare: above` (bad when the value is above the threshold) or `compare: below`",
+                ));
+            }
+        },
+    };
+    let breach = match text(&r.breach) {
+        None => Health::Down,
+        Some((b, loc)) => match b.to_ascii_lowercase().as_str() {
+            "down" => Health::Down,
+            "degraded" => Health::Degraded,
+            _ => {
+                return Err(err(
+                    loc,
+                    format!("source `{name}`: breach must be `down` or `degraded`"),
+                    "write `breach: degraded` to show a breach in yellow rather than red",
+                ));
+            }
+        },
+    };
+    Ok(Spec::Prometheus {
+        query: Some(QuerySpec {
+            expr: expr.to_owned(),
+            threshold: threshold.value,
+            compare,
+            breach,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn parse(yaml: &str) -> Result<Vec<SourceConfig>, Diagnostic> {
+        Config::parse(yaml).map(|c| c.sources)
+    }
+
+    #[test]
+    fn every_kind_parses_with_defaults() {
+        let y = "sources:
+  - {name: web, kind: http, url: 'https://example.com/health', expect_status: [200, 3xx], body_contains: ok, slow: 2s}
+  - {name: gh, kind: statuspage, url: 'https://www.githubstatus.com'}
+  - {name: prom, kind: prometheus, url: 'http://127.0.0.1:9090/prom/'}
+  - {name: err, kind: prometheus, url: 'http://127.0.0.1:9090', query: 'rate(x[5m])', threshold: 0.5, compare: below, breach: degraded}
+  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9093', filter: 'severity=\"critical\"'}
+  - {name: sentry, kind: sentry, org: acme, project: api, token_env: SENTRY_TOKEN, window: 1h}
+  - {name: ur, kind: uptimerobot, token_file: ur.token}
+  - {name: bs, kind: betterstack, token_env: BS}
+  - {name: kuma, kind: uptime-kuma, url: 'http://kuma:3001', slug: prod, interval: 1m, timeout: 3s}
+  - {name: gatus, kind: gatus, url: 'http://gatus:8080'}
+  - {name: hc, kind: healthchecks, token_env: HC}
+";
+        let s = parse(y).unwrap();
+        assert_eq!(s.len(), 11);
+        assert_eq!(s[0].kind, Kind::Http);
+        assert_eq!(s[0].line, 2);
+        let Spec::Http(h) = &s[0].spec else { panic!() };
+        assert!(h.expect.matches(200) && h.expect.matches(302) && !h.expect.matches(204));
+        assert_eq!(h.slow, Some(Duration::from_secs(2)));
+        assert_eq!(s[2].url.as_str(), "http://127.0.0.1:9090/prom/");
+        let Spec::Prometheus { query: Some(q) } = &s[3].spec else {
+            panic!()
+        };
+        assert_eq!(
+            (q.compare, q.breach, q.threshold),
+            (Compare::Below, Health::Degraded, 0.5)
+        );
+        let Spec::Alertmanager { filter } = &s[4].spec else {
+            panic!()
+        };
+        assert_eq!(filter, &["severity=\"critical\""]);
+        assert_eq!(s[5].url.as_str(), "https://sentry.io/");
+        assert_eq!(s[5].credential, Credential::Env("SENTRY_TOKEN".into()));
+        let Spec::Sentry { window, .. } = &s[5].spec else {
+            panic!()
+        };
+        assert_eq!(*window, Duration::from_secs(3600));
+        assert_eq!(s[6].credential, Credential::File("ur.token".into()));
+        assert_eq!(s[8].interval, Duration::from_secs(60));
+        assert_eq!(s[8].timeout, Duration::from_secs(3));
+        assert_eq!(s[9].interval, DEFAULT_INTERVAL);
+        assert_eq!(s[10].url.as_str(), "https://healthchecks.io/");
+    }
+
+    #[test]
+    fn errors_have_lines_and_hints() {
+        let cases: &[(&str, &str, u32, &str)] = &[
+            (
+                "sources:\n  - name: a\n    kind: http\n    url: http://x\n    slugg: p\n",
+                "unknown-field",
+                5,
+                "slugg",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: htp\n",
+                "invalid-source",
+                3,
+                "unknown kind",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: http\n",
+                "invalid-source",
+                3,
+                "needs a `url`",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: http\n    url: http://x\n    slug: p\n",
+                "invalid-source",
+                5,
+                "does not apply",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: sentry\n    org: o\n",
+                "invalid-source",
+                3,
+                "needs a token",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: sentry\n    token_env: T\n    org: o\n",
+                "invalid-source",
+                3,
+                "needs `project`",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: gatus\n    url: ftp://x\n",
+                "invalid-source",
+                4,
+                "http://",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: gatus\n    url: http://u:p@x\n",
+                "invalid-source",
+                4,
+                "user name",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: gatus\n    url: http://x\n    interval: soon\n",
+                "invalid-duration",
+                5,
+                "interval",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: gatus\n    url: http://x\n    timeout: 0s\n",
+                "invalid-source",
+                5,
+                "timeout",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: http\n    url: http://x\n    expect_status: 700\n",
+                "invalid-source",
+                5,
+                "not an HTTP status",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: http\n    url: http://x\n    body_regex: '('\n",
+                "invalid-source",
+                5,
+                "regular expression",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: prometheus\n    url: http://x\n    query: up\n",
+                "invalid-source",
+                5,
+                "threshold",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: prometheus\n    url: http://x\n    threshold: 1\n",
+                "invalid-source",
+                5,
+                "needs a `query`",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: gatus\n    url: http://x\n    token_env: A\n    token_file: f\n",
+                "invalid-source",
+                6,
+                "both",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: gatus\n    url: http://x\n  - name: a\n    kind: gatus\n    url: http://y\n",
+                "duplicate-source",
+                5,
+                "line 2",
+            ),
+            (
+                "sources:\n  - kind: gatus\n    url: http://x\n",
+                "invalid-source",
+                2,
+                "no `name`",
+            ),
+            (
+                "sources:\n  - name: a\n    kind: sentry\n    token_env: T\n    org: o\n    project: p\n    window: 10s\n",
+                "invalid-source",
+                7,
+                "window",
+            ),
+        ];
+        for (yaml, code, line, needle) in cases {
+            let e = parse(yaml).unwrap_err();
+            assert_eq!((e.code, e.line), (*code, *line), "{yaml}\n{e}");
+            assert!(e.message.contains(needle), "{yaml}\n{e}");
+            assert!(e.hint.is_some(), "{e}");
+        }
+    }
+
+    #[test]
+    fn token_from_env_and_file() {
+        use secrecy::ExposeSecret;
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("tok");
+        std::fs::write(&f, "s3cret\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let e = Credential::File(f.clone()).resolve().unwrap_err();
+            assert!(e.contains("chmod 600"), "{e}");
+            assert!(!e.contains("s3cret"));
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let t = Credential::File(f.clone()).resolve().unwrap().unwrap();
+        assert_eq!(t.expose_secret(), "s3cret");
+        let e = Credential::Env("MAYDAY_TEST_SURELY_UNSET_VAR".into())
+            .resolve()
+            .unwrap_err();
+        assert!(e.contains("not set"), "{e}");
+        let mut c = Credential::File("rel.token".into());
+        c.rebase(dir.path());
+        assert_eq!(c, Credential::File(dir.path().join("rel.token")));
+    }
+}
