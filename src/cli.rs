@@ -75,6 +75,30 @@ pub enum Command {
         /// The incident id (or a unique prefix; see `mayday incidents`).
         id: Option<String>,
     },
+    /// List incidents (newest first).
+    Incidents {
+        /// Print JSON: [{id, runbook, title, started_at, state, events, rehearsal, path}].
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export an incident: its facts and every event.
+    Export {
+        /// The incident id (or a unique prefix).
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write to FILE instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Add a note to an open incident (TEXT, or `-` for one note per line of stdin).
+    Note {
+        /// The incident [default: the newest open one].
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        /// The note, or `-` to read notes from stdin.
+        text: String,
+    },
     /// List the loaded runbooks.
     List {
         /// Print JSON: [{id, title, path, severity, steps, alerts, …}].
@@ -107,6 +131,12 @@ pub enum Command {
         #[arg(long)]
         watch: bool,
     },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// `{"incident": {…}, "events": [{"seq", "at", "kind", …}]}`
+    Json,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,11 +189,59 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             resume: Some(id),
             ..Default::default()
         }),
+        Some(Command::Incidents { json }) => {
+            let dir = crate::app::runtime::data_dir(&g)?;
+            crate::incident::cli::incidents(&dir, json, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Export { id, format, output }) => export(&g, &id, format, output.as_deref()),
+        Some(Command::Note { incident, text }) => {
+            let dir = crate::app::runtime::data_dir(&g)?;
+            crate::incident::cli::note(
+                &dir,
+                incident.as_deref(),
+                &text,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::List { json }) => list(&g, json),
         Some(Command::Show { id, width }) => show(&g, &id, width),
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
         Some(Command::Status { json, watch }) => status(&g, json, watch),
     }
+}
+
+fn export(
+    g: &Global,
+    id: &str,
+    format: ExportFormat,
+    output: Option<&std::path::Path>,
+) -> Result<ExitCode> {
+    let dir = crate::app::runtime::data_dir(g)?;
+    let mut buf = Vec::new();
+    let problem = match format {
+        ExportFormat::Json => crate::incident::cli::export_json(&dir, id, &mut buf)?,
+    };
+    if let Some(p) = problem {
+        let _ = writeln!(
+            std::io::stderr(),
+            "mayday: warning: the incident log has a problem ({}); exported what can be read",
+            sanitize::line(&p)
+        );
+    }
+    match output {
+        Some(path) => {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, &buf)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => std::io::stdout().lock().write_all(&buf)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn tui(opts: crate::app::runtime::Options) -> Result<ExitCode> {

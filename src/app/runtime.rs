@@ -157,7 +157,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         None => None,
     };
 
-    let now = Timestamp::now();
+    let now = crate::incident::cli::now();
     let tz = jiff::tz::TimeZone::system();
     let mut state = State::new(library, keymap, settings, now, tz);
     state.notices = notices;
@@ -196,7 +196,7 @@ async fn event_loop(
     // The clock ticks on the second, so T+ changes exactly when it should.
     let start = tokio::time::Instant::now()
         + Duration::from_millis(
-            1000 - u64::from(Timestamp::now().subsec_millisecond().clamp(0, 999) as u16),
+            1000 - u64::try_from(Timestamp::now().subsec_millisecond().clamp(0, 999)).unwrap_or(0),
         );
     let mut tick = tokio::time::interval_at(start, Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -206,7 +206,7 @@ async fn event_loop(
     let mut dirty = true;
     loop {
         if dirty {
-            let now = Timestamp::now();
+            let now = crate::incident::cli::now();
             term.draw(|f| view(state, now, theme, f))
                 .context("drawing the screen")?;
             dirty = false;
@@ -216,8 +216,8 @@ async fn event_loop(
         }
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: Timestamp::now() },
-                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: Timestamp::now() },
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: crate::incident::cli::now() },
+                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: crate::incident::cli::now() },
                 Some(Ok(TermEvent::Resize(width, height))) => Action::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -231,7 +231,7 @@ async fn event_loop(
                 }
             },
             Some(action) = rx.recv() => action,
-            _ = tick.tick() => Action::Tick(Timestamp::now()),
+            _ = tick.tick() => Action::Tick(crate::incident::cli::now()),
             _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, &tx).await; return Ok(()); }
             _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, &tx).await; return Ok(()); }
             _ = sigint.recv() => { tracing::warn!("SIGINT"); shutdown(state, io, &tx).await; return Ok(()); }
@@ -262,7 +262,7 @@ fn redraw_key(state: &State) -> usize {
 /// A signal or a closed terminal: the incident stays open and every event is
 /// saved before we exit.
 async fn shutdown(state: &mut State, io: &mut IncidentIo, tx: &mpsc::UnboundedSender<Action>) {
-    let now = Timestamp::now();
+    let now = crate::incident::cli::now();
     if let Some(s) = state.session.as_mut()
         && s.incident.is_open()
     {

@@ -178,7 +178,11 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     // Esc first dismisses notices.
     let editing_filter = state.screen == Screen::Picker && !state.picker.filter.is_empty();
-    if key.code == KeyCode::Esc && state.overlay.is_none() && !state.notices.is_empty() && !editing_filter {
+    if key.code == KeyCode::Esc
+        && state.overlay.is_none()
+        && !state.notices.is_empty()
+        && !editing_filter
+    {
         state.notices.clear();
         return;
     }

@@ -178,7 +178,11 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             ("Enter".into(), "start / resume"),
             (
                 "Esc".into(),
-                if state.picker.filter.is_empty() { "keys (q quit, ? help)" } else { "clear" },
+                if state.picker.filter.is_empty() {
+                    "keys (q quit, ? help)"
+                } else {
+                    "clear"
+                },
             ),
             ("Ctrl-C".into(), "quit"),
         ],
@@ -284,7 +288,10 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
         Line::from(vec![
             Span::styled("/ ", theme.style("ui.key")),
             Span::styled("▏", theme.style("ui.key")),
-            Span::styled("type to filter: title, id, tags, services, alerts", theme.style("ui.muted")),
+            Span::styled(
+                "type to filter: title, id, tags, services, alerts",
+                theme.style("ui.muted"),
+            ),
         ])
     } else if state.picker.filtering {
         Line::from(vec![

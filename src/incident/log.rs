@@ -188,6 +188,14 @@ fn parse_header(line: &str) -> Result<Header, String> {
     })
 }
 
+/// Exactly eight lower-case hex digits, as written (so a flipped case bit is
+/// noticed too).
+fn is_crc_text(c: &str) -> bool {
+    c.len() == 8
+        && c.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// Check one record line: returns the event and its CRC.
 fn parse_record(line: &str, prev: u32, expect_seq: u64) -> Result<(Event, u32), String> {
     let mut parts = line.splitn(3, ' ');
@@ -197,7 +205,7 @@ fn parse_record(line: &str, prev: u32, expect_seq: u64) -> Result<(Event, u32), 
         .ok_or("no sequence number")?;
     let crc = parts
         .next()
-        .filter(|c| c.len() == 8)
+        .filter(|c| is_crc_text(c))
         .and_then(|c| u32::from_str_radix(c, 16).ok())
         .ok_or("no checksum")?;
     let json = parts.next().ok_or("no payload")?;
@@ -255,8 +263,10 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
                 offset += nl + 1;
             }
             Err(reason) => {
-                // Good records after this one mean corruption, not a crash.
-                let good_after = count_good_after(&rest[nl + 1..]);
+                // Good records after this one mean corruption, not a crash —
+                // including one glued to this line by a damaged line end.
+                let good_after = count_good_after(&rest[nl + 1..])
+                    + usize::from(has_embedded_record(line, events.len() as u64 + 2));
                 tail = if good_after == 0 {
                     Tail::Torn {
                         offset: offset as u64,
@@ -285,6 +295,25 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
         tail,
         good_len,
         last_crc: prev,
+    })
+}
+
+/// Does a damaged line contain the start of record `seq` (`seq crc {`)? A
+/// flipped newline glues two records together; that is damage to data that
+/// was saved, not a write cut short.
+fn has_embedded_record(line: &[u8], seq: u64) -> bool {
+    let digits = seq.to_string();
+    let json = format!("{{\"seq\":{seq},");
+    memchr::memmem::find_iter(line, json.as_bytes()).any(|i| {
+        // `<seq> <crc> {"seq":<seq>,` with the record starting mid-line.
+        let Some(start) = i.checked_sub(digits.len() + 10) else {
+            return false;
+        };
+        start > 0
+            && &line[start..start + digits.len()] == digits.as_bytes()
+            && line[start + digits.len()] == b' '
+            && std::str::from_utf8(&line[i - 9..i - 1]).is_ok_and(is_crc_text)
+            && line[i - 1] == b' '
     })
 }
 

@@ -1,0 +1,214 @@
+//! `mayday incidents`, `mayday export`, `mayday note`: the incident log from
+//! the command line.
+
+use super::event::{Event, EventKind};
+use super::log::{self, LogWriter};
+use super::state::Incident;
+use super::store::{self, Summary};
+use crate::sanitize;
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    runbook: &'a str,
+    title: &'a str,
+    started_at: String,
+    state: &'static str,
+    events: usize,
+    rehearsal: bool,
+    path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<&'a str>,
+}
+
+/// `mayday incidents [--json]`.
+pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
+    let list = store::list(data_dir);
+    if json {
+        let rows: Vec<Row<'_>> = list
+            .iter()
+            .map(|s| Row {
+                id: &s.id,
+                runbook: &s.runbook,
+                title: &s.title,
+                started_at: s.started_at.to_string(),
+                state: s.state.as_str(),
+                events: s.events,
+                rehearsal: s.rehearsal,
+                path: s.path.display().to_string(),
+                problem: s.problem.as_deref(),
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if list.is_empty() {
+        writeln!(
+            out,
+            "no incidents in {}",
+            sanitize::line(&data_dir.display().to_string())
+        )?;
+        return Ok(());
+    }
+    let idw = list.iter().map(|s| s.id.len()).max().unwrap_or(2).max(2);
+    writeln!(
+        out,
+        "{:<idw$}  {:<9}  {:>6}  {:<20}  TITLE",
+        "ID", "STATE", "EVENTS", "STARTED"
+    )?;
+    for s in &list {
+        let mut title = sanitize::line(&s.title).into_owned();
+        if s.rehearsal {
+            title.push_str(" [rehearsal]");
+        }
+        if let Some(p) = &s.problem {
+            title.push_str(&format!(" [{}]", sanitize::line(p)));
+        }
+        writeln!(
+            out,
+            "{:<idw$}  {:<9}  {:>6}  {:<20}  {title}",
+            sanitize::line(&s.id),
+            s.state.as_str(),
+            s.events,
+            s.started_at.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ExportIncident<'a> {
+    id: &'a str,
+    runbook: &'a str,
+    title: &'a str,
+    runbook_hash: &'a str,
+    runbook_path: &'a str,
+    severity: crate::runbook::Severity,
+    responders: &'a [String],
+    started_at: String,
+    state: &'static str,
+    mitigated_at: Option<String>,
+    resolved_at: Option<String>,
+    summary: Option<&'a str>,
+    rehearsal: bool,
+    scenario: Option<&'a str>,
+    dry_run: bool,
+    variables: &'a std::collections::BTreeMap<String, String>,
+    events: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Export<'a> {
+    incident: ExportIncident<'a>,
+    events: &'a [Event],
+}
+
+/// Read an incident's events (whatever can be read) and the replayed state.
+pub fn load(data_dir: &Path, id: &str) -> Result<(Summary, Vec<Event>, Incident, Option<String>)> {
+    let found = store::find(data_dir, id)?;
+    let read =
+        log::read(&found.path).with_context(|| format!("reading {}", found.path.display()))?;
+    let problem = read.problem();
+    let inc = Incident::replay(&read.events).context("the log has no `incident_started` event")?;
+    Ok((found, read.events, inc, problem))
+}
+
+/// `mayday export ID --format json`.
+pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Option<String>> {
+    let (_, events, inc, problem) = load(data_dir, id)?;
+    let export = Export {
+        incident: ExportIncident {
+            id: &inc.id,
+            runbook: &inc.runbook_id,
+            title: &inc.runbook_title,
+            runbook_hash: &inc.runbook_hash,
+            runbook_path: &inc.runbook_path,
+            severity: inc.severity,
+            responders: &inc.responders,
+            started_at: inc.started_at.to_string(),
+            state: inc.phase.as_str(),
+            mitigated_at: inc.mitigated_at.map(|t| t.to_string()),
+            resolved_at: inc.resolved_at.map(|t| t.to_string()),
+            summary: inc.summary.as_deref(),
+            rehearsal: inc.rehearsal,
+            scenario: inc.scenario.as_deref(),
+            dry_run: inc.dry_run,
+            variables: &inc.variables,
+            events: events.len(),
+            problem: problem.clone(),
+        },
+        events: &events,
+    };
+    serde_json::to_writer_pretty(&mut *out, &export)?;
+    writeln!(out)?;
+    Ok(problem)
+}
+
+/// `mayday note [--incident ID] TEXT|-`: append notes to an incident from a
+/// script or another terminal. With `-`, every line of stdin is a note and
+/// `saved SEQ` is printed once it is on disk.
+pub fn note(
+    data_dir: &Path,
+    incident: Option<&str>,
+    text: &str,
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let found = match incident {
+        Some(id) => store::find(data_dir, id)?,
+        None => store::newest_open(data_dir)
+            .with_context(|| format!("there is no open incident in {}", data_dir.display()))?,
+    };
+    if found.state == super::Phase::Resolved {
+        bail!(
+            "incident {} is resolved; notes go to open incidents",
+            found.id
+        );
+    }
+    let (mut writer, _) = LogWriter::open_append(&found.path)?;
+    let mut append = |text: String, out: &mut dyn Write| -> Result<()> {
+        let e = writer.append(
+            EventKind::Note {
+                text,
+                status_update: false,
+            },
+            now(),
+        )?;
+        writeln!(out, "saved {}", e.seq)?;
+        out.flush()?;
+        Ok(())
+    };
+    if text == "-" {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if input.read_line(&mut line)? == 0 {
+                break;
+            }
+            let t = line.trim_end_matches(['\n', '\r']);
+            if !t.trim().is_empty() {
+                append(t.to_owned(), out)?;
+            }
+        }
+    } else if !text.trim().is_empty() {
+        append(text.to_owned(), out)?;
+    } else {
+        bail!("the note is empty");
+    }
+    Ok(())
+}
+
+/// The time now, to the millisecond (what the log records).
+pub fn now() -> Timestamp {
+    Timestamp::now()
+        .round(jiff::Unit::Millisecond)
+        .unwrap_or_else(|_| Timestamp::now())
+}
