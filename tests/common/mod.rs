@@ -2,6 +2,7 @@
 //! drive the app without a terminal (`tui`).
 #![allow(dead_code)]
 
+pub mod tmux;
 pub mod tui;
 
 use assert_cmd::Command;

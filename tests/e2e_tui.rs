@@ -1,0 +1,106 @@
+//! End to end through the real binary in a terminal (tmux): filter, start
+//! an incident, tick a checklist item, take a decision, write a note, mark a
+//! step done, quit, resume, and check it all with `mayday export`.
+
+mod common;
+
+use common::Env;
+use common::tmux::{self, Tmux};
+use serde_json::Value;
+
+fn bin() -> String {
+    assert_cmd::cargo::cargo_bin("mayday").display().to_string()
+}
+
+#[test]
+fn an_incident_from_start_to_resume() {
+    if !tmux::available() {
+        return;
+    }
+    let env = Env::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let data = env.data_home().join("mayday");
+    let cmd = format!(
+        "{} --no-bundled --runbooks {fixtures} --data-dir {}; echo MAYDAY-EXITED; sleep 60",
+        bin(),
+        data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", env.config_home()), ("USER", std::path::PathBuf::from("carol"))];
+    let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("e2e", 100, 30, &cmd, &envs);
+
+    // The picker, filtered as you type.
+    t.wait_for("Runbooks");
+    t.type_text("evict");
+    let s = t.wait_for("/ evict");
+    assert!(s.contains("Cache eviction storm") && !s.contains("API latency is high"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("Start an incident: Cache eviction storm");
+    t.keys(&["Enter", "Enter", "Enter"]);
+    t.wait_for("Step 1/4");
+    // Tick the checklist item, write a two-line note.
+    t.keys(&["x"]);
+    t.wait_for("[x] Note");
+    t.keys(&["i"]);
+    t.wait_for("Enter saves");
+    t.type_text("evictions at 1.2k/s");
+    t.keys(&["M-Enter"]);
+    t.type_text("maxmemory 4G");
+    t.keys(&["Enter"]);
+    t.wait_for("note: evictions at 1.2k/s maxmemory 4G");
+    // Decision 1 → "Raise the memory limit"; then mark that step done.
+    t.keys(&["1"]);
+    t.wait_for("Step 2/4");
+    t.keys(&["d"]);
+    t.wait_for("Step 3/4");
+    t.wait_for("all saved");
+    // Quit: asks, the incident stays open.
+    t.keys(&["q"]);
+    t.wait_for("The incident stays OPEN");
+    t.keys(&["y"]);
+    t.wait_exit("MAYDAY-EXITED");
+    drop(t);
+
+    // Resume in a new terminal: the screen shows what was saved.
+    let cmd = format!("{} --no-bundled --runbooks {fixtures} --data-dir {} resume; echo MAYDAY-EXITED; sleep 60", bin(), data.display());
+    let t = Tmux::start("e2e-resume", 100, 30, &cmd, &envs);
+    let s = t.wait_for("Step 3/4");
+    assert!(s.contains("✔ 1") && s.contains("✔ 2"), "{s}");
+    t.wait_for("session resumed by carol");
+    t.keys(&["q"]);
+    t.wait_for("The incident stays OPEN");
+    t.keys(&["y"]);
+    t.wait_exit("MAYDAY-EXITED");
+
+    // The log, through `mayday export`.
+    let list = env.cmd().args(["incidents", "--json"]).assert().success().get_output().stdout.clone();
+    let list: Value = serde_json::from_slice(&list).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(list[0]["state"], "open");
+    let out = env.cmd().args(["export", &id, "--format", "json"]).assert().success().get_output().stdout.clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "incident_started",
+            "step_entered",
+            "checklist_toggled",
+            "note",
+            "decision_taken",
+            "step_done",
+            "step_entered",
+            "step_done",
+            "step_entered",
+            "session_ended",
+            "session_resumed",
+            "session_ended"
+        ]
+    );
+    let ev = v["events"].as_array().unwrap();
+    assert_eq!(ev[3]["text"], "evictions at 1.2k/s\nmaxmemory 4G");
+    assert_eq!(ev[4]["goto"], "raise");
+    assert_eq!(ev[0]["responder"], "carol");
+    assert_eq!(ev[0]["variables"]["namespace"], "cache");
+    assert_eq!(v["incident"]["responders"], serde_json::json!(["carol"]));
+}
