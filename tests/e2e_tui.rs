@@ -25,7 +25,10 @@ fn an_incident_from_start_to_resume() {
         bin(),
         data.display()
     );
-    let envs = [("XDG_CONFIG_HOME", env.config_home()), ("USER", std::path::PathBuf::from("carol"))];
+    let envs = [
+        ("XDG_CONFIG_HOME", env.config_home()),
+        ("USER", std::path::PathBuf::from("carol")),
+    ];
     let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
     let t = Tmux::start("e2e", 100, 30, &cmd, &envs);
 
@@ -33,7 +36,10 @@ fn an_incident_from_start_to_resume() {
     t.wait_for("Runbooks");
     t.type_text("evict");
     let s = t.wait_for("/ evict");
-    assert!(s.contains("Cache eviction storm") && !s.contains("API latency is high"), "{s}");
+    assert!(
+        s.contains("Cache eviction storm") && !s.contains("API latency is high"),
+        "{s}"
+    );
     t.keys(&["Enter"]);
     t.wait_for("Start an incident: Cache eviction storm");
     t.keys(&["Enter", "Enter", "Enter"]);
@@ -62,7 +68,11 @@ fn an_incident_from_start_to_resume() {
     drop(t);
 
     // Resume in a new terminal: the screen shows what was saved.
-    let cmd = format!("{} --no-bundled --runbooks {fixtures} --data-dir {} resume; echo MAYDAY-EXITED; sleep 60", bin(), data.display());
+    let cmd = format!(
+        "{} --no-bundled --runbooks {fixtures} --data-dir {} resume; echo MAYDAY-EXITED; sleep 60",
+        bin(),
+        data.display()
+    );
     let t = Tmux::start("e2e-resume", 100, 30, &cmd, &envs);
     let s = t.wait_for("Step 3/4");
     assert!(s.contains("✔ 1") && s.contains("✔ 2"), "{s}");
@@ -73,13 +83,32 @@ fn an_incident_from_start_to_resume() {
     t.wait_exit("MAYDAY-EXITED");
 
     // The log, through `mayday export`.
-    let list = env.cmd().args(["incidents", "--json"]).assert().success().get_output().stdout.clone();
+    let list = env
+        .cmd()
+        .args(["incidents", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let list: Value = serde_json::from_slice(&list).unwrap();
     let id = list[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(list[0]["state"], "open");
-    let out = env.cmd().args(["export", &id, "--format", "json"]).assert().success().get_output().stdout.clone();
+    let out = env
+        .cmd()
+        .args(["export", &id, "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: Value = serde_json::from_slice(&out).unwrap();
-    let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
         [

@@ -595,6 +595,70 @@ fn finish_step(mut b: StepBuilder, md: &str, end: usize) -> Step {
     b.step
 }
 
+/// The fenced code blocks and task-list items of a Markdown fragment (a
+/// YAML step's `body`), as commands and checklist items.
+pub(crate) fn body_elements(
+    md: &str,
+    kind: StepKind,
+    at: Pos,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Command>, Vec<ChecklistItem>) {
+    let mut commands = Vec::new();
+    let mut items = Vec::new();
+    if md.is_empty() {
+        return (commands, items);
+    }
+    let mut code: Option<(String, String)> = None;
+    let mut task: Option<(bool, usize)> = None;
+    let mut nested_at: Option<usize> = None;
+    let mut depth = 0usize;
+    let mut item_depth: Vec<usize> = Vec::new();
+    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                code = Some((info.to_string(), String::new()))
+            }
+            Event::Text(t) => {
+                if let Some((_, text)) = code.as_mut() {
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((info, text)) = code.take() {
+                    commands.push(command(&info, text, at, kind, diags));
+                }
+            }
+            Event::Start(Tag::List(_)) => {
+                if task.is_some() && nested_at.is_none() && item_depth.last() == Some(&depth) {
+                    nested_at = Some(range.start);
+                }
+                depth += 1;
+            }
+            Event::End(TagEnd::List(_)) => depth = depth.saturating_sub(1),
+            Event::Start(Tag::Item) => item_depth.push(depth),
+            Event::TaskListMarker(checked) => {
+                task = Some((checked, range.end));
+                nested_at = None;
+            }
+            Event::End(TagEnd::Item) => {
+                let d = item_depth.pop();
+                if let (Some((checked, start)), true) = (task, d.is_some()) {
+                    let end = nested_at.unwrap_or(range.end);
+                    items.push(ChecklistItem {
+                        text: squash(&md[start.min(end)..end]),
+                        checked,
+                        pos: at,
+                    });
+                    task = None;
+                    nested_at = None;
+                }
+            }
+            _ => {}
+        }
+    }
+    (commands, items)
+}
+
 /// Tidy a decision choice's label: `Yes, it answers → Check the pool` stays
 /// readable; trailing arrows and colons go.
 fn tidy_label(label: &str) -> String {

@@ -50,7 +50,6 @@ pub fn find(text: &str) -> Vec<VarRef<'_>> {
             || inner.len() > 80
             || !is_valid_name(name)
             || GO_KEYWORDS.contains(&name)
-            || bytes.get(inner_end + 2) == Some(&b'}')
         {
             continue;
         }
@@ -108,6 +107,11 @@ mod tests {
         assert!(names(r#"{{< ref "x.md" >}} {{% notice %}}"#).is_empty());
         assert!(names("{{ $labels.instance }} {{ .Values.image }} {{- if .x -}}").is_empty());
         assert!(names("{{{raw}}} {{}} {{ }} {{1abc}} {{a b}}").is_empty());
+        // A variable right before a closing brace is still a variable.
+        assert_eq!(
+            names(r#"{run phrase={{cluster}}} '{"max":{{replicas}}}}'"#),
+            ["cluster", "replicas"]
+        );
     }
 
     #[test]

@@ -450,6 +450,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         }
         None => Vec::new(),
     };
+    let mut built: Vec<(Step, (usize, usize))> = Vec::new();
     for (i, raw_step) in steps.into_iter().enumerate() {
         let step_pos = pos_of(&raw_step.referenced);
         let s = raw_step.value;
@@ -508,7 +509,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                 pos: cpos,
             });
         }
-        let checklist = s
+        let checklist: Vec<ChecklistItem> = s
             .checklist
             .into_iter()
             .map(|item| {
@@ -621,13 +622,22 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
             }
         }
         let links: Vec<Link> = s.links.into_iter().map(link).collect();
-        let prose = match &s.body {
+        let (prose, body_pos) = match &s.body {
             Some(b) => {
                 note_vars(&b.value, pos_of(&b.referenced), &mut uses);
-                b.value.trim().to_owned()
+                (b.value.trim().to_owned(), pos_of(&b.referenced))
             }
-            None => String::new(),
+            None => (String::new(), step_pos),
         };
+        // Fenced blocks and task items inside the body are commands and
+        // checklist items too, as in Markdown runbooks, and come first.
+        let (mut body_cmds, mut body_items) =
+            super::markdown::body_elements(&prose, kind, body_pos, &mut diags);
+        let counts = (body_cmds.len(), body_items.len());
+        body_cmds.extend(commands);
+        let commands = body_cmds;
+        body_items.extend(checklist);
+        let checklist = body_items;
         let mut step = Step {
             id,
             title,
@@ -643,15 +653,15 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
             pos: step_pos,
         };
         step.body = prose;
-        rb.steps.push(step);
+        built.push((step, counts));
     }
-    let titles: std::collections::HashMap<String, String> = rb
-        .steps
+    let titles: std::collections::HashMap<String, String> = built
         .iter()
-        .map(|s| (s.id.clone(), s.title.clone()))
+        .map(|(s, _)| (s.id.clone(), s.title.clone()))
         .collect();
-    for step in &mut rb.steps {
-        step.body = step_markdown(&step.body, step, &titles);
+    for (mut step, counts) in built {
+        step.body = step_markdown(&step.body, &step, &titles, counts);
+        rb.steps.push(step);
     }
     rb.var_uses = uses;
     Loaded {
@@ -720,6 +730,7 @@ fn step_markdown(
     prose: &str,
     step: &Step,
     titles: &std::collections::HashMap<String, String>,
+    (body_commands, body_items): (usize, usize),
 ) -> String {
     let mut md = String::from(prose);
     let para = |md: &mut String, text: &str| {
@@ -728,7 +739,8 @@ fn step_markdown(
         }
         md.push_str(text);
     };
-    for c in &step.commands {
+    // Commands and checklist items written inside the body are already in it.
+    for c in step.commands.iter().skip(body_commands) {
         let longest = longest_run(&c.text, '`').max(2);
         let fence = "`".repeat(longest + 1);
         let lang = c.language.as_deref().unwrap_or("sh");
@@ -739,11 +751,34 @@ fn step_markdown(
         };
         para(&mut md, &format!("{fence}{info}\n{}\n{fence}", c.text));
     }
-    if !step.checklist.is_empty() {
+    if step.checklist.len() > body_items {
         let list: Vec<String> = step
             .checklist
             .iter()
+            .skip(body_items)
             .map(|i| format!("- [{}] {}", if i.checked { "x" } else { " " }, i.text))
+            .collect();
+        para(&mut md, &list.join("\n"));
+    }
+    for w in &step.waits {
+        let reason = if w.reason.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", one_line(&w.reason))
+        };
+        para(
+            &mut md,
+            &format!("**Wait:** {}{reason}", crate::duration::format(w.duration)),
+        );
+    }
+    for v in &step.verify {
+        para(&mut md, &format!("**Verify:** {v}"));
+    }
+    if !step.links.is_empty() {
+        let list: Vec<String> = step
+            .links
+            .iter()
+            .map(|l| format!("- [{}]({})", one_line(&l.text), l.url))
             .collect();
         para(&mut md, &list.join("\n"));
     }
@@ -763,28 +798,6 @@ fn step_markdown(
                     c.goto
                 )
             })
-            .collect();
-        para(&mut md, &list.join("\n"));
-    }
-    for v in &step.verify {
-        para(&mut md, &format!("**Verify:** {v}"));
-    }
-    for w in &step.waits {
-        let reason = if w.reason.is_empty() {
-            String::new()
-        } else {
-            format!(" — {}", one_line(&w.reason))
-        };
-        para(
-            &mut md,
-            &format!("**Wait:** {}{reason}", crate::duration::format(w.duration)),
-        );
-    }
-    if !step.links.is_empty() {
-        let list: Vec<String> = step
-            .links
-            .iter()
-            .map(|l| format!("- [{}]({})", one_line(&l.text), l.url))
             .collect();
         para(&mut md, &list.join("\n"));
     }

@@ -14,7 +14,10 @@ pub struct Tmux {
 /// Is tmux here? Without it the end-to-end tests say so and stop, unless
 /// `MAYDAY_REQUIRE_TMUX=1` (CI), where that is a failure.
 pub fn available() -> bool {
-    let ok = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         if std::env::var("MAYDAY_REQUIRE_TMUX").as_deref() == Ok("1") {
             panic!("tmux is required (MAYDAY_REQUIRE_TMUX=1) but not installed");
@@ -26,18 +29,37 @@ pub fn available() -> bool {
 
 impl Tmux {
     /// Start `command` (a shell command line) in a new detached session.
-    pub fn start(name: &str, width: u16, height: u16, command: &str, env: &[(&str, &Path)]) -> Tmux {
+    pub fn start(
+        name: &str,
+        width: u16,
+        height: u16,
+        command: &str,
+        env: &[(&str, &Path)],
+    ) -> Tmux {
         let socket = format!("mayday-test-{}-{name}", std::process::id());
         let session = name.to_owned();
         let mut c = Command::new("tmux");
-        c.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", &session])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()]);
+        c.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+        ])
+        .args(["-x", &width.to_string(), "-y", &height.to_string()]);
         for (k, v) in env {
             c.arg("-e").arg(format!("{k}={}", v.display()));
         }
         c.arg(command);
         let out = c.output().expect("run tmux");
-        assert!(out.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         Tmux { socket, session }
     }
 
@@ -49,20 +71,33 @@ impl Tmux {
 
     /// Send keys (tmux key names: `Enter`, `Escape`, `M-Enter`, or text with `-l`).
     pub fn keys(&self, keys: &[&str]) {
-        let out = self.tmux().args(["send-keys", "-t", &self.session]).args(keys).output().expect("send-keys");
+        let out = self
+            .tmux()
+            .args(["send-keys", "-t", &self.session])
+            .args(keys)
+            .output()
+            .expect("send-keys");
         assert!(out.status.success());
         std::thread::sleep(Duration::from_millis(60));
     }
 
     /// Type literal text.
     pub fn type_text(&self, text: &str) {
-        let out = self.tmux().args(["send-keys", "-t", &self.session, "-l", text]).output().expect("send-keys");
+        let out = self
+            .tmux()
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .output()
+            .expect("send-keys");
         assert!(out.status.success());
         std::thread::sleep(Duration::from_millis(60));
     }
 
     pub fn screen(&self) -> String {
-        let out = self.tmux().args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
