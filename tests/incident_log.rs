@@ -57,7 +57,7 @@ fn kind(i: usize, text: &str) -> EventKind {
             step: "s".into(),
             item: i,
             text: text.to_owned(),
-            checked: i % 2 == 0,
+            checked: i.is_multiple_of(2),
         },
     }
 }

@@ -57,7 +57,7 @@ impl IncidentIo {
         self.forwarder = Some(tokio::spawn(async move {
             while let Some(ev) = events.recv().await {
                 let action = match ev {
-                    WriterEvent::Saved(e) => Action::Saved(Box::new(e)),
+                    WriterEvent::Saved(e) => Action::Saved(e),
                     WriterEvent::Failed(error) => Action::SaveFailed { error },
                 };
                 if tx.send(action).is_err() {

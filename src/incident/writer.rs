@@ -12,14 +12,14 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriterEvent {
     /// This event is on disk.
-    Saved(Event),
+    Saved(Box<Event>),
     /// Writing failed; events from here on are not saved yet (they are kept
     /// and retried with the next event or on close).
     Failed(String),
 }
 
 enum Request {
-    Append(EventKind, Timestamp),
+    Append(Box<EventKind>, Timestamp),
     Close(oneshot::Sender<()>),
 }
 
@@ -33,7 +33,7 @@ impl WriterHandle {
     /// Queue an event (never blocks).
     pub fn append(&self, kind: EventKind, at: Timestamp) {
         let name = kind.name();
-        if self.tx.send(Request::Append(kind, at)).is_err() {
+        if self.tx.send(Request::Append(Box::new(kind), at)).is_err() {
             tracing::error!("the log writer has stopped; a {name} event was not written");
         }
     }
@@ -84,7 +84,7 @@ fn run(
         }
         for r in batch {
             match r {
-                Request::Append(kind, at) => pending.push((kind, at)),
+                Request::Append(kind, at) => pending.push((*kind, at)),
                 Request::Close(done) => closing = Some(done),
             }
         }
@@ -123,7 +123,7 @@ fn flush(
         Ok(events) => {
             *failed = false;
             for e in &events {
-                let _ = report.send(WriterEvent::Saved(e.clone()));
+                let _ = report.send(WriterEvent::Saved(Box::new(e.clone())));
             }
             written.extend(events);
         }
