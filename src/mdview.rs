@@ -69,15 +69,24 @@ pub struct StepView<'a> {
     pub checked: Option<&'a [bool]>,
     /// The selected checklist item or command.
     pub selected: Option<Selected>,
-    /// Per verify condition: `Some(true)` met, `Some(false)` not yet,
+    /// Per verify condition: whether it is met and a note on where it stands
     /// `None` no data.
-    pub verify: &'a [Option<bool>],
+    pub verify: &'a [VerifyShow],
     /// Per wait: a label such as "04:12 left" or "done".
     pub waits: &'a [String],
     /// Per decision: the choice taken.
     pub decisions: &'a [Option<usize>],
     /// The runbook is not trusted: runnable commands are display-only.
     pub untrusted: bool,
+}
+
+/// Where a verify condition stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VerifyShow {
+    /// `Some(true)` met, `Some(false)` not yet, `None` no data.
+    pub met: Option<bool>,
+    /// Shown after the condition: "api is down", "up for 40s of 2m".
+    pub note: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +116,7 @@ pub fn render(md: &str, width: u16, view: &StepView<'_>, st: &MdStyles) -> Vec<L
         table_row: None,
         in_heading: None,
         item_styled: Vec::new(),
+        verify_note: None,
     };
     for event in Parser::new_ext(md, options()) {
         r.event(event);
@@ -178,6 +188,8 @@ struct Renderer<'a> {
     in_heading: Option<HeadingLevel>,
     /// Per open list item: a ticked item's style was pushed.
     item_styled: Vec<bool>,
+    /// The note of the verify condition in the list item being drawn.
+    verify_note: Option<Span<'static>>,
 }
 
 impl Renderer<'_> {
@@ -470,6 +482,7 @@ impl Renderer<'_> {
                     }
                     Special::VerifyList if depth == 1 => {
                         let p = self.verify_prefix();
+                        self.verify_note = self.verify_note_span();
                         self.counters.verify += 1;
                         self.item_prefix = Some(p);
                     }
@@ -540,6 +553,9 @@ impl Renderer<'_> {
                 }
             }
             TagEnd::Item => {
+                if let Some(note) = self.verify_note.take() {
+                    self.cur.push(note);
+                }
                 self.flush(None);
                 if self.item_styled.pop() == Some(true) {
                     self.pop_style();
@@ -599,9 +615,19 @@ impl Renderer<'_> {
         }
     }
 
+    fn verify_note_span(&self) -> Option<Span<'static>> {
+        let note = &self.view.verify.get(self.counters.verify)?.note;
+        (!note.is_empty()).then(|| {
+            Span::styled(
+                format!("  ({})", crate::sanitize::line(note)),
+                self.st.muted,
+            )
+        })
+    }
+
     fn verify_prefix(&self) -> Vec<Span<'static>> {
         let k = self.counters.verify;
-        let state = self.view.verify.get(k).copied().flatten();
+        let state = self.view.verify.get(k).and_then(|v| v.met);
         match state {
             Some(true) => vec![Span::styled("✔ met ", self.st.verify_met)],
             Some(false) => vec![Span::styled("○ not yet ", self.st.verify_unmet)],
@@ -627,10 +653,12 @@ impl Renderer<'_> {
                     self.special = Special::VerifyPending;
                 } else {
                     let prefix = self.verify_prefix();
+                    let note = self.verify_note_span();
                     self.counters.verify += 1;
                     let mut p = prefix;
                     p.push(Span::styled("Verify: ", self.st.strong));
                     strip_leading_colon(&mut self.cur);
+                    self.cur.extend(note);
                     self.flush(Some(p));
                 }
             }
@@ -952,7 +980,10 @@ mod tests {
     fn state_from_the_incident_overrides_the_file() {
         let md = "- [ ] a\n- [ ] b\n\n**Verify:** `api` is `up` for 2m\n\n**Wait:** 5m — drain\n";
         let checked = [false, true];
-        let verify = [Some(true)];
+        let verify = [VerifyShow {
+            met: Some(true),
+            note: "met at 03:10".into(),
+        }];
         let waits = ["04:59 left".to_owned()];
         let view = StepView {
             checked: Some(&checked),
@@ -964,7 +995,10 @@ mod tests {
         let text = plain(&render(md, 80, &view, &MdStyles::default())).join("\n");
         assert!(text.contains("▸ [ ] a"), "{text}");
         assert!(text.contains("[x] b"), "{text}");
-        assert!(text.contains("✔ met Verify: api is up for 2m"), "{text}");
+        assert!(
+            text.contains("✔ met Verify: api is up for 2m  (met at 03:10)"),
+            "{text}"
+        );
         assert!(text.contains("◷ Wait: 5m — drain  [04:59 left]"), "{text}");
     }
 

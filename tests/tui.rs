@@ -662,3 +662,287 @@ fn hostile_text_in_the_log_never_reaches_the_screen_as_escapes() {
         kind: EventKind::Mitigated,
     };
 }
+
+// ---------------------------------------------------------------- live status
+
+fn snapshot(
+    name: &str,
+    kind: mayday::status::Kind,
+    state: mayday::health::Health,
+    summary: &str,
+    at: i64,
+) -> mayday::status::Snapshot {
+    mayday::status::Snapshot {
+        name: name.into(),
+        kind,
+        state,
+        summary: summary.into(),
+        checked_at: t(at),
+        latency_ms: Some(40 + at.unsigned_abs() % 50),
+        error: None,
+        stale: false,
+        items: vec![mayday::status::Item {
+            name: "RedisEvictionsHigh".into(),
+            state,
+            detail: "evictions 1.2k/s on redis-0".into(),
+            url: Some("https://grafana.example.com/d/redis".into()),
+        }],
+        alerts: Vec::new(),
+    }
+}
+
+fn status(s: &mut app::State, snap: mayday::status::Snapshot) -> Vec<Effect> {
+    app::update(
+        s,
+        Action::Status(Box::new(mayday::status::Update::new(snap))),
+    )
+}
+
+#[test]
+fn status_changes_are_logged_by_themselves() {
+    use mayday::health::Health::*;
+    use mayday::status::Kind;
+    let mut s = started();
+    assert_eq!(
+        kinds(&status(
+            &mut s,
+            snapshot("sessions-api", Kind::Http, Down, "503 in 12 ms", 10)
+        )),
+        ["status_changed"]
+    );
+    assert!(
+        kinds(&status(
+            &mut s,
+            snapshot("sessions-api", Kind::Http, Down, "503 in 14 ms", 20)
+        ))
+        .is_empty(),
+        "no change, nothing logged"
+    );
+    assert_eq!(
+        kinds(&status(
+            &mut s,
+            snapshot("sessions-api", Kind::Http, Up, "200 in 30 ms", 30)
+        )),
+        ["status_changed"]
+    );
+    // A source that starts unknown is not news; one that becomes unknown is.
+    assert!(
+        kinds(&status(
+            &mut s,
+            snapshot("redis", Kind::Prometheus, Unknown, "waiting", 31)
+        ))
+        .is_empty()
+    );
+    assert_eq!(
+        kinds(&status(
+            &mut s,
+            snapshot("sessions-api", Kind::Http, Unknown, "timeout", 40)
+        )),
+        ["status_changed"]
+    );
+    let session = s.session.as_ref().unwrap();
+    let changes: Vec<(String, String)> = session
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::StatusChanged {
+                source, from, to, ..
+            } => Some((source.clone(), format!("{from}→{to}"))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("sessions-api".to_owned(), "unknown→down".to_owned()),
+            ("sessions-api".to_owned(), "down→up".to_owned()),
+            ("sessions-api".to_owned(), "up→unknown".to_owned())
+        ]
+    );
+    assert_eq!(
+        session
+            .events
+            .iter()
+            .find(|e| e.kind.name() == "status_changed")
+            .map(|e| e.at),
+        Some(t(10))
+    );
+    assert_replays(&s);
+    let text = screen(&s, t(45), 120, 32);
+    assert!(
+        text.contains("sessions-api: up → unknown (timeout)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn verify_conditions_are_evaluated_live_and_logged_once() {
+    use mayday::health::Health::*;
+    use mayday::status::Kind;
+    let mut s = started();
+    // Step 3 says: `sessions-api` is `up` for 5m.
+    key(&mut s, KeyCode::Tab, 1);
+    ch(&mut s, 'j', 1);
+    ch(&mut s, 'j', 1);
+    key(&mut s, KeyCode::Enter, 2);
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.current_step.as_deref(),
+        Some("confirm")
+    );
+    let text = screen(&s, t(3), 200, 40);
+    assert!(
+        text.contains("no status source `sessions-api` configured"),
+        "{text}"
+    );
+    status(&mut s, snapshot("sessions-api", Kind::Http, Down, "503", 5));
+    assert!(screen(&s, t(6), 200, 40).contains("(sessions-api is down)"));
+    status(&mut s, snapshot("sessions-api", Kind::Http, Up, "200", 100));
+    assert!(kinds(&app::update(&mut s, Action::Tick(t(399)))).is_empty());
+    assert!(screen(&s, t(250), 200, 40).contains("(up for 2m of 5m)"));
+    assert_eq!(
+        kinds(&app::update(&mut s, Action::Tick(t(400)))),
+        ["verify_met"]
+    );
+    assert!(kinds(&app::update(&mut s, Action::Tick(t(401)))).is_empty());
+    assert!(
+        kinds(&status(
+            &mut s,
+            snapshot("sessions-api", Kind::Http, Up, "200", 402)
+        ))
+        .is_empty()
+    );
+    let text = screen(&s, t(402), 200, 40);
+    assert!(
+        text.contains("✔ met Verify: sessions-api is up for 5m  (met at 03:06:40)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("verified: sessions-api is up for 5m"),
+        "{text}"
+    );
+    assert_replays(&s);
+}
+
+#[test]
+fn the_picker_suggests_runbooks_for_alerts_firing_now() {
+    use mayday::health::Health::*;
+    use mayday::status::{FiringAlert, Kind};
+    let mut s = state();
+    let mut snap = snapshot("prometheus", Kind::Prometheus, Down, "2 firing", 1);
+    snap.alerts = vec![
+        FiringAlert {
+            alertname: "RedisEvictionsHigh".into(),
+            severity: Some("critical".into()),
+            runbook_url: None,
+            summary: None,
+            since: None,
+        },
+        FiringAlert {
+            alertname: "SomethingElse".into(),
+            severity: None,
+            runbook_url: Some("https://runbooks.example.com/api-latency.md#diagnosis".into()),
+            summary: None,
+            since: None,
+        },
+    ];
+    status(&mut s, snap);
+    let firing: Vec<String> = s
+        .firing
+        .iter()
+        .map(|f| s.library.runbooks[f.runbook].id.clone())
+        .collect();
+    assert_eq!(firing, ["cache-evictions", "api-latency"]);
+    assert!(matches!(
+        s.picker.items[0],
+        app::state::PickItem::Firing(..)
+    ));
+    let text = screen(&s, t(2), 100, 30);
+    assert!(
+        text.contains("✖ firing Cache eviction storm  RedisEvict"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FIRING NOW: RedisEvictionsHigh (from prometheus)"),
+        "{text}"
+    );
+    insta::assert_snapshot!("picker_firing_100x30", text);
+    // Enter on it starts that runbook.
+    key(&mut s, KeyCode::Enter, 3);
+    assert_eq!(
+        s.start.as_ref().map(|f| f.runbook.id.as_str()),
+        Some("cache-evictions")
+    );
+    assert!(mayday::app::update::url_names_runbook(
+        "https://x/runbooks/cache-evictions/",
+        "cache-evictions"
+    ));
+    assert!(!mayday::app::update::url_names_runbook(
+        "https://x/runbooks/cache-evictions-2",
+        "cache-evictions"
+    ));
+}
+
+#[test]
+fn snapshot_status_panel_and_details() {
+    use mayday::health::Health::*;
+    use mayday::status::Kind;
+    let mut s = in_progress();
+    for (i, (name, kind, state, summary)) in [
+        ("sessions-api", Kind::Http, Up, "200 in 41 ms"),
+        ("redis", Kind::Prometheus, Down, "1 firing"),
+        ("sentry", Kind::Sentry, Degraded, "14 unresolved"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for k in 0..6 {
+            status(
+                &mut s,
+                snapshot(name, kind, state, summary, 50 + i as i64 + k * 10),
+            );
+        }
+    }
+    let mut stale = snapshot(
+        "statuspage",
+        Kind::Statuspage,
+        Unknown,
+        "all operational",
+        60,
+    );
+    stale.stale = true;
+    stale.error = Some("timeout after 10s".into());
+    status(&mut s, stale);
+    save_all(&mut s);
+    let th = theme("dark");
+    let buf = render(&s, t(125), 120, 32, &th);
+    insta::assert_snapshot!("status_panel_120x32", text(&buf));
+    let (x, y) = find(&buf, "✖ down redis");
+    assert_eq!(
+        buf[(x, y)].fg,
+        th.style("status.down").fg.unwrap_or(Color::Reset)
+    );
+    let (x, y) = find(&buf, "● up sessions");
+    assert_eq!(
+        buf[(x, y)].fg,
+        th.style("status.up").fg.unwrap_or(Color::Reset)
+    );
+    snap("status_panel_80x24", &s, 125, 80, 24);
+    // Details: Tab to the status pane, select redis, Enter.
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Tab, 126);
+    }
+    assert_eq!(s.session.as_ref().unwrap().focus, app::Pane::Status);
+    ch(&mut s, 'j', 126);
+    key(&mut s, KeyCode::Enter, 127);
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::SourceDetails { index: 1, .. })
+    ));
+    snap("status_details_100x30", &s, 128, 100, 30);
+    assert_eq!(
+        ch(&mut s, 'P', 129),
+        vec![Effect::PollNow(Some("redis".into()))]
+    );
+    key(&mut s, KeyCode::Esc, 130);
+    assert!(s.overlay.is_none());
+}

@@ -57,6 +57,8 @@ pub enum Action {
     },
     /// A warning or error to show (config, theme, runbook load problems).
     Notice(Notice),
+    /// A status source was polled (or a game day set it).
+    Status(Box<crate::status::Update>),
 }
 
 #[derive(Debug)]
@@ -137,4 +139,6 @@ pub enum Effect {
     Quit,
     /// Ring the terminal bell (a wait finished, a status update is due).
     Bell,
+    /// Poll status sources now (`None`: all).
+    PollNow(Option<String>),
 }

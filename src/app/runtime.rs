@@ -173,12 +173,33 @@ async fn main_loop(opts: Options) -> Result<()> {
     if let Ok(size) = term.size() {
         state.size = (size.width, size.height);
     }
-    let result = event_loop(&mut term, &mut state, &theme, &mut io, initial).await;
+    // Live status: one poller task per configured source.
+    let (status_tx, status_rx) = mpsc::channel::<crate::status::Update>(256);
+    for src in &config.sources {
+        state.status.sources.push(super::state::SourceView {
+            snapshot: crate::status::Snapshot::pending(&src.name, src.kind),
+            since: crate::incident::cli::now(),
+            latencies: std::collections::VecDeque::new(),
+        });
+    }
+    let status = (!config.sources.is_empty())
+        .then(|| crate::status::spawn(config.sources.clone(), status_tx));
+    let mut bg = Background { status, status_rx };
+    let result = event_loop(&mut term, &mut state, &theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
     io.close().await;
+    if let Some(h) = bg.status.take() {
+        h.shutdown().await;
+    }
     terminal::restore();
     tracing::info!("mayday exiting");
     result
+}
+
+/// Background tasks other than the incident log.
+struct Background {
+    status: Option<crate::status::StatusHandle>,
+    status_rx: mpsc::Receiver<crate::status::Update>,
 }
 
 async fn event_loop(
@@ -186,6 +207,7 @@ async fn event_loop(
     state: &mut State,
     theme: &Theme,
     io: &mut IncidentIo,
+    bg: &mut Background,
     initial: Vec<Effect>,
 ) -> Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
@@ -202,7 +224,7 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     let mut quit = false;
-    run_effects(initial, state, io, &tx, &mut quit).await;
+    run_effects(initial, state, io, bg, &tx, &mut quit).await;
     let mut dirty = true;
     loop {
         if dirty {
@@ -222,19 +244,20 @@ async fn event_loop(
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
                     tracing::error!("terminal input failed: {e}");
-                    shutdown(state, io, &tx).await;
+                    shutdown(state, io, bg, &tx).await;
                     return Err(e).context("reading the terminal");
                 }
                 None => {
-                    shutdown(state, io, &tx).await;
+                    shutdown(state, io, bg, &tx).await;
                     return Ok(());
                 }
             },
             Some(action) = rx.recv() => action,
+            Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
             _ = tick.tick() => Action::Tick(crate::incident::cli::now()),
-            _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, &tx).await; return Ok(()); }
-            _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, &tx).await; return Ok(()); }
-            _ = sigint.recv() => { tracing::warn!("SIGINT"); shutdown(state, io, &tx).await; return Ok(()); }
+            _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, bg, &tx).await; return Ok(()); }
+            _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, bg, &tx).await; return Ok(()); }
+            _ = sigint.recv() => { tracing::warn!("SIGINT"); shutdown(state, io, bg, &tx).await; return Ok(()); }
         };
         let is_tick = matches!(action, Action::Tick(_));
         let before = redraw_key(state);
@@ -244,12 +267,12 @@ async fn event_loop(
             || state.session.is_some()
             || !state.notices.is_empty()
             || redraw_key(state) != before;
-        run_effects(fx, state, io, &tx, &mut quit).await;
+        run_effects(fx, state, io, bg, &tx, &mut quit).await;
         // Take everything else that is already waiting before drawing.
         while let Ok(action) = rx.try_recv() {
             let fx = update(state, action);
             dirty = true;
-            run_effects(fx, state, io, &tx, &mut quit).await;
+            run_effects(fx, state, io, bg, &tx, &mut quit).await;
         }
     }
 }
@@ -261,7 +284,12 @@ fn redraw_key(state: &State) -> usize {
 
 /// A signal or a closed terminal: the incident stays open and every event is
 /// saved before we exit.
-async fn shutdown(state: &mut State, io: &mut IncidentIo, tx: &mpsc::UnboundedSender<Action>) {
+async fn shutdown(
+    state: &mut State,
+    io: &mut IncidentIo,
+    bg: &mut Background,
+    tx: &mpsc::UnboundedSender<Action>,
+) {
     let now = crate::incident::cli::now();
     if let Some(s) = state.session.as_mut()
         && s.incident.is_open()
@@ -269,7 +297,7 @@ async fn shutdown(state: &mut State, io: &mut IncidentIo, tx: &mpsc::UnboundedSe
         let mut fx = Vec::new();
         super::update::emit(s, crate::incident::EventKind::SessionEnded, now, &mut fx);
         let mut quit = false;
-        run_effects(fx, state, io, tx, &mut quit).await;
+        run_effects(fx, state, io, bg, tx, &mut quit).await;
     }
     io.close().await;
 }
@@ -278,6 +306,7 @@ async fn run_effects(
     fx: Vec<Effect>,
     state: &mut State,
     io: &mut IncidentIo,
+    bg: &mut Background,
     tx: &mpsc::UnboundedSender<Action>,
     quit: &mut bool,
 ) {
@@ -290,6 +319,15 @@ async fn run_effects(
             Effect::ListIncidents => io.list(tx.clone()),
             Effect::Quit => *quit = true,
             Effect::Bell => terminal::bell(),
+            Effect::PollNow(target) => {
+                if let Some(h) = &bg.status {
+                    let t = match target {
+                        Some(name) => crate::status::PollTarget::One(name),
+                        None => crate::status::PollTarget::All,
+                    };
+                    h.poll_now(&t);
+                }
+            }
         }
     }
 }

@@ -65,6 +65,9 @@ impl Pane {
 pub enum PickItem {
     /// An unresolved incident (index into `State::incidents`).
     Resume(usize),
+    /// A runbook whose alert is firing now (index into
+    /// `State::library.runbooks`, index into `State::firing`).
+    Firing(usize, usize),
     /// A runbook (index into `State::library.runbooks`).
     Runbook(usize),
 }
@@ -137,7 +140,14 @@ pub struct Prompt {
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// The items of one status source.
+    SourceDetails {
+        index: usize,
+        scroll: u16,
+    },
     ConfirmQuit,
     Prompt(Box<Prompt>),
 }
@@ -255,6 +265,40 @@ pub enum Selectable {
     Command(usize),
 }
 
+/// One status source as the screen shows it.
+#[derive(Clone, Debug)]
+pub struct SourceView {
+    pub snapshot: crate::status::Snapshot,
+    /// When the source entered its current state (for "up for 2m").
+    pub since: Timestamp,
+    /// Recent latencies in ms, oldest first (for the sparkline).
+    pub latencies: std::collections::VecDeque<u64>,
+}
+
+/// How many latencies the sparkline keeps.
+pub const LATENCY_HISTORY: usize = 30;
+
+/// The live status of every configured source.
+#[derive(Clone, Debug, Default)]
+pub struct StatusBoard {
+    pub sources: Vec<SourceView>,
+    pub selected: usize,
+}
+
+impl StatusBoard {
+    pub fn get(&self, name: &str) -> Option<&SourceView> {
+        self.sources.iter().find(|s| s.snapshot.name == name)
+    }
+}
+
+/// An alert firing now and the runbook that handles it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Firing {
+    pub runbook: usize,
+    pub alertname: String,
+    pub source: String,
+}
+
 /// The whole app.
 #[derive(Clone, Debug)]
 pub struct State {
@@ -275,6 +319,10 @@ pub struct State {
     pub notice_since: Timestamp,
     /// Unresolved incidents, for the picker.
     pub incidents: Vec<IncidentListing>,
+    /// Live status sources.
+    pub status: StatusBoard,
+    /// Runbooks whose alerts are firing now.
+    pub firing: Vec<Firing>,
     pub size: (u16, u16),
     /// The app is on its way out (waiting for the log to be saved).
     pub quitting: bool,
@@ -302,6 +350,8 @@ impl State {
             notices: Vec::new(),
             notice_since: now,
             incidents: Vec::new(),
+            status: StatusBoard::default(),
+            firing: Vec::new(),
             size: (80, 24),
             quitting: false,
         };
@@ -312,7 +362,7 @@ impl State {
     /// The runbook a picker row points at.
     pub fn picked_runbook(&self, item: PickItem) -> Option<&Arc<Runbook>> {
         match item {
-            PickItem::Runbook(i) => self.library.runbooks.get(i),
+            PickItem::Runbook(i) | PickItem::Firing(i, _) => self.library.runbooks.get(i),
             PickItem::Resume(i) => self
                 .incidents
                 .get(i)

@@ -129,6 +129,7 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             )));
         }
         Action::Notice(n) => state.notices.push(n),
+        Action::Status(u) => on_status(state, *u, fx),
     }
 }
 
@@ -219,6 +220,36 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
                 _ => None,
             };
         }
+        Overlay::SourceDetails { index, scroll } => {
+            let cmd = state
+                .keymap
+                .lookup(&[Ctx::Lists, Ctx::Incident, Ctx::Global], &key);
+            state.overlay = match cmd {
+                Some(Cmd::Down) => Some(Overlay::SourceDetails {
+                    index,
+                    scroll: scroll.saturating_add(1),
+                }),
+                Some(Cmd::Up) => Some(Overlay::SourceDetails {
+                    index,
+                    scroll: scroll.saturating_sub(1),
+                }),
+                Some(Cmd::PageDown) => Some(Overlay::SourceDetails {
+                    index,
+                    scroll: scroll.saturating_add(10),
+                }),
+                Some(Cmd::PageUp) => Some(Overlay::SourceDetails {
+                    index,
+                    scroll: scroll.saturating_sub(10),
+                }),
+                Some(Cmd::PollNow) => {
+                    if let Some(v) = state.status.sources.get(index) {
+                        fx.push(Effect::PollNow(Some(v.snapshot.name.clone())));
+                    }
+                    Some(Overlay::SourceDetails { index, scroll })
+                }
+                _ => None,
+            };
+        }
         Overlay::ConfirmQuit => match key.code {
             KeyCode::Char('y' | 'Y') => quit_now(state, fx),
             _ if is_ctrl_c(&key) => quit_now(state, fx),
@@ -262,14 +293,68 @@ fn request_quit(state: &mut State, fx: &mut Vec<Effect>) {
 
 // ---------------------------------------------------------------- picker
 
+/// Runbooks whose alert names (or `runbook_url`) match alerts firing now in
+/// the status sources.
+fn firing_now(state: &State) -> Vec<super::state::Firing> {
+    let mut out: Vec<super::state::Firing> = Vec::new();
+    for src in &state.status.sources {
+        for alert in &src.snapshot.alerts {
+            for (i, rb) in state.library.runbooks.iter().enumerate() {
+                let by_name = rb
+                    .alerts
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&alert.alertname));
+                let by_url = alert
+                    .runbook_url
+                    .as_deref()
+                    .is_some_and(|u| url_names_runbook(u, &rb.id));
+                if (by_name || by_url) && !out.iter().any(|f| f.runbook == i) {
+                    out.push(super::state::Firing {
+                        runbook: i,
+                        alertname: alert.alertname.clone(),
+                        source: src.snapshot.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Does a `runbook_url` point at this runbook (its last path segment is the
+/// id, with or without `.md`/`.yaml`, ignoring `#anchors` and `?queries`)?
+pub fn url_names_runbook(url: &str, id: &str) -> bool {
+    let path = url
+        .split(['#', '?'])
+        .next()
+        .unwrap_or(url)
+        .trim_end_matches('/');
+    let last = path.rsplit('/').next().unwrap_or(path);
+    let stem = last
+        .strip_suffix(".md")
+        .or_else(|| last.strip_suffix(".yaml"))
+        .or_else(|| last.strip_suffix(".yml"))
+        .or_else(|| last.strip_suffix(".html"))
+        .unwrap_or(last);
+    stem.eq_ignore_ascii_case(id)
+}
+
 /// Recompute the picker rows from the filter.
 pub fn refilter(state: &mut State) {
     let query = state.picker.filter.text();
     let query = query.trim();
     let mut items: Vec<PickItem> = Vec::new();
     state.picker.highlights.clear();
+    state.firing = firing_now(state);
     if query.is_empty() {
         items.extend((0..state.incidents.len()).map(PickItem::Resume));
+        items.extend(
+            state
+                .firing
+                .iter()
+                .enumerate()
+                .map(|(i, f)| PickItem::Firing(f.runbook, i)),
+        );
         items.extend((0..state.library.runbooks.len()).map(PickItem::Runbook));
     } else {
         let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
@@ -280,6 +365,18 @@ pub fn refilter(state: &mut State) {
             let hay = format!("{} {} {}", inc.title, inc.runbook_id, inc.id);
             if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
                 scored.push((score.saturating_add(1_000_000), PickItem::Resume(i)));
+            }
+        }
+        for (fi, f) in state.firing.iter().enumerate() {
+            let Some(rb) = state.library.runbooks.get(f.runbook) else {
+                continue;
+            };
+            let hay = format!("{} {} {}", rb.search_text(), f.alertname, f.source);
+            if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
+                scored.push((
+                    score.saturating_add(500_000),
+                    PickItem::Firing(f.runbook, fi),
+                ));
             }
         }
         for (i, rb) in state.library.runbooks.iter().enumerate() {
@@ -420,7 +517,7 @@ fn activate_pick(state: &mut State, fx: &mut Vec<Effect>) {
                 fx.push(Effect::ResumeIncident(inc.id.clone()));
             }
         }
-        PickItem::Runbook(i) => {
+        PickItem::Runbook(i) | PickItem::Firing(i, _) => {
             if let Some(rb) = state.library.runbooks.get(i).cloned() {
                 open_start(state, rb, fx);
             }
@@ -662,7 +759,10 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     _ => 0,
                 };
             }
-            Pane::Status => {}
+            Pane::Status => {
+                let len = state.status.sources.len();
+                move_sel(&mut state.status.selected, len, cmd, page);
+            }
         },
         Cmd::Select => match focus {
             Pane::Steps => {
@@ -674,8 +774,33 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     toggle_item(s, i, now, fx);
                 }
             }
-            _ => {}
+            Pane::Status => {
+                if state.status.selected < state.status.sources.len() {
+                    state.overlay = Some(Overlay::SourceDetails {
+                        index: state.status.selected,
+                        scroll: 0,
+                    });
+                }
+            }
+            Pane::Log => {}
         },
+        Cmd::PollNow => {
+            let target = match focus {
+                Pane::Status => state
+                    .status
+                    .sources
+                    .get(state.status.selected)
+                    .map(|v| v.snapshot.name.clone()),
+                _ => None,
+            };
+            if state.status.sources.is_empty() {
+                state.notices.push(Notice::info(
+                    "no status sources are configured (see docs/config.example.yaml)",
+                ));
+            } else {
+                fx.push(Effect::PollNow(target));
+            }
+        }
         Cmd::NextStep => {
             let next = s.current_index() + 1;
             if next < s.runbook.steps.len() {
@@ -1050,6 +1175,7 @@ fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
         );
         fx.push(Effect::Bell);
     }
+    check_verify(s, &state.status, now, fx);
     // The status update reminder rings once when it falls due.
     let due = s.update_due(every);
     if now >= due && s.update_belled_for != Some(due) {
@@ -1062,5 +1188,112 @@ fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
                 state.keymap.hint(Cmd::StatusUpdate)
             ),
         });
+    }
+}
+
+// ---------------------------------------------------------------- status
+
+/// A status source reported: keep it, log a change of state into the open
+/// incident, and check verify conditions.
+fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effect>) {
+    let snap = u.snapshot;
+    let at = snap.checked_at;
+    let board = &mut state.status;
+    let index = match board
+        .sources
+        .iter()
+        .position(|v| v.snapshot.name == snap.name)
+    {
+        Some(i) => i,
+        None => {
+            board.sources.push(super::state::SourceView {
+                snapshot: snap.clone(),
+                since: at,
+                latencies: std::collections::VecDeque::new(),
+            });
+            board.sources.len() - 1
+        }
+    };
+    let view = &mut board.sources[index];
+    if view.snapshot.state != snap.state {
+        view.since = at;
+    }
+    if let Some(ms) = snap.latency_ms {
+        if view.latencies.len() >= super::state::LATENCY_HISTORY {
+            view.latencies.pop_front();
+        }
+        view.latencies.push_back(ms);
+    }
+    view.snapshot = snap.clone();
+    let had_alerts = !state.firing.is_empty() || !snap.alerts.is_empty();
+    if let Some(s) = state.session.as_mut()
+        && s.incident.is_open()
+        && s.read_only.is_none()
+    {
+        let logged = s
+            .incident
+            .sources
+            .get(&snap.name)
+            .copied()
+            .unwrap_or_default();
+        if logged != snap.state {
+            let kind = EventKind::StatusChanged {
+                source: snap.name.clone(),
+                from: logged,
+                to: snap.state,
+                summary: snap.summary.clone(),
+                error: snap.error.clone(),
+            };
+            emit(s, kind, at, fx);
+        }
+        check_verify(s, &state.status, at.max(state.now), fx);
+    }
+    if had_alerts && state.screen == Screen::Picker {
+        refilter(state);
+    }
+}
+
+/// Log each verify condition of the current step the moment it holds: the
+/// source is in the state, and has been for the condition's duration.
+fn check_verify(
+    s: &mut Session,
+    board: &super::state::StatusBoard,
+    now: Timestamp,
+    fx: &mut Vec<Effect>,
+) {
+    if !s.incident.is_open() || s.read_only.is_some() {
+        return;
+    }
+    let cur = s.current_index();
+    let Some(step) = s.runbook.steps.get(cur) else {
+        return;
+    };
+    let done: Vec<usize> = s
+        .incident
+        .progress(&step.id)
+        .map(|p| p.verified.keys().copied().collect())
+        .unwrap_or_default();
+    let mut met = Vec::new();
+    for (i, cond) in step.verify.iter().enumerate() {
+        if done.contains(&i) {
+            continue;
+        }
+        if let Some(v) = board.get(&cond.source)
+            && v.snapshot.state == cond.state
+        {
+            let held = (now - v.since).as_secs().max(0);
+            if held >= i64::try_from(cond.for_.as_secs()).unwrap_or(i64::MAX) {
+                met.push(EventKind::VerifyMet {
+                    step: step.id.clone(),
+                    index: i,
+                    source: cond.source.clone(),
+                    state: cond.state,
+                    for_secs: cond.for_.as_secs(),
+                });
+            }
+        }
+    }
+    for kind in met {
+        emit(s, kind, now, fx);
     }
 }

@@ -54,6 +54,9 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Some(Overlay::Help { scroll }) => draw_help(state, *scroll, theme, frame, area),
         Some(Overlay::ConfirmQuit) => draw_confirm_quit(state, theme, frame, area),
+        Some(Overlay::SourceDetails { index, scroll }) => {
+            draw_source_details(state, *index, *scroll, now, theme, frame, area)
+        }
         Some(Overlay::Prompt(p)) => draw_prompt(p, theme, frame, area),
         None => {}
     }
@@ -173,6 +176,11 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
         (Some(Overlay::Help { .. }), _) => {
             vec![("↑↓".into(), "scroll"), ("any key".into(), "close")]
         }
+        (Some(Overlay::SourceDetails { .. }), _) => vec![
+            ("↑↓".into(), "scroll"),
+            (k(Cmd::PollNow), "poll now"),
+            ("any key".into(), "close"),
+        ],
         (None, Screen::Picker) if state.picker.filtering => vec![
             ("↑↓".into(), "move"),
             ("Enter".into(), "start / resume"),
@@ -269,11 +277,11 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
     let [left, right] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(area);
     let focused = state.overlay.is_none();
-    let title = if state.picker.filtering || !state.picker.filter.is_empty() {
+    let title = if !state.picker.filter.is_empty() {
         format!(
-            " Runbooks ({}/{}) ",
+            " Runbooks ({} of {}) ",
             state.picker.items.len(),
-            state.library.runbooks.len() + state.incidents.len()
+            state.library.runbooks.len() + state.incidents.len() + state.firing.len()
         )
     } else {
         " Runbooks ".to_owned()
@@ -367,6 +375,23 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
                     ));
                 }
             }
+            PickItem::Firing(i, f) => {
+                if let (Some(rb), Some(fire)) = (state.library.runbooks.get(i), state.firing.get(f))
+                {
+                    spans.push(Span::styled(
+                        "✖ firing ",
+                        base.patch(theme.style("status.down")),
+                    ));
+                    spans.push(Span::styled(
+                        s(&rb.title),
+                        base.patch(theme.style("ui.header")),
+                    ));
+                    spans.push(Span::styled(
+                        format!("  {}", s(&fire.alertname)),
+                        base.patch(theme.style("ui.muted")),
+                    ));
+                }
+            }
         }
         let mut line = Line::from(spans);
         if selected {
@@ -391,6 +416,23 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
             .runbooks
             .get(i)
             .map(|rb| runbook_preview(rb, theme, pinner.width)),
+        PickItem::Firing(i, f) => state.library.runbooks.get(i).map(|rb| {
+            let mut t = runbook_preview(rb, theme, pinner.width);
+            if let Some(fire) = state.firing.get(f) {
+                t.lines.insert(
+                    0,
+                    Line::styled(
+                        format!(
+                            "FIRING NOW: {} (from {})",
+                            s(&fire.alertname),
+                            s(&fire.source)
+                        ),
+                        theme.style("status.down"),
+                    ),
+                );
+            }
+            t
+        }),
         PickItem::Resume(i) => state
             .incidents
             .get(i)
@@ -635,7 +677,7 @@ fn draw_incident_header(
 ) {
     let inc = &s_.incident;
     let end = inc.resolved_at.unwrap_or(now);
-    let elapsed = (end - inc.started_at).as_secs();
+    let elapsed = (end - inc.started_at).as_secs().max(0);
     let narrow = area.width < 110;
     let mut left = vec![];
     if inc.rehearsal {
@@ -759,14 +801,17 @@ fn draw_incident(
     } else {
         let [left, b] =
             Layout::horizontal([Constraint::Length(steps_w), Constraint::Min(20)]).areas(top);
-        let status_h = 4.min(left.height / 2);
+        let wanted = u16::try_from(state.status.sources.len().max(1))
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        let status_h = wanted.max(3).min(left.height / 2);
         let [a, c] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(status_h)]).areas(left);
         (a, b, c)
     };
     draw_steps(s_, theme, frame, steps_area, very_wide);
     draw_content(state, s_, now, theme, frame, content_area);
-    draw_status(s_, theme, frame, status_area);
+    draw_status(state, s_, now, theme, frame, status_area);
     draw_log(state, s_, theme, frame, log_area);
 }
 
@@ -842,6 +887,46 @@ fn draw_steps(s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect, wide: 
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// Where a verify condition stands: met (and when), or what the source says.
+fn verify_show(
+    state: &State,
+    met_at: Option<&Timestamp>,
+    cond: &crate::runbook::VerifyCondition,
+    now: Timestamp,
+) -> mdview::VerifyShow {
+    if let Some(at) = met_at {
+        return mdview::VerifyShow {
+            met: Some(true),
+            note: format!(
+                "met at {}",
+                at.to_zoned_datetime(state.tz.clone()).strftime("%H:%M:%S")
+            ),
+        };
+    }
+    match state.status.get(&cond.source) {
+        None => mdview::VerifyShow {
+            met: None,
+            note: format!("no status source `{}` configured", cond.source),
+        },
+        Some(v) if v.snapshot.state == cond.state => {
+            let held = (now - v.since).as_secs().max(0);
+            mdview::VerifyShow {
+                met: Some(false),
+                note: format!(
+                    "{} for {} of {}",
+                    cond.state,
+                    crate::duration::short(held),
+                    crate::duration::format(cond.for_)
+                ),
+            }
+        }
+        Some(v) => mdview::VerifyShow {
+            met: Some(false),
+            note: format!("{} is {}", cond.source, v.snapshot.state),
+        },
+    }
+}
+
 /// The labels for a step's waits: "press w to start", "04:12 left", "done".
 fn wait_labels(
     state: &State,
@@ -911,8 +996,11 @@ fn draw_content(
     let decisions: Vec<Option<usize>> = (0..step.decisions.len())
         .map(|d| progress.and_then(|p| p.decisions.get(&d).copied()))
         .collect();
-    let verify: Vec<Option<bool>> = (0..step.verify.len())
-        .map(|v| progress.and_then(|p| p.verified.get(&v)).map(|_| true))
+    let verify: Vec<mdview::VerifyShow> = step
+        .verify
+        .iter()
+        .enumerate()
+        .map(|(i, cond)| verify_show(state, progress.and_then(|p| p.verified.get(&i)), cond, now))
         .collect();
     let waits = wait_labels(state, s_, &step.id, step.waits.len(), now);
     let selected = match s_.selected_item() {
@@ -985,19 +1073,218 @@ fn draw_content(
     frame.render_widget(Paragraph::new(visible), inner);
 }
 
-fn draw_status(_s: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn health_scope(h: crate::health::Health) -> &'static str {
+    match h {
+        crate::health::Health::Up => "status.up",
+        crate::health::Health::Degraded => "status.degraded",
+        crate::health::Health::Down => "status.down",
+        crate::health::Health::Unknown => "status.unknown",
+    }
+}
+
+/// A latency sparkline from unicode blocks.
+fn sparkline(values: &std::collections::VecDeque<u64>, width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let take = values.len().min(width);
+    let slice: Vec<u64> = values.iter().skip(values.len() - take).copied().collect();
+    let max = slice.iter().copied().max().unwrap_or(0).max(1);
+    slice
+        .iter()
+        .map(|v| BARS[usize::try_from(v * 7 / max).unwrap_or(7).min(7)])
+        .collect()
+}
+
+fn draw_status(
+    state: &State,
+    s_: &Session,
+    now: Timestamp,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     if area.height < 2 {
         return;
     }
-    let b = block(theme, " Status ", _s.focus == Pane::Status);
+    let focused = s_.focus == Pane::Status;
+    let board = &state.status;
+    let worst = board
+        .sources
+        .iter()
+        .fold(crate::health::Health::Up, |w, v| w.worst(v.snapshot.state));
+    let title = if board.sources.is_empty() {
+        " Status ".to_owned()
+    } else {
+        format!(" Status · {} {} ", worst.icon(), worst)
+    };
+    let b = block(theme, title, focused);
     let inner = b.inner(area);
     frame.render_widget(b, area);
+    if board.sources.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "no sources configured",
+                theme.style("ui.muted"),
+            ))
+            .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let width = usize::from(inner.width);
+    let h = usize::from(inner.height);
+    let start = board
+        .selected
+        .saturating_sub(h.saturating_sub(1))
+        .min(board.sources.len().saturating_sub(h));
+    let mut lines = Vec::new();
+    for (i, v) in board.sources.iter().enumerate().skip(start).take(h) {
+        let snap = &v.snapshot;
+        let selected = focused && i == board.selected;
+        let base = if selected {
+            theme.style("ui.selected")
+        } else {
+            Style::default()
+        };
+        let state_style = theme.style(health_scope(snap.state)).patch(base);
+        let age = crate::duration::short((now - snap.checked_at).as_secs());
+        let mut spans = vec![
+            Span::styled(format!("{} ", snap.state.icon()), state_style),
+            Span::styled(
+                if width >= 40 {
+                    format!("{:<8} ", snap.state.as_str())
+                } else {
+                    format!("{} ", snap.state.as_str())
+                },
+                state_style,
+            ),
+            Span::styled(s(&snap.name), theme.style("ui.header").patch(base)),
+        ];
+        let mut used: usize = spans.iter().map(|sp| sp.content.width()).sum();
+        let age_text = if snap.stale {
+            format!(" {age} stale")
+        } else {
+            format!(" {age}")
+        };
+        let room = width.saturating_sub(used + age_text.width() + 1);
+        if room > 4 && !snap.summary.is_empty() {
+            let mut summary = format!(" {}", s(&snap.summary));
+            if summary.width() > room {
+                summary = summary
+                    .chars()
+                    .take(room.saturating_sub(1))
+                    .collect::<String>()
+                    + "…";
+            }
+            used += summary.width();
+            spans.push(Span::styled(summary, theme.style("ui").patch(base)));
+        }
+        spans.push(Span::styled(
+            age_text.clone(),
+            theme
+                .style(if snap.stale {
+                    "status.stale"
+                } else {
+                    "ui.muted"
+                })
+                .patch(base),
+        ));
+        used += age_text.width();
+        let spark_room = width.saturating_sub(used + 1);
+        if spark_room >= 6 && !v.latencies.is_empty() {
+            spans.push(Span::styled(
+                format!(" {}", sparkline(&v.latencies, spark_room.min(20))),
+                theme.style("ui.muted").patch(base),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_source_details(
+    state: &State,
+    index: usize,
+    scroll: u16,
+    now: Timestamp,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let Some(v) = state.status.sources.get(index) else {
+        return;
+    };
+    let snap = &v.snapshot;
+    let w = (area.width * 9 / 10).clamp(40.min(area.width), 120);
+    let r = centered(area, w, area.height.saturating_sub(2).max(6));
+    frame.render_widget(Clear, r);
+    let title = format!(
+        " {} · {} · {} {} ",
+        s(&snap.name),
+        snap.kind.as_str(),
+        snap.state.icon(),
+        snap.state.as_str().to_uppercase()
+    );
+    let b = block(theme, title, true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    let mut lines = vec![
+        kv("summary", s(&snap.summary), theme),
+        kv(
+            "checked",
+            format!(
+                "{} ({} ago){}",
+                abs_time(state, snap.checked_at),
+                crate::duration::short((now - snap.checked_at).as_secs()),
+                if snap.stale {
+                    " — stale: showing the last good data"
+                } else {
+                    ""
+                }
+            ),
+            theme,
+        ),
+        kv(
+            "in this state for",
+            crate::duration::short((now - v.since).as_secs()),
+            theme,
+        ),
+    ];
+    if let Some(ms) = snap.latency_ms {
+        lines.push(kv("latency", format!("{ms} ms"), theme));
+    }
+    if let Some(e) = &snap.error {
+        lines.push(Line::from(vec![
+            Span::styled("error: ", theme.style("ui.muted")),
+            Span::styled(s(e), theme.style("log.error")),
+        ]));
+    }
+    lines.push(Line::default());
+    if snap.items.is_empty() {
+        lines.push(Line::styled("no items", theme.style("ui.muted")));
+    }
+    for item in &snap.items {
+        let mut spans = vec![
+            Span::styled(
+                format!("{} {:<8} ", item.state.icon(), item.state.as_str()),
+                theme.style(health_scope(item.state)),
+            ),
+            Span::styled(s(&item.name), theme.style("ui.header")),
+        ];
+        if !item.detail.is_empty() {
+            spans.push(Span::styled(
+                format!("  {}", s(&item.detail)),
+                theme.style("ui"),
+            ));
+        }
+        if let Some(u) = &item.url {
+            spans.push(Span::styled(format!("  {}", s(u)), theme.style("md.link")));
+        }
+        lines.push(Line::from(spans));
+    }
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            "no sources configured",
-            theme.style("ui.muted"),
-        ))
-        .wrap(Wrap { trim: true }),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         inner,
     );
 }
