@@ -90,6 +90,24 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         emit(&mut session, kind, now, fx);
                     }
                     session.list_selected = session.current_index();
+                    // Sources already polled: their state goes into the
+                    // timeline now, not at their next change.
+                    if session.incident.is_open() {
+                        for v in &state.status.sources {
+                            let snap = &v.snapshot;
+                            let logged = session.incident.sources.get(&snap.name).copied().unwrap_or_default();
+                            if logged != snap.state {
+                                let kind = EventKind::StatusChanged {
+                                    source: snap.name.clone(),
+                                    from: logged,
+                                    to: snap.state,
+                                    summary: snap.summary.clone(),
+                                    error: snap.error.clone(),
+                                };
+                                emit(&mut session, kind, now, fx);
+                            }
+                        }
+                    }
                     state.session = Some(session);
                     state.screen = Screen::Incident;
                     state.start = None;
@@ -138,6 +156,8 @@ pub fn emit(session: &mut Session, kind: EventKind, at: Timestamp, fx: &mut Vec<
     if session.read_only.is_some() {
         return false;
     }
+    // The log keeps milliseconds.
+    let at = at.round(jiff::Unit::Millisecond).unwrap_or(at);
     let event = Event {
         seq: session.incident.last_seq + 1,
         at,

@@ -602,9 +602,13 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ),
         Line::default(),
     ];
-    let mut cursor = None;
+    let mut cursor: Option<(usize, usize)> = None;
+    let mut focus_line = 0;
     for (i, f) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
+        if focused {
+            focus_line = lines.len();
+        }
         let required = matches!(f.kind, FieldKind::Variable { required: true, .. });
         lines.push(Line::from(vec![
             Span::styled(if focused { "▸ " } else { "  " }, theme.style("ui.key")),
@@ -642,7 +646,7 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 let text = s(&f.input.text());
                 if focused {
                     let col = f.input.area.cursor().1;
-                    cursor = Some((inner.x + 4 + col as u16, inner.y + lines.len() as u16));
+                    cursor = Some((4 + col, lines.len()));
                 }
                 spans.push(Span::styled(format!("{text} "), value_style));
             }
@@ -656,12 +660,25 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.style("log.error"),
         ));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    // Keep the focused field in view when the form is taller than the box;
+    // the error stays at the bottom.
+    let height = usize::from(inner.height);
+    let error = form.error.as_ref().map(|_| lines.len() - 1);
+    let scroll = (focus_line + 3).saturating_sub(height.saturating_sub(usize::from(error.is_some())));
+    let mut visible: Vec<Line> = lines.iter().skip(scroll).take(height).cloned().collect();
+    if let (Some(e), true) = (error, scroll > 0 || lines.len() > height) {
+        visible.truncate(height.saturating_sub(1));
+        visible.push(lines[e].clone());
+    }
+    frame.render_widget(Paragraph::new(visible), inner);
     if let Some((x, y)) = cursor
-        && x < inner.right()
-        && y < inner.bottom()
+        && y >= scroll
+        && y - scroll < height
     {
-        frame.set_cursor_position((x, y));
+        let (x, y) = (inner.x + u16::try_from(x).unwrap_or(u16::MAX), inner.y + u16::try_from(y - scroll).unwrap_or(0));
+        if x < inner.right() {
+            frame.set_cursor_position((x, y));
+        }
     }
 }
 
