@@ -306,7 +306,7 @@ struct ListRow<'a> {
 }
 
 fn list(g: &Global, json: bool) -> Result<ExitCode> {
-    let lib = Library::load(&sources(g));
+    let lib = Library::load_unhashed(&sources(g));
     print_diagnostics(&lib.dir_errors);
     print_diagnostics(&lib.failures);
     print_diagnostics(&lib.duplicates);
@@ -370,6 +370,9 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
             "mayday: {n} file(s) or directories failed to load; run `mayday lint` for details"
         );
     }
+    // The process ends now: freeing ten thousand runbooks one by one would
+    // only cost time.
+    std::mem::forget(lib);
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -378,7 +381,7 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
 }
 
 fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
-    let lib = Library::load(&sources(g));
+    let lib = Library::load_unhashed(&sources(g));
     let Some(rb) = lib.get(id) else {
         let mut ids: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
@@ -428,7 +431,7 @@ struct LintReport<'a> {
 
 fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
     let lib = if paths.is_empty() {
-        Library::load(&sources(g))
+        Library::load_unhashed(&sources(g))
     } else {
         let mut files = Vec::new();
         for p in paths {
@@ -450,7 +453,7 @@ fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
                 });
             }
         }
-        Library::from_files(&files)
+        Library::from_files_unhashed(&files)
     };
     let diags = lib.lint();
     let errors = diags.iter().filter(|d| d.severity == Level::Error).count();

@@ -60,6 +60,16 @@ pub struct Library {
 impl Library {
     /// Load from every source.
     pub fn load(sources: &Sources) -> Library {
+        Library::load_with(sources, true)
+    }
+
+    /// Load without content hashes, for commands that only list or check
+    /// runbooks (`list`, `lint`, `show`).
+    pub fn load_unhashed(sources: &Sources) -> Library {
+        Library::load_with(sources, false)
+    }
+
+    fn load_with(sources: &Sources, hash: bool) -> Library {
         let mut files = Vec::new();
         let mut dir_errors = Vec::new();
         for dir in &sources.extra_dirs {
@@ -93,14 +103,23 @@ impl Library {
         if sources.bundled {
             files.extend(bundled_files());
         }
-        let mut lib = Library::from_files(&files);
+        let mut lib = Library::from_files_with(&files, hash);
         lib.dir_errors = dir_errors;
         lib
     }
 
     /// Load a given list of files (in precedence order).
     pub fn from_files(files: &[FileRef]) -> Library {
-        let loaded = load_parallel(files);
+        Library::from_files_with(files, true)
+    }
+
+    /// [`Library::from_files`] without content hashes (for `lint`).
+    pub fn from_files_unhashed(files: &[FileRef]) -> Library {
+        Library::from_files_with(files, false)
+    }
+
+    fn from_files_with(files: &[FileRef], hash: bool) -> Library {
+        let loaded = load_parallel(files, hash);
         let mut lib = Library {
             files: files.len(),
             ..Library::default()
@@ -138,12 +157,8 @@ impl Library {
                     .extend(diagnostics.into_iter().filter(Diagnostic::is_error)),
             }
         }
-        lib.runbooks.sort_by(|a, b| {
-            a.title
-                .to_lowercase()
-                .cmp(&b.title.to_lowercase())
-                .then(a.id.cmp(&b.id))
-        });
+        lib.runbooks
+            .sort_by_cached_key(|r| (r.title.to_lowercase(), r.id.clone()));
         lib
     }
 
@@ -259,11 +274,11 @@ pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn load_one(f: &FileRef) -> Loaded {
+fn load_one(f: &FileRef, hash: bool) -> Loaded {
     match &f.location {
-        FileLocation::Bundled(bytes) => runbook::load(&f.display, bytes, f.origin),
+        FileLocation::Bundled(bytes) => runbook::load_with(&f.display, bytes, f.origin, hash),
         FileLocation::Disk(path) => match std::fs::read(path) {
-            Ok(bytes) => runbook::load(&f.display, &bytes, f.origin),
+            Ok(bytes) => runbook::load_with(&f.display, &bytes, f.origin, hash),
             Err(e) => Loaded {
                 runbook: None,
                 diagnostics: vec![
@@ -276,12 +291,12 @@ fn load_one(f: &FileRef) -> Loaded {
 }
 
 /// Load files on every core, keeping their order.
-pub fn load_parallel(files: &[FileRef]) -> Vec<Loaded> {
+pub fn load_parallel(files: &[FileRef], hash: bool) -> Vec<Loaded> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len().div_ceil(16).max(1));
     if threads <= 1 {
-        return files.iter().map(load_one).collect();
+        return files.iter().map(|f| load_one(f, hash)).collect();
     }
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
@@ -292,7 +307,7 @@ pub fn load_parallel(files: &[FileRef]) -> Vec<Loaded> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(f) = files.get(i) else { break };
-                        mine.push((i, load_one(f)));
+                        mine.push((i, load_one(f, hash)));
                     }
                     mine
                 })

@@ -118,10 +118,16 @@ fn strip_comment(s: &str) -> Option<&str> {
         let start = s.len() - t.len();
         return Some(&s[..start + close + 1]);
     }
-    match s.find(" #") {
+    match find2(s, b' ', b'#') {
         Some(i) => Some(&s[..i]),
         None => Some(s),
     }
+}
+
+/// The position of the two-byte sequence `a b` (cheaper than `str::find`
+/// for these short lines).
+fn find2(s: &str, a: u8, b: u8) -> Option<usize> {
+    s.as_bytes().windows(2).position(|w| w[0] == a && w[1] == b)
 }
 
 /// A plain or simply quoted string scalar; `None` for anything whose type or
@@ -149,7 +155,7 @@ fn string_scalar(s: &str) -> Option<String> {
     if "-?:,[]{}#&*!|>'\"%@`.+~".contains(first) || first.is_ascii_digit() {
         return None;
     }
-    if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
+    if find2(s, b':', b' ').is_some() || s.ends_with(':') || find2(s, b' ', b'#').is_some() {
         return None;
     }
     const SPECIAL: &[&str] = &[
@@ -183,7 +189,7 @@ fn inline(s: &str, col: u32) -> Option<Value> {
     }
     match string_scalar(s) {
         Some(v) => Some(Value::Str(v, col + 1)),
-        None if !s.starts_with(['"', '\'', '-', '[', '{']) && !s.contains(": ") => {
+        None if !s.starts_with(['"', '\'', '-', '[', '{']) && find2(s, b':', b' ').is_none() => {
             Some(Value::Other)
         }
         None => None,

@@ -238,11 +238,15 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                     continue;
                 };
                 let text = squash(&text);
-                if let Some(id) = &id {
-                    rb.anchors.push(id.clone());
-                }
                 let slug = slugify(&text);
-                rb.anchors.push(slug.clone());
+                // Steps are link targets by their ids; other headings by
+                // their anchors.
+                if level != HeadingLevel::H2 {
+                    if let Some(id) = &id {
+                        rb.anchors.push(id.clone());
+                    }
+                    rb.anchors.push(slug.clone());
+                }
                 if level == HeadingLevel::H1 && h1.is_none() && current.is_none() {
                     h1 = Some((text, pos(start), start..range.end));
                     continue;

@@ -23,6 +23,12 @@ pub struct Loaded {
 /// runbook's `path` show; its extension picks the format and its stem is the
 /// id when the file declares none.
 pub fn load(path: &str, bytes: &[u8], origin: Origin) -> Loaded {
+    load_with(path, bytes, origin, true)
+}
+
+/// [`load`], optionally without the content hash (`hash` stays empty): for
+/// listing and linting, which never need it.
+pub fn load_with(path: &str, bytes: &[u8], origin: Origin, hash: bool) -> Loaded {
     let format = Format::from_path(path).unwrap_or(Format::Markdown);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -52,7 +58,9 @@ pub fn load(path: &str, bytes: &[u8], origin: Origin) -> Loaded {
     if let Some(rb) = loaded.runbook.as_mut() {
         path.clone_into(&mut rb.path);
         rb.origin = origin;
-        rb.hash = content_hash(bytes);
+        if hash {
+            rb.hash = content_hash(bytes);
+        }
     }
     loaded
 }
