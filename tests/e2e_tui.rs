@@ -133,3 +133,43 @@ fn an_incident_from_start_to_resume() {
     assert_eq!(ev[0]["variables"]["namespace"], "cache");
     assert_eq!(v["incident"]["responders"], serde_json::json!(["carol"]));
 }
+
+/// SIGTERM (and SIGHUP) end the session cleanly: the incident stays open,
+/// `session_ended` is saved, and the terminal is restored.
+#[test]
+fn a_signal_saves_and_restores_the_terminal() {
+    if !tmux::available() {
+        return;
+    }
+    for signal in ["TERM", "HUP"] {
+        let env = Env::new();
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let data = env.data_home().join("mayday");
+        let pidfile = env.path().join("pid");
+        let cmd = format!(
+            "sh -c 'echo $$ > {}; exec {} --no-bundled --runbooks {fixtures} --data-dir {} start cache-evictions --var namespace=x --severity low --responder dan'; echo MAYDAY-EXITED; sleep 60",
+            pidfile.display(),
+            bin(),
+            data.display(),
+        );
+        let envs = [("XDG_CONFIG_HOME", env.config_home())];
+        let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+        let t = Tmux::start(&format!("sig{signal}"), 100, 30, &cmd, &envs);
+        t.wait_for("Step 1/4");
+        t.keys(&["x"]);
+        t.wait_for("all saved");
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let status = std::process::Command::new("kill").args([&format!("-{signal}"), pid.trim()]).status().unwrap();
+        assert!(status.success());
+        let screen = t.wait_for("MAYDAY-EXITED");
+        assert!(!screen.contains("Step 1/4"), "the alternate screen is gone:\n{screen}");
+        let list = env.cmd().args(["incidents", "--json"]).assert().success().get_output().stdout.clone();
+        let list: Value = serde_json::from_slice(&list).unwrap();
+        assert_eq!(list[0]["state"], "open");
+        let id = list[0]["id"].as_str().unwrap().to_owned();
+        let out = env.cmd().args(["export", &id]).assert().success().get_output().stdout.clone();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["incident_started", "step_entered", "checklist_toggled", "session_ended"], "SIG{signal}");
+    }
+}
