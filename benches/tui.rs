@@ -124,5 +124,101 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A tiny HTTP server on loopback answering every request with 200 "ok".
+async fn serve(listener: tokio::net::TcpListener) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let Ok((mut sock, _)) = listener.accept().await else { continue };
+        tokio::spawn(async move {
+            let mut buf = [0u8; 2048];
+            loop {
+                match sock.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nok";
+                        if sock.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// The frame while 500 sources poll a local server (1 s interval) and their
+/// updates flow through `update`, against the same frame with no sources.
+fn bench_with_polling(c: &mut Criterion) {
+    let theme = Theme::load("dark", &ThemeSources::default()).0;
+    let now = t(100_001);
+    let mut quiet = state_with_events(100_000);
+    let mut busy = state_with_events(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    rt.spawn(serve(listener));
+    let mut yaml = String::from("sources:\n");
+    for i in 0..500 {
+        yaml.push_str(&format!("  - name: svc-{i:03}\n    kind: http\n    url: http://127.0.0.1:{port}/health\n    interval: 1s\n"));
+    }
+    let config = mayday::config::Config::parse(&yaml).expect("config");
+    let rss_before = rss_mib();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let handle = {
+        let _guard = rt.enter();
+        mayday::status::spawn(config.sources, tx)
+    };
+    let mut updates = 0usize;
+    let mut drain = |s: &mut State, n: &mut usize| {
+        while let Ok(u) = rx.try_recv() {
+            *n += 1;
+            app::update(s, Action::Status(Box::new(u)));
+        }
+    };
+    // Let every source report at least once.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while busy.status.sources.len() < 500 && std::time::Instant::now() < deadline {
+        drain(&mut busy, &mut updates);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut g = c.benchmark_group("tui_status");
+    g.measurement_time(std::time::Duration::from_secs(10));
+    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    g.bench_function("frame_no_sources_200x60", |b| {
+        b.iter(|| {
+            term.draw(|f| app::view(&quiet, now, &theme, f)).expect("draw");
+        });
+    });
+    g.bench_function("frame_500_sources_polling_200x60", |b| {
+        b.iter(|| {
+            drain(&mut busy, &mut updates);
+            term.draw(|f| app::view(&busy, now, &theme, f)).expect("draw");
+        });
+    });
+    g.finish();
+    let started = std::time::Instant::now();
+    let before = updates;
+    while started.elapsed() < std::time::Duration::from_secs(5) {
+        drain(&mut busy, &mut updates);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let rate = (updates - before) as f64 / started.elapsed().as_secs_f64();
+    eprintln!(
+        "tui_status: {} sources reporting, {rate:.0} updates/s through update(), RSS {rss_before:.1} MiB before the pollers, {:.1} MiB with them",
+        busy.status.sources.len(),
+        rss_mib()
+    );
+    rt.block_on(handle.shutdown());
+    drop(quiet.session.take());
+}
+
+criterion_group!(benches, bench, bench_with_polling);
 criterion_main!(benches);
