@@ -95,7 +95,12 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                     if session.incident.is_open() {
                         for v in &state.status.sources {
                             let snap = &v.snapshot;
-                            let logged = session.incident.sources.get(&snap.name).copied().unwrap_or_default();
+                            let logged = session
+                                .incident
+                                .sources
+                                .get(&snap.name)
+                                .copied()
+                                .unwrap_or_default();
                             if logged != snap.state {
                                 let kind = EventKind::StatusChanged {
                                     source: snap.name.clone(),

@@ -664,7 +664,8 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     // the error stays at the bottom.
     let height = usize::from(inner.height);
     let error = form.error.as_ref().map(|_| lines.len() - 1);
-    let scroll = (focus_line + 3).saturating_sub(height.saturating_sub(usize::from(error.is_some())));
+    let scroll =
+        (focus_line + 3).saturating_sub(height.saturating_sub(usize::from(error.is_some())));
     let mut visible: Vec<Line> = lines.iter().skip(scroll).take(height).cloned().collect();
     if let (Some(e), true) = (error, scroll > 0 || lines.len() > height) {
         visible.truncate(height.saturating_sub(1));
@@ -675,7 +676,10 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         && y >= scroll
         && y - scroll < height
     {
-        let (x, y) = (inner.x + u16::try_from(x).unwrap_or(u16::MAX), inner.y + u16::try_from(y - scroll).unwrap_or(0));
+        let (x, y) = (
+            inner.x + u16::try_from(x).unwrap_or(u16::MAX),
+            inner.y + u16::try_from(y - scroll).unwrap_or(0),
+        );
         if x < inner.right() {
             frame.set_cursor_position((x, y));
         }

@@ -33,7 +33,7 @@ pub(crate) fn parse(fm: &str, line_offset: u32) -> Option<Header> {
     if fm.contains('\t') || fm.contains('\r') {
         return None;
     }
-    let lines: Vec<&str> = fm.lines().collect();
+    let lines: Vec<&str> = fm.split('\n').collect();
     let mut h = Header::default();
     let mut seen: Vec<&str> = Vec::new();
     let mut i = 0;

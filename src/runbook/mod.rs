@@ -107,6 +107,16 @@ pub(crate) fn unique_id(base: String, index: usize, used: &mut HashSet<String>) 
 
 /// Collapse runs of white space (new lines included) into single spaces.
 pub(crate) fn squash(s: &str) -> String {
+    let t = s.trim();
+    // Most text has single spaces already.
+    let b = t.as_bytes();
+    let simple = b
+        .iter()
+        .all(|c| c.is_ascii() && (*c == b' ' || !c.is_ascii_whitespace()))
+        && !b.windows(2).any(|w| w == b"  ");
+    if simple {
+        return t.to_owned();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
