@@ -169,6 +169,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         initial.push(Effect::ResumeIncident(id));
     }
 
+    let panics = terminal::panic_reports();
     let mut term = terminal::init().context("cannot set up the terminal")?;
     if let Ok(size) = term.size() {
         state.size = (size.width, size.height);
@@ -184,7 +185,11 @@ async fn main_loop(opts: Options) -> Result<()> {
     }
     let status = (!config.sources.is_empty())
         .then(|| crate::status::spawn(config.sources.clone(), status_tx));
-    let mut bg = Background { status, status_rx };
+    let mut bg = Background {
+        status,
+        status_rx,
+        panics,
+    };
     let result = event_loop(&mut term, &mut state, &theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
     io.close().await;
@@ -200,6 +205,8 @@ async fn main_loop(opts: Options) -> Result<()> {
 struct Background {
     status: Option<crate::status::StatusHandle>,
     status_rx: mpsc::Receiver<crate::status::Update>,
+    /// Panics in background threads and tasks.
+    panics: mpsc::UnboundedReceiver<String>,
 }
 
 async fn event_loop(
@@ -254,6 +261,11 @@ async fn event_loop(
             },
             Some(action) = rx.recv() => action,
             Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
+            Some(panic) = bg.panics.recv() => {
+                tracing::error!("a background task panicked; saving and exiting");
+                shutdown(state, io, bg, &tx).await;
+                anyhow::bail!("an internal task failed ({panic}); the incident was saved — see mayday.log in the data directory");
+            }
             _ = tick.tick() => Action::Tick(crate::incident::cli::now()),
             _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, bg, &tx).await; return Ok(()); }
             _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, bg, &tx).await; return Ok(()); }
