@@ -153,23 +153,127 @@ fn a_signal_saves_and_restores_the_terminal() {
             data.display(),
         );
         let envs = [("XDG_CONFIG_HOME", env.config_home())];
-        let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+        let envs: Vec<(&str, &std::path::Path)> =
+            envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
         let t = Tmux::start(&format!("sig{signal}"), 100, 30, &cmd, &envs);
         t.wait_for("Step 1/4");
         t.keys(&["x"]);
         t.wait_for("all saved");
         let pid = std::fs::read_to_string(&pidfile).unwrap();
-        let status = std::process::Command::new("kill").args([&format!("-{signal}"), pid.trim()]).status().unwrap();
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .unwrap();
         assert!(status.success());
         let screen = t.wait_for("MAYDAY-EXITED");
-        assert!(!screen.contains("Step 1/4"), "the alternate screen is gone:\n{screen}");
-        let list = env.cmd().args(["incidents", "--json"]).assert().success().get_output().stdout.clone();
+        assert!(
+            !screen.contains("Step 1/4"),
+            "the alternate screen is gone:\n{screen}"
+        );
+        let list = env
+            .cmd()
+            .args(["incidents", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         let list: Value = serde_json::from_slice(&list).unwrap();
         assert_eq!(list[0]["state"], "open");
         let id = list[0]["id"].as_str().unwrap().to_owned();
-        let out = env.cmd().args(["export", &id]).assert().success().get_output().stdout.clone();
+        let out = env
+            .cmd()
+            .args(["export", &id])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         let v: Value = serde_json::from_slice(&out).unwrap();
-        let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["incident_started", "step_entered", "checklist_toggled", "session_ended"], "SIG{signal}");
+        let kinds: Vec<&str> = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "incident_started",
+                "step_entered",
+                "checklist_toggled",
+                "session_ended"
+            ],
+            "SIG{signal}"
+        );
     }
+}
+
+/// A token from the config never lands on the screen or in any file Mayday
+/// writes, through a whole incident with the status source polling it.
+#[test]
+fn a_canary_token_never_reaches_the_screen_or_a_file() {
+    if !tmux::available() {
+        return;
+    }
+    let canary = "canary-3f9c1e7d0b5a4e21-do-not-leak";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(wiremock::MockServer::start());
+    rt.block_on(
+        wiremock::Mock::given(wiremock::matchers::path("/api/v3/checks/"))
+            .and(wiremock::matchers::header("X-Api-Key", canary))
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "checks": [{"name": "backup", "slug": "backup", "status": "down", "tags": "", "n_pings": 3}]
+            })))
+            .mount(&server),
+    );
+    let env = Env::new();
+    let config = env.write(
+        "cfg/config.yaml",
+        &format!("sources:\n  - name: cron\n    kind: healthchecks\n    url: {}\n    token_env: HC_KEY\n    interval: 1s\n", server.uri()),
+    );
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let data = env.data_home().join("mayday");
+    let cmd = format!(
+        "HC_KEY={canary} MAYDAY_LOG=trace {} --config {} --no-bundled --runbooks {fixtures} --data-dir {} start cache-evictions --var namespace=x --severity low --responder eve; echo MAYDAY-EXITED; sleep 60",
+        bin(),
+        config.display(),
+        data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", env.config_home())];
+    let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("canary", 120, 32, &cmd, &envs);
+    let screen = t.wait_for("cron: unknown → down");
+    assert!(!screen.contains(canary));
+    t.keys(&["Tab", "Tab", "Tab", "Enter"]);
+    let details = t.wait_for("backup");
+    assert!(!details.contains(canary), "{details}");
+    t.keys(&["Escape"]);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    t.keys(&["q"]);
+    t.wait_for("The incident stays OPEN");
+    t.keys(&["y"]);
+    t.wait_exit("MAYDAY-EXITED");
+    // Every file Mayday could have written: the data dir (incident log, the
+    // runbook copy, mayday.log), the config home, the temp home.
+    let mut checked = 0;
+    let mut stack = vec![env.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p != config {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(canary),
+                    "the token leaked into {}",
+                    p.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 3, "checked {checked} files");
+    assert!(data.join("mayday.log").exists());
 }

@@ -780,7 +780,10 @@ fn sources_known_before_the_incident_starts_are_logged_when_it_opens() {
     use mayday::health::Health::*;
     use mayday::status::Kind;
     let mut s = state();
-    status(&mut s, snapshot("orders-db", Kind::Http, Down, "unreachable", 0));
+    status(
+        &mut s,
+        snapshot("orders-db", Kind::Http, Down, "unreachable", 0),
+    );
     status(&mut s, snapshot("quiet", Kind::Http, Unknown, "waiting", 0));
     typed(&mut s, "cache evic", 1);
     for _ in 0..3 {
@@ -789,7 +792,15 @@ fn sources_known_before_the_incident_starts_are_logged_when_it_opens() {
     let fx = key(&mut s, KeyCode::Enter, 3);
     let fx = open(&mut s, fx);
     assert_eq!(kinds(&fx), ["step_entered", "status_changed"]);
-    assert_eq!(s.session.as_ref().unwrap().incident.sources.get("orders-db"), Some(&Down));
+    assert_eq!(
+        s.session
+            .as_ref()
+            .unwrap()
+            .incident
+            .sources
+            .get("orders-db"),
+        Some(&Down)
+    );
     assert_replays(&s);
 }
 
