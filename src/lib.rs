@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod exec;
 pub mod duration;
 pub mod health;
 pub mod incident;

@@ -1,0 +1,442 @@
+//! Running a runbook's commands: child processes in their own process
+//! group, output streamed through the sanitizer as it arrives, a timeout and
+//! a cancel that kill the whole group, secrets kept out of the child's
+//! environment and out of the output that is kept.
+//!
+//! The runner never decides whether to run: the app confirms with the user
+//! first (and only for runnable commands of trusted runbooks).
+
+use crate::sanitize::{Mode, Sanitizer};
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many lines of output go into the incident log.
+pub const LOG_TAIL_LINES: usize = 40;
+/// How many bytes of output are kept in memory (the tail).
+pub const KEEP_BYTES: usize = 1 << 20;
+/// How long a cancelled group gets between SIGTERM and SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(2);
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct CommandSpec {
+    /// The fully expanded command text (variables substituted).
+    pub text: String,
+    /// The shell it runs with (`shell -c text`).
+    pub shell: String,
+    pub cwd: Option<PathBuf>,
+    /// The runbook's variables, passed as `MAYDAY_VAR_<NAME>` too.
+    pub vars: BTreeMap<String, String>,
+    pub timeout: Duration,
+    /// Environment variables to remove (the config's `token_env` names).
+    pub scrub_env: Vec<String>,
+    /// Secret values: removed from the environment wherever they appear and
+    /// redacted from the output that is kept.
+    pub secrets: Vec<SecretString>,
+}
+
+/// Which stream output came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// What the runner reports, in order: `Started`, any `Output`, `Finished`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExecEvent {
+    Started { pid: Option<u32> },
+    /// Sanitized output (SGR colours kept, every other control made visible).
+    Output { stream: Stream, text: String },
+    Finished(Finished),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finished {
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub duration: Duration,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    pub dry_run: bool,
+    /// The last lines of output: no escape sequences, secrets redacted.
+    pub tail: Vec<String>,
+    /// Output was dropped from the front (only the tail was kept).
+    pub truncated: bool,
+    /// The command could not be started at all.
+    pub spawn_error: Option<String>,
+}
+
+impl Finished {
+    pub fn succeeded(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out && !self.cancelled && self.spawn_error.is_none()
+    }
+}
+
+/// The name a variable is passed as: `MAYDAY_VAR_<NAME>`.
+pub fn env_name(var: &str) -> String {
+    format!("MAYDAY_VAR_{}", var.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// Substitute the runbook's variables (Go-template look-alikes stay as
+/// written).
+pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
+    crate::runbook::template::substitute(text, vars)
+}
+
+/// What the confirmation dialog shows: the command with every invisible or
+/// control character made visible, where and how it runs.
+pub fn preview(spec: &CommandSpec) -> Vec<String> {
+    let mut lines: Vec<String> = crate::sanitize::reveal(&spec.text).lines().map(str::to_owned).collect();
+    lines.push(String::new());
+    let cwd = spec
+        .cwd
+        .as_ref()
+        .map_or_else(|| "(the directory mayday was started in)".to_owned(), |p| p.display().to_string());
+    lines.push(format!("in {}", crate::sanitize::line(&cwd)));
+    lines.push(format!(
+        "with `{} -c`, timeout {}, {} variable(s) as MAYDAY_VAR_*",
+        crate::sanitize::line(&spec.shell),
+        crate::duration::format(spec.timeout),
+        spec.vars.len()
+    ));
+    lines
+}
+
+/// OSC 52: ask the terminal to put `text` on the clipboard (works over SSH
+/// and in tmux with `set-clipboard on`). Payloads are capped at 100 KB.
+pub fn osc52(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    if text.len() > 100_000 {
+        return None;
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    Some(format!("\x1b]52;c;{encoded}\x07"))
+}
+
+/// A running command.
+#[derive(Debug)]
+pub struct RunHandle {
+    cancel: Option<oneshot::Sender<()>>,
+}
+
+impl RunHandle {
+    /// Kill the whole process group (SIGTERM, then SIGKILL after a grace).
+    pub fn cancel(&mut self) {
+        if let Some(tx) = self.cancel.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Keeps the tail of the output within [`KEEP_BYTES`].
+struct Tail {
+    lines: VecDeque<String>,
+    partial: String,
+    bytes: usize,
+    truncated: bool,
+}
+
+impl Tail {
+    fn new() -> Self {
+        Tail {
+            lines: VecDeque::new(),
+            partial: String::new(),
+            bytes: 0,
+            truncated: false,
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        for (i, piece) in text.split('\n').enumerate() {
+            if i > 0 {
+                let line = std::mem::take(&mut self.partial);
+                self.bytes += line.len();
+                self.lines.push_back(line);
+            }
+            self.partial.push_str(piece);
+        }
+        while self.bytes > KEEP_BYTES
+            && let Some(l) = self.lines.pop_front()
+        {
+            self.bytes -= l.len();
+            self.truncated = true;
+        }
+    }
+
+    fn finish(mut self, secrets: &[SecretString]) -> (Vec<String>, bool) {
+        if !self.partial.is_empty() {
+            self.lines.push_back(std::mem::take(&mut self.partial));
+        }
+        let truncated = self.truncated || self.lines.len() > LOG_TAIL_LINES;
+        let start = self.lines.len().saturating_sub(LOG_TAIL_LINES);
+        let tail = self
+            .lines
+            .into_iter()
+            .skip(start)
+            .map(|l| redact(&crate::sanitize::strip_sgr(&l), secrets))
+            .collect();
+        (tail, truncated)
+    }
+}
+
+/// Replace every secret value in `text` with `[REDACTED]`.
+pub fn redact(text: &str, secrets: &[SecretString]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        let v = s.expose_secret();
+        if v.len() >= 4 && out.contains(v) {
+            out = out.replace(v, "[REDACTED]");
+        }
+    }
+    out
+}
+
+/// Start a command. Events go to `tx`; the returned handle cancels it.
+pub fn spawn(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>) -> RunHandle {
+    let (cancel_tx, cancel_rx) = oneshot::channel();
+    tokio::spawn(run(spec, tx, cancel_rx));
+    RunHandle { cancel: Some(cancel_tx) }
+}
+
+/// Report what would run, run nothing: the same events as [`spawn`].
+pub fn dry_run(tx: &mpsc::UnboundedSender<ExecEvent>) {
+    let _ = tx.send(ExecEvent::Started { pid: None });
+    let _ = tx.send(ExecEvent::Finished(Finished {
+        exit_code: None,
+        signal: None,
+        duration: Duration::ZERO,
+        timed_out: false,
+        cancelled: false,
+        dry_run: true,
+        tail: Vec::new(),
+        truncated: false,
+        spawn_error: None,
+    }));
+}
+
+fn command(spec: &CommandSpec) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(&spec.shell);
+    c.arg("-c").arg(&spec.text);
+    // The parent's environment, minus every token the config loaded.
+    for name in &spec.scrub_env {
+        c.env_remove(name);
+    }
+    for (k, v) in std::env::vars_os() {
+        let v = v.to_string_lossy();
+        if spec.secrets.iter().any(|s| {
+            let s = s.expose_secret();
+            s.len() >= 4 && v.contains(s)
+        }) {
+            c.env_remove(k);
+        }
+    }
+    for (k, v) in &spec.vars {
+        c.env(env_name(k), v);
+    }
+    if let Some(cwd) = &spec.cwd {
+        c.current_dir(cwd);
+    }
+    c.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    c
+}
+
+/// Signal the whole process group `pgid`.
+fn signal_group(pgid: u32, sig: rustix::process::Signal) {
+    if let Some(pid) = i32::try_from(pgid).ok().and_then(rustix::process::Pid::from_raw) {
+        let _ = rustix::process::kill_process_group(pid, sig);
+    }
+}
+
+/// Is anything left in process group `pgid`?
+pub fn group_alive(pgid: u32) -> bool {
+    i32::try_from(pgid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .is_some_and(|pid| rustix::process::test_kill_process_group(pid).is_ok())
+}
+
+async fn run(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>, mut cancel_rx: oneshot::Receiver<()>) {
+    let started = Instant::now();
+    let mut child = match command(&spec).spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = tx.send(ExecEvent::Started { pid: None });
+            let _ = tx.send(ExecEvent::Finished(Finished {
+                exit_code: None,
+                signal: None,
+                duration: started.elapsed(),
+                timed_out: false,
+                cancelled: false,
+                dry_run: false,
+                tail: vec![format!("cannot start `{}`: {e}", spec.shell)],
+                truncated: false,
+                spawn_error: Some(e.to_string()),
+            }));
+            return;
+        }
+    };
+    let pid = child.id();
+    let _ = tx.send(ExecEvent::Started { pid });
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<(Stream, Vec<u8>)>();
+    for (stream, reader) in [
+        (Stream::Stdout, child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)),
+        (Stream::Stderr, child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)),
+    ] {
+        let Some(mut reader) = reader else { continue };
+        let out_tx = out_tx.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match reader.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if out_tx.send((stream, buf[..n].to_vec())).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    drop(out_tx);
+    let mut sanitizers = [Sanitizer::new(Mode::Sgr), Sanitizer::new(Mode::Sgr)];
+    let mut tail = Tail::new();
+    let deadline = tokio::time::sleep(spec.timeout);
+    tokio::pin!(deadline);
+    let mut timed_out = false;
+    let mut cancelled = false;
+    let mut streams_open = true;
+    let emit = |stream: Stream, text: String, tail: &mut Tail| {
+        if text.is_empty() {
+            return;
+        }
+        tail.push(&text);
+        let _ = tx.send(ExecEvent::Output {
+            stream,
+            text: redact(&text, &spec.secrets),
+        });
+    };
+    let status = loop {
+        tokio::select! {
+            chunk = out_rx.recv(), if streams_open => match chunk {
+                Some((stream, bytes)) => {
+                    let i = usize::from(stream == Stream::Stderr);
+                    let text = sanitizers[i].push(&bytes);
+                    emit(stream, text, &mut tail);
+                }
+                None => streams_open = false,
+            },
+            status = child.wait(), if !streams_open => break status,
+            () = &mut deadline, if !timed_out && !cancelled => {
+                timed_out = true;
+                kill_group(pid, &mut child).await;
+            }
+            _ = &mut cancel_rx, if !timed_out && !cancelled => {
+                cancelled = true;
+                kill_group(pid, &mut child).await;
+            }
+        }
+    };
+    // A grandchild may still hold nothing open but live on: the group goes.
+    if let Some(pgid) = pid
+        && group_alive(pgid)
+    {
+        signal_group(pgid, rustix::process::Signal::KILL);
+    }
+    for (i, s) in sanitizers.iter_mut().enumerate() {
+        let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+        let text = s.finish();
+        emit(stream, text, &mut tail);
+    }
+    let (tail, truncated) = tail.finish(&spec.secrets);
+    let (exit_code, signal) = match status {
+        Ok(st) => {
+            use std::os::unix::process::ExitStatusExt;
+            (st.code(), st.signal())
+        }
+        Err(_) => (None, None),
+    };
+    let _ = tx.send(ExecEvent::Finished(Finished {
+        exit_code,
+        signal,
+        duration: started.elapsed(),
+        timed_out,
+        cancelled,
+        dry_run: false,
+        tail,
+        truncated,
+        spawn_error: None,
+    }));
+}
+
+/// SIGTERM to the group, then SIGKILL if it is still there after the grace.
+async fn kill_group(pid: Option<u32>, child: &mut tokio::process::Child) {
+    let Some(pgid) = pid else {
+        let _ = child.start_kill();
+        return;
+    };
+    signal_group(pgid, rustix::process::Signal::TERM);
+    let until = Instant::now() + GRACE;
+    while Instant::now() < until && group_alive(pgid) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if group_alive(pgid) {
+        signal_group(pgid, rustix::process::Signal::KILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_and_expansion() {
+        assert_eq!(env_name("db-host"), "MAYDAY_VAR_DB_HOST");
+        let vars: BTreeMap<String, String> = [("ns".to_owned(), "prod".to_owned())].into_iter().collect();
+        assert_eq!(expand("kubectl -n {{ns}} get '{{range .items}}{{end}}'", &vars), "kubectl -n prod get '{{range .items}}{{end}}'");
+    }
+
+    #[test]
+    fn the_preview_shows_what_hides() {
+        let spec = CommandSpec {
+            text: "rm\u{202e} -rf\t/tmp/x\u{200b}".into(),
+            shell: "sh".into(),
+            cwd: None,
+            vars: BTreeMap::new(),
+            timeout: Duration::from_secs(120),
+            scrub_env: vec![],
+            secrets: vec![],
+        };
+        let p = preview(&spec);
+        assert_eq!(p[0], "rm<U+202E> -rf<TAB>/tmp/x<U+200B>");
+        assert!(p.iter().any(|l| l.contains("timeout 2m")));
+    }
+
+    #[test]
+    fn osc52_is_base64_and_capped() {
+        assert_eq!(osc52("hi").as_deref(), Some("\x1b]52;c;aGk=\x07"));
+        assert!(osc52(&"x".repeat(200_000)).is_none());
+    }
+
+    #[test]
+    fn the_tail_keeps_the_end_and_redacts() {
+        let mut t = Tail::new();
+        for i in 0..100 {
+            t.push(&format!("line {i} token=s3cr3t-value\n"));
+        }
+        let (tail, truncated) = t.finish(&[SecretString::from("s3cr3t-value")]);
+        assert!(truncated);
+        assert_eq!(tail.len(), LOG_TAIL_LINES);
+        assert_eq!(tail.last().map(String::as_str), Some("line 99 token=[REDACTED]"));
+    }
+}
