@@ -91,6 +91,17 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Trust a runbook file so its commands can run (trust is bound to its content).
+    Trust {
+        /// The runbook file.
+        path: Option<PathBuf>,
+        /// Stop trusting it.
+        #[arg(long)]
+        revoke: bool,
+        /// List trusted files.
+        #[arg(long)]
+        list: bool,
+    },
     /// Add a note to an open incident (TEXT, or `-` for one note per line of stdin).
     Note {
         /// The incident [default: the newest open one].
@@ -195,6 +206,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export { id, format, output }) => export(&g, &id, format, output.as_deref()),
+        Some(Command::Trust { path, revoke, list }) => trust(&g, path.as_deref(), revoke, list),
         Some(Command::Note { incident, text }) => {
             let dir = crate::app::runtime::data_dir(&g)?;
             crate::incident::cli::note(
@@ -211,6 +223,69 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
         Some(Command::Status { json, watch }) => status(&g, json, watch),
     }
+}
+
+fn trust(g: &Global, path: Option<&std::path::Path>, revoke: bool, list: bool) -> Result<ExitCode> {
+    let dir = crate::app::runtime::data_dir(g)?;
+    let mut store = crate::trust::TrustStore::load(&dir);
+    if let Some(w) = &store.warning {
+        let _ = writeln!(std::io::stderr(), "mayday: warning: {}", sanitize::line(w));
+    }
+    let mut out = std::io::stdout().lock();
+    if list {
+        for (p, e) in store.list() {
+            writeln!(
+                out,
+                "{}  {}  trusted {}",
+                sanitize::line(p),
+                &e.hash[..e.hash.len().min(16)],
+                e.at
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(path) = path else {
+        anyhow::bail!("give the runbook file to trust (or --list)");
+    };
+    if revoke {
+        let was = store.revoke(path)?;
+        writeln!(
+            out,
+            "{} {}",
+            sanitize::line(&path.display().to_string()),
+            if was {
+                "is no longer trusted"
+            } else {
+                "was not trusted"
+            }
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let loaded = crate::runbook::load(&path.display().to_string(), &bytes, Origin::Extra);
+    let Some(rb) = loaded.runbook else {
+        print_diagnostics(&loaded.diagnostics);
+        anyhow::bail!(
+            "{} is not a runbook Mayday can load; nothing was trusted",
+            path.display()
+        );
+    };
+    let runnable = rb
+        .steps
+        .iter()
+        .flat_map(|s| &s.commands)
+        .filter(|c| c.runnable)
+        .count();
+    store.trust(path, &rb.hash)?;
+    writeln!(
+        out,
+        "trusted {} ({}: {}), content {}: its {runnable} runnable command(s) can run until the file changes",
+        sanitize::line(&path.display().to_string()),
+        sanitize::line(&rb.id),
+        sanitize::line(&rb.title),
+        &rb.hash[..16]
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn export(

@@ -50,9 +50,14 @@ pub enum Stream {
 /// What the runner reports, in order: `Started`, any `Output`, `Finished`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExecEvent {
-    Started { pid: Option<u32> },
+    Started {
+        pid: Option<u32>,
+    },
     /// Sanitized output (SGR colours kept, every other control made visible).
-    Output { stream: Stream, text: String },
+    Output {
+        stream: Stream,
+        text: String,
+    },
     Finished(Finished),
 }
 
@@ -74,7 +79,10 @@ pub struct Finished {
 
 impl Finished {
     pub fn succeeded(&self) -> bool {
-        self.exit_code == Some(0) && !self.timed_out && !self.cancelled && self.spawn_error.is_none()
+        self.exit_code == Some(0)
+            && !self.timed_out
+            && !self.cancelled
+            && self.spawn_error.is_none()
     }
 }
 
@@ -92,12 +100,15 @@ pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
 /// What the confirmation dialog shows: the command with every invisible or
 /// control character made visible, where and how it runs.
 pub fn preview(spec: &CommandSpec) -> Vec<String> {
-    let mut lines: Vec<String> = crate::sanitize::reveal(&spec.text).lines().map(str::to_owned).collect();
+    let mut lines: Vec<String> = crate::sanitize::reveal(&spec.text)
+        .lines()
+        .map(str::to_owned)
+        .collect();
     lines.push(String::new());
-    let cwd = spec
-        .cwd
-        .as_ref()
-        .map_or_else(|| "(the directory mayday was started in)".to_owned(), |p| p.display().to_string());
+    let cwd = spec.cwd.as_ref().map_or_else(
+        || "(the directory mayday was started in)".to_owned(),
+        |p| p.display().to_string(),
+    );
     lines.push(format!("in {}", crate::sanitize::line(&cwd)));
     lines.push(format!(
         "with `{} -c`, timeout {}, {} variable(s) as MAYDAY_VAR_*",
@@ -201,7 +212,9 @@ pub fn redact(text: &str, secrets: &[SecretString]) -> String {
 pub fn spawn(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>) -> RunHandle {
     let (cancel_tx, cancel_rx) = oneshot::channel();
     tokio::spawn(run(spec, tx, cancel_rx));
-    RunHandle { cancel: Some(cancel_tx) }
+    RunHandle {
+        cancel: Some(cancel_tx),
+    }
 }
 
 /// Report what would run, run nothing: the same events as [`spawn`].
@@ -252,20 +265,51 @@ fn command(spec: &CommandSpec) -> tokio::process::Command {
 
 /// Signal the whole process group `pgid`.
 fn signal_group(pgid: u32, sig: rustix::process::Signal) {
-    if let Some(pid) = i32::try_from(pgid).ok().and_then(rustix::process::Pid::from_raw) {
+    if let Some(pid) = i32::try_from(pgid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    {
         let _ = rustix::process::kill_process_group(pid, sig);
     }
 }
 
-/// Is anything left in process group `pgid`?
+/// Is anything in process group `pgid` still running? Zombies (exited,
+/// waiting to be reaped by their parent) do not count. On Linux this reads
+/// `/proc`; elsewhere it asks the kernel whether the group exists.
 pub fn group_alive(pgid: u32) -> bool {
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        return entries.flatten().any(|e| {
+            let name = e.file_name();
+            let Some(pid) = name
+                .to_str()
+                .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                return false;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            // "pid (comm) state ppid pgrp …": comm may contain spaces.
+            let Some((_, after)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let mut f = after.split_whitespace();
+            let state = f.next().unwrap_or("Z");
+            let pgrp = f.nth(1).and_then(|p| p.parse::<u32>().ok());
+            pgrp == Some(pgid) && state != "Z" && state != "X"
+        });
+    }
     i32::try_from(pgid)
         .ok()
         .and_then(rustix::process::Pid::from_raw)
         .is_some_and(|pid| rustix::process::test_kill_process_group(pid).is_ok())
 }
 
-async fn run(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>, mut cancel_rx: oneshot::Receiver<()>) {
+async fn run(
+    spec: CommandSpec,
+    tx: mpsc::UnboundedSender<ExecEvent>,
+    mut cancel_rx: oneshot::Receiver<()>,
+) {
     let started = Instant::now();
     let mut child = match command(&spec).spawn() {
         Ok(c) => c,
@@ -289,8 +333,20 @@ async fn run(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>, mut cancel
     let _ = tx.send(ExecEvent::Started { pid });
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<(Stream, Vec<u8>)>();
     for (stream, reader) in [
-        (Stream::Stdout, child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)),
-        (Stream::Stderr, child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>)),
+        (
+            Stream::Stdout,
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        ),
+        (
+            Stream::Stderr,
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        ),
     ] {
         let Some(mut reader) = reader else { continue };
         let out_tx = out_tx.clone();
@@ -347,14 +403,22 @@ async fn run(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>, mut cancel
             }
         }
     };
-    // A grandchild may still hold nothing open but live on: the group goes.
+    // A grandchild may hold nothing open but live on: the group goes.
     if let Some(pgid) = pid
         && group_alive(pgid)
     {
         signal_group(pgid, rustix::process::Signal::KILL);
+        let until = Instant::now() + GRACE;
+        while group_alive(pgid) && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     for (i, s) in sanitizers.iter_mut().enumerate() {
-        let stream = if i == 0 { Stream::Stdout } else { Stream::Stderr };
+        let stream = if i == 0 {
+            Stream::Stdout
+        } else {
+            Stream::Stderr
+        };
         let text = s.finish();
         emit(stream, text, &mut tail);
     }
@@ -379,16 +443,23 @@ async fn run(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>, mut cancel
     }));
 }
 
-/// SIGTERM to the group, then SIGKILL if it is still there after the grace.
+/// SIGTERM to the group, then SIGKILL if the child has not exited after
+/// the grace; whatever is left of the group goes too.
 async fn kill_group(pid: Option<u32>, child: &mut tokio::process::Child) {
     let Some(pgid) = pid else {
         let _ = child.start_kill();
         return;
     };
     signal_group(pgid, rustix::process::Signal::TERM);
+    // Reaping the child is what tells us it is gone (a zombie still counts
+    // as a member of the group).
+    if tokio::time::timeout(GRACE, child.wait()).await.is_err() {
+        signal_group(pgid, rustix::process::Signal::KILL);
+    }
+    // Grandchildren that ignored SIGTERM.
     let until = Instant::now() + GRACE;
-    while Instant::now() < until && group_alive(pgid) {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    while group_alive(pgid) && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     if group_alive(pgid) {
         signal_group(pgid, rustix::process::Signal::KILL);
@@ -402,8 +473,12 @@ mod tests {
     #[test]
     fn env_names_and_expansion() {
         assert_eq!(env_name("db-host"), "MAYDAY_VAR_DB_HOST");
-        let vars: BTreeMap<String, String> = [("ns".to_owned(), "prod".to_owned())].into_iter().collect();
-        assert_eq!(expand("kubectl -n {{ns}} get '{{range .items}}{{end}}'", &vars), "kubectl -n prod get '{{range .items}}{{end}}'");
+        let vars: BTreeMap<String, String> =
+            [("ns".to_owned(), "prod".to_owned())].into_iter().collect();
+        assert_eq!(
+            expand("kubectl -n {{ns}} get '{{range .items}}{{end}}'", &vars),
+            "kubectl -n prod get '{{range .items}}{{end}}'"
+        );
     }
 
     #[test]
@@ -437,6 +512,9 @@ mod tests {
         let (tail, truncated) = t.finish(&[SecretString::from("s3cr3t-value")]);
         assert!(truncated);
         assert_eq!(tail.len(), LOG_TAIL_LINES);
-        assert_eq!(tail.last().map(String::as_str), Some("line 99 token=[REDACTED]"));
+        assert_eq!(
+            tail.last().map(String::as_str),
+            Some("line 99 token=[REDACTED]")
+        );
     }
 }

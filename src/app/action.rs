@@ -59,6 +59,10 @@ pub enum Action {
     Notice(Notice),
     /// A status source was polled (or a game day set it).
     Status(Box<crate::status::Update>),
+    /// The running command reported.
+    Exec(Box<crate::exec::ExecEvent>),
+    /// Trusting the runbook file (path, content hash) worked, or why not.
+    Trusted(Result<(String, String), String>),
 }
 
 #[derive(Debug)]
@@ -141,4 +145,24 @@ pub enum Effect {
     Bell,
     /// Poll status sources now (`None`: all).
     PollNow(Option<String>),
+    /// Run a confirmed command (or pretend to, for a dry run).
+    RunCommand(RunRequest),
+    /// Kill the running command's process group.
+    CancelCommand,
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Trust a runbook file with this content hash.
+    Trust { path: String, hash: String },
+}
+
+/// A command the user confirmed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRequest {
+    /// The expanded text.
+    pub text: String,
+    pub cwd: Option<String>,
+    /// The runbook's timeout (else the config's default).
+    pub timeout: Option<std::time::Duration>,
+    pub vars: BTreeMap<String, String>,
+    pub dry_run: bool,
 }

@@ -77,12 +77,14 @@ impl IncidentIo {
             Ok((log, events)) => {
                 let (handle, reports) = writer::spawn(log, events.clone());
                 self.attach(handle, reports, tx2);
+                let trusted =
+                    crate::trust::TrustStore::load(&self.data_dir).is_trusted(&req.runbook);
                 let _ = tx.send(Action::IncidentOpened(Box::new(Opened {
                     runbook: req.runbook.clone(),
                     events,
                     read_only: None,
                     notices: Vec::new(),
-                    trusted: true,
+                    trusted,
                     resumed: false,
                 })));
             }
@@ -211,6 +213,7 @@ fn open(
     if let Some(n) = runbook_note {
         notices.push(Notice::warning(n));
     }
+    let trusted = crate::trust::TrustStore::load(data_dir).is_trusted(&runbook);
     Ok((
         log,
         Opened {
@@ -218,7 +221,7 @@ fn open(
             events,
             read_only,
             notices,
-            trusted: true,
+            trusted,
             resumed: true,
         },
     ))

@@ -130,6 +130,8 @@ async fn main_loop(opts: Options) -> Result<()> {
         status_update_every: config.status_update_every,
         default_responder: config.responder.clone().unwrap_or_else(os_user),
         dry_run: opts.global.dry_run,
+        command_timeout: config.command_timeout,
+        shell: config.shell.clone(),
         preset: opts.preset.clone(),
     };
     let library = Arc::new(library);
@@ -160,6 +162,10 @@ async fn main_loop(opts: Options) -> Result<()> {
     let now = crate::incident::cli::now();
     let tz = jiff::tz::TimeZone::system();
     let mut state = State::new(library, keymap, settings, now, tz);
+    state.trust = crate::trust::TrustStore::load(&data_dir);
+    if let Some(w) = &state.trust.warning {
+        notices.push(Notice::warning(w.clone()));
+    }
     state.notices = notices;
     let mut initial = vec![Effect::ListIncidents];
     if let Some(rb) = start_runbook {
@@ -185,10 +191,33 @@ async fn main_loop(opts: Options) -> Result<()> {
     }
     let status = (!config.sources.is_empty())
         .then(|| crate::status::spawn(config.sources.clone(), status_tx));
+    // Tokens the config loaded never reach a command's environment or the
+    // output that is kept.
+    let scrub_env: Vec<String> = config
+        .sources
+        .iter()
+        .filter_map(|s| match &s.credential {
+            crate::status::Credential::Env(var) => Some(var.clone()),
+            _ => None,
+        })
+        .collect();
+    let secrets: Vec<secrecy::SecretString> = config
+        .sources
+        .iter()
+        .filter_map(|s| s.credential.resolve().ok().flatten())
+        .collect();
+    let (exec_tx, exec_rx) = mpsc::unbounded_channel();
     let mut bg = Background {
         status,
         status_rx,
         panics,
+        runner: None,
+        exec_tx,
+        exec_rx,
+        shell: config.shell.clone(),
+        scrub_env,
+        secrets,
+        data_dir: data_dir.clone(),
     };
     let result = event_loop(&mut term, &mut state, &theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
@@ -207,6 +236,14 @@ struct Background {
     status_rx: mpsc::Receiver<crate::status::Update>,
     /// Panics in background threads and tasks.
     panics: mpsc::UnboundedReceiver<String>,
+    /// The command running now, if any.
+    runner: Option<crate::exec::RunHandle>,
+    exec_tx: mpsc::UnboundedSender<crate::exec::ExecEvent>,
+    exec_rx: mpsc::UnboundedReceiver<crate::exec::ExecEvent>,
+    shell: String,
+    scrub_env: Vec<String>,
+    secrets: Vec<secrecy::SecretString>,
+    data_dir: PathBuf,
 }
 
 async fn event_loop(
@@ -261,6 +298,7 @@ async fn event_loop(
             },
             Some(action) = rx.recv() => action,
             Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
+            Some(event) = bg.exec_rx.recv() => Action::Exec(Box::new(event)),
             Some(panic) = bg.panics.recv() => {
                 tracing::error!("a background task panicked; saving and exiting");
                 shutdown(state, io, bg, &tx).await;
@@ -331,6 +369,43 @@ async fn run_effects(
             Effect::ListIncidents => io.list(tx.clone()),
             Effect::Quit => *quit = true,
             Effect::Bell => terminal::bell(),
+            Effect::RunCommand(req) => {
+                if req.dry_run {
+                    crate::exec::dry_run(&bg.exec_tx);
+                } else {
+                    let spec = crate::exec::CommandSpec {
+                        text: req.text,
+                        shell: bg.shell.clone(),
+                        cwd: req.cwd.map(PathBuf::from),
+                        vars: req.vars,
+                        timeout: req.timeout.unwrap_or(state.settings.command_timeout),
+                        scrub_env: bg.scrub_env.clone(),
+                        secrets: bg.secrets.clone(),
+                    };
+                    bg.runner = Some(crate::exec::spawn(spec, bg.exec_tx.clone()));
+                }
+            }
+            Effect::CancelCommand => {
+                if let Some(r) = bg.runner.as_mut() {
+                    r.cancel();
+                }
+            }
+            Effect::Copy(text) => match crate::exec::osc52(&text) {
+                Some(seq) => terminal::write_raw(seq.as_bytes()),
+                None => {
+                    let _ = tx.send(Action::Notice(Notice::warning(
+                        "too long for the clipboard: copy it from the screen",
+                    )));
+                }
+            },
+            Effect::Trust { path, hash } => {
+                let mut store = crate::trust::TrustStore::load(&bg.data_dir);
+                let result = store
+                    .trust(std::path::Path::new(&path), &hash)
+                    .map(|()| (path, hash))
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Action::Trusted(result));
+            }
             Effect::PollNow(target) => {
                 if let Some(h) = &bg.status {
                     let t = match target {

@@ -18,6 +18,10 @@ pub struct Settings {
     pub status_update_every: Duration,
     pub default_responder: String,
     pub dry_run: bool,
+    /// The default command timeout (the config's `commands.default_timeout`).
+    pub command_timeout: std::time::Duration,
+    /// The shell commands run with (`sh -c`).
+    pub shell: String,
     /// Values from `mayday start --var/--severity/--responder`: not asked again.
     pub preset: Preset,
 }
@@ -28,6 +32,8 @@ impl Default for Settings {
             status_update_every: Duration::from_secs(30 * 60),
             default_responder: "responder".into(),
             dry_run: false,
+            command_timeout: std::time::Duration::from_secs(300),
+            shell: "sh".into(),
             preset: Preset::default(),
         }
     }
@@ -138,10 +144,34 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
+/// Asking before a command runs.
+#[derive(Clone, Debug)]
+pub struct Confirmation {
+    pub step: String,
+    pub index: usize,
+    pub text: String,
+    /// What the dialog shows: the command with invisible characters made
+    /// visible, where and how it runs.
+    pub preview: Vec<String>,
+    pub level: crate::runbook::Confirm,
+    /// The phrase to type for `confirm=typed`.
+    pub phrase: String,
+    pub typed: TextInput,
+    pub error: Option<String>,
+    pub request: super::action::RunRequest,
+}
+
 #[derive(Clone, Debug)]
 pub enum Overlay {
     Help {
         scroll: u16,
+    },
+    /// Run this command?
+    Confirm(Box<Confirmation>),
+    /// Text to copy by hand (shown after an OSC 52 copy).
+    ShowText {
+        title: String,
+        text: String,
     },
     /// The items of one status source.
     SourceDetails {
@@ -151,6 +181,26 @@ pub enum Overlay {
     ConfirmQuit,
     Prompt(Box<Prompt>),
 }
+
+/// The command that is running (or ran last) in this session.
+#[derive(Clone, Debug)]
+pub struct RunView {
+    pub step: String,
+    pub index: usize,
+    pub text: String,
+    pub started_at: Timestamp,
+    pub pid: Option<u32>,
+    pub dry_run: bool,
+    /// Output lines (SGR colour sequences kept), the tail.
+    pub output: std::collections::VecDeque<String>,
+    /// The line being written.
+    pub partial: String,
+    pub finished: Option<crate::exec::Finished>,
+    pub timeout: std::time::Duration,
+}
+
+/// How many output lines the pane keeps.
+pub const OUTPUT_LINES: usize = 2000;
 
 /// An open incident.
 #[derive(Clone, Debug)]
@@ -179,6 +229,10 @@ pub struct Session {
     pub log_scroll: usize,
     /// The due time of the status update the bell already rang for.
     pub update_belled_for: Option<Timestamp>,
+    /// The command running or last run.
+    pub run: Option<RunView>,
+    /// Text the next note starts with (after a failed command).
+    pub note_template: Option<String>,
 }
 
 impl Session {
@@ -199,6 +253,8 @@ impl Session {
             content_scroll: 0,
             log_scroll: 0,
             update_belled_for: None,
+            run: None,
+            note_template: None,
         };
         s.list_selected = s.current_index();
         Some(s)
@@ -314,6 +370,8 @@ pub struct State {
     pub overlay: Option<Overlay>,
     pub keymap: Keymap,
     pub settings: Settings,
+    /// Which runbook files the user trusts.
+    pub trust: crate::trust::TrustStore,
     pub notices: Vec<Notice>,
     /// When the newest notice appeared (info notices fade after a while).
     pub notice_since: Timestamp,
@@ -347,6 +405,7 @@ impl State {
             overlay: None,
             keymap,
             settings,
+            trust: crate::trust::TrustStore::default(),
             notices: Vec::new(),
             notice_since: now,
             incidents: Vec::new(),

@@ -153,6 +153,22 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Notice(n) => state.notices.push(n),
         Action::Status(u) => on_status(state, *u, fx),
+        Action::Exec(e) => on_exec(state, *e, fx),
+        Action::Trusted(result) => match result {
+            Ok((path, hash)) => {
+                state.trust.record(std::path::Path::new(&path), &hash);
+                state.notices.clear();
+                if let Some(s) = state.session.as_mut() {
+                    s.trusted = state.trust.is_trusted(&s.runbook);
+                }
+                state.notices.push(Notice::info(
+                    "trusted: this file's runnable commands can run until it changes",
+                ));
+            }
+            Err(e) => state
+                .notices
+                .push(Notice::error(format!("could not trust the runbook: {e}"))),
+        },
     }
 }
 
@@ -275,6 +291,51 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
                 _ => None,
             };
         }
+        Overlay::Confirm(mut c) => {
+            use crate::runbook::Confirm;
+            let now = state.now;
+            let decline =
+                |state: &mut State, c: &super::state::Confirmation, fx: &mut Vec<Effect>| {
+                    if let Some(s) = state.session.as_mut() {
+                        emit(
+                            s,
+                            EventKind::CommandDeclined {
+                                step: c.step.clone(),
+                                index: c.index,
+                            },
+                            now,
+                            fx,
+                        );
+                    }
+                };
+            match c.level {
+                Confirm::Typed => match c.typed.key(key) {
+                    Outcome::Submit => {
+                        if c.typed.text().trim() == c.phrase {
+                            run_confirmed(state, &c, fx);
+                        } else {
+                            c.error = Some(format!(
+                                "type `{}` exactly to run it (Esc cancels)",
+                                c.phrase
+                            ));
+                            state.overlay = Some(Overlay::Confirm(c));
+                        }
+                    }
+                    Outcome::Cancel => decline(state, &c, fx),
+                    _ => {
+                        c.error = None;
+                        state.overlay = Some(Overlay::Confirm(c));
+                    }
+                },
+                _ => match key.code {
+                    KeyCode::Char('y' | 'Y') => run_confirmed(state, &c, fx),
+                    KeyCode::Char('n' | 'N') | KeyCode::Esc => decline(state, &c, fx),
+                    _ if is_ctrl_c(&key) => decline(state, &c, fx),
+                    _ => state.overlay = Some(Overlay::Confirm(c)),
+                },
+            }
+        }
+        Overlay::ShowText { .. } => {}
         Overlay::ConfirmQuit => match key.code {
             KeyCode::Char('y' | 'Y') => quit_now(state, fx),
             _ if is_ctrl_c(&key) => quit_now(state, fx),
@@ -809,6 +870,51 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             Pane::Log => {}
         },
+        Cmd::Run => request_run(state, now, fx),
+        Cmd::Cancel => match s.run.as_ref() {
+            Some(r) if r.finished.is_none() && !r.dry_run => fx.push(Effect::CancelCommand),
+            _ => state.notices.push(Notice::info("no command is running")),
+        },
+        Cmd::Copy => {
+            let cur = s.current_index();
+            let index = match s.selected_item() {
+                Some(Selectable::Command(i)) => Some(i),
+                _ => s
+                    .runbook
+                    .steps
+                    .get(cur)
+                    .and_then(|st| (!st.commands.is_empty()).then_some(0)),
+            };
+            match index.and_then(|i| s.runbook.steps.get(cur).and_then(|st| st.commands.get(i))) {
+                Some(cmd) => {
+                    let text = crate::exec::expand(&cmd.text, &s.incident.variables);
+                    fx.push(Effect::Copy(text.clone()));
+                    state.overlay = Some(Overlay::ShowText {
+                        title: "Copied to the clipboard (OSC 52) — or copy it from here".into(),
+                        text,
+                    });
+                }
+                None => state
+                    .notices
+                    .push(Notice::info("this step has no command to copy")),
+            }
+        }
+        Cmd::Trust => {
+            if s.trusted {
+                state
+                    .notices
+                    .push(Notice::info("this runbook is already trusted"));
+            } else if s.runbook.hash.is_empty() {
+                state.notices.push(Notice::warning(
+                    "this runbook's file cannot be read to trust it",
+                ));
+            } else {
+                fx.push(Effect::Trust {
+                    path: s.runbook.path.clone(),
+                    hash: s.runbook.hash.clone(),
+                });
+            }
+        }
         Cmd::PollNow => {
             let target = match focus {
                 Pane::Status => state
@@ -872,11 +978,12 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         Cmd::Choose(n) => choose(s, usize::from(n), now, fx, &mut state.notices),
         Cmd::Note => {
+            let start = s.note_template.take().unwrap_or_default();
             state.overlay = Some(prompt(
                 PromptKind::Note,
                 "Note",
                 "Enter saves · Alt-Enter or Ctrl-J: new line · Esc cancels",
-                TextInput::new("", true),
+                TextInput::new(&start, true),
             ));
         }
         Cmd::StatusUpdate => {
@@ -1320,5 +1427,225 @@ fn check_verify(
     }
     for kind in met {
         emit(s, kind, now, fx);
+    }
+}
+
+// ---------------------------------------------------------------- commands
+
+/// `r`: the selected runnable command (else the step's first runnable one),
+/// expanded, logged as requested, then confirmed as the runbook asks.
+fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
+    let dry = state.settings.dry_run;
+    let timeout_default = state.settings.command_timeout;
+    let shell = state.settings.shell.clone();
+    let Some(s) = state.session.as_mut() else {
+        return;
+    };
+    let cur = s.current_index();
+    let Some(step) = s.runbook.steps.get(cur) else {
+        return;
+    };
+    let index = match s.selected_item() {
+        Some(Selectable::Command(i)) => Some(i),
+        _ => step.commands.iter().position(|c| c.runnable),
+    };
+    let Some((index, cmd)) = index.and_then(|i| step.commands.get(i).map(|c| (i, c))) else {
+        state
+            .notices
+            .push(Notice::info("this step has no runnable command"));
+        return;
+    };
+    if !cmd.runnable {
+        state.notices.push(Notice::info(format!(
+            "this command is display-only (the runbook does not mark it runnable); press {} to copy it",
+            state.keymap.hint(Cmd::Copy)
+        )));
+        return;
+    }
+    if !s.trusted {
+        state.notices.push(Notice::warning(format!(
+            "this runbook is not trusted, so its commands are display-only: press {} to trust this file (or run `mayday trust {}`)",
+            state.keymap.hint(Cmd::Trust),
+            s.runbook.path
+        )));
+        return;
+    }
+    if s.run.as_ref().is_some_and(|r| r.finished.is_none()) {
+        state.notices.push(Notice::info(format!(
+            "a command is still running; {} cancels it",
+            state.keymap.hint(Cmd::Cancel)
+        )));
+        return;
+    }
+    if !s.incident.is_open() {
+        state.notices.push(Notice::info("the incident is resolved"));
+        return;
+    }
+    let text = crate::exec::expand(&cmd.text, &s.incident.variables);
+    let step_id = step.id.clone();
+    let request = super::action::RunRequest {
+        text: text.clone(),
+        cwd: cmd
+            .cwd
+            .as_ref()
+            .map(|c| crate::exec::expand(c, &s.incident.variables)),
+        timeout: cmd.timeout,
+        vars: s.incident.variables.clone(),
+        dry_run: dry || s.incident.dry_run || s.incident.rehearsal,
+    };
+    let phrase = crate::exec::expand(
+        cmd.phrase.as_deref().unwrap_or(s.runbook.default_phrase()),
+        &s.incident.variables,
+    );
+    let level = cmd.confirm;
+    let spec = crate::exec::CommandSpec {
+        text: text.clone(),
+        shell,
+        cwd: request.cwd.as_ref().map(std::path::PathBuf::from),
+        vars: request.vars.clone(),
+        timeout: request.timeout.unwrap_or(timeout_default),
+        scrub_env: Vec::new(),
+        secrets: Vec::new(),
+    };
+    let mut preview = crate::exec::preview(&spec);
+    if request.dry_run {
+        preview.push("DRY RUN: nothing will be executed; the log records it as a dry run".into());
+    }
+    emit(
+        s,
+        EventKind::CommandRequested {
+            step: step_id.clone(),
+            index,
+            text: text.clone(),
+        },
+        now,
+        fx,
+    );
+    let c = super::state::Confirmation {
+        step: step_id,
+        index,
+        text,
+        preview,
+        level,
+        phrase,
+        typed: TextInput::new("", false),
+        error: None,
+        request,
+    };
+    if level == crate::runbook::Confirm::None {
+        run_confirmed(state, &c, fx);
+    } else {
+        state.overlay = Some(Overlay::Confirm(Box::new(c)));
+    }
+}
+
+fn run_confirmed(state: &mut State, c: &super::state::Confirmation, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    let timeout = c.request.timeout.unwrap_or(state.settings.command_timeout);
+    let Some(s) = state.session.as_mut() else {
+        return;
+    };
+    emit(
+        s,
+        EventKind::CommandConfirmed {
+            step: c.step.clone(),
+            index: c.index,
+        },
+        now,
+        fx,
+    );
+    s.run = Some(super::state::RunView {
+        step: c.step.clone(),
+        index: c.index,
+        text: c.text.clone(),
+        started_at: now,
+        pid: None,
+        dry_run: c.request.dry_run,
+        output: std::collections::VecDeque::new(),
+        partial: String::new(),
+        finished: None,
+        timeout,
+    });
+    fx.push(Effect::RunCommand(c.request.clone()));
+}
+
+/// What the running command reported.
+fn on_exec(state: &mut State, event: crate::exec::ExecEvent, fx: &mut Vec<Effect>) {
+    use crate::exec::ExecEvent;
+    let now = state.now;
+    let Some(s) = state.session.as_mut() else {
+        return;
+    };
+    let Some(run) = s.run.as_mut() else { return };
+    match event {
+        ExecEvent::Started { pid } => {
+            run.pid = pid;
+            let kind = EventKind::CommandStarted {
+                step: run.step.clone(),
+                index: run.index,
+                text: run.text.clone(),
+                pid,
+                cwd: std::env::current_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+                timeout_secs: run.timeout.as_secs(),
+                dry_run: run.dry_run,
+            };
+            emit(s, kind, now, fx);
+        }
+        ExecEvent::Output { text, .. } => {
+            for (i, piece) in text.split('\n').enumerate() {
+                if i > 0 {
+                    let line = std::mem::take(&mut run.partial);
+                    if run.output.len() >= super::state::OUTPUT_LINES {
+                        run.output.pop_front();
+                    }
+                    run.output.push_back(line);
+                }
+                run.partial.push_str(piece);
+            }
+        }
+        ExecEvent::Finished(f) => {
+            if !run.partial.is_empty() {
+                let line = std::mem::take(&mut run.partial);
+                run.output.push_back(line);
+            }
+            let kind = EventKind::CommandFinished {
+                step: run.step.clone(),
+                index: run.index,
+                exit_code: f.exit_code,
+                signal: f.signal,
+                duration_ms: u64::try_from(f.duration.as_millis()).unwrap_or(u64::MAX),
+                timed_out: f.timed_out,
+                cancelled: f.cancelled,
+                dry_run: f.dry_run,
+                output_tail: f.tail.clone(),
+                output_truncated: f.truncated,
+            };
+            let failed = !f.succeeded() && !f.dry_run;
+            let how = if f.timed_out {
+                "timed out".to_owned()
+            } else if f.cancelled {
+                "was cancelled".to_owned()
+            } else if let Some(e) = &f.spawn_error {
+                format!("could not start ({e})")
+            } else if let Some(code) = f.exit_code {
+                format!("exited with {code}")
+            } else if let Some(sig) = f.signal {
+                format!("was killed by signal {sig}")
+            } else {
+                "failed".to_owned()
+            };
+            let first = run.text.lines().next().unwrap_or("").to_owned();
+            run.finished = Some(f);
+            emit(s, kind, now, fx);
+            if failed {
+                s.note_template = Some(format!("`{first}` {how}: "));
+                state.notices.push(Notice::warning(format!(
+                    "the command {how}; press {} to note what it means",
+                    state.keymap.hint(Cmd::Note)
+                )));
+            }
+        }
     }
 }

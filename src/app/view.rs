@@ -54,6 +54,8 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Some(Overlay::Help { scroll }) => draw_help(state, *scroll, theme, frame, area),
         Some(Overlay::ConfirmQuit) => draw_confirm_quit(state, theme, frame, area),
+        Some(Overlay::Confirm(c)) => draw_confirm_command(c, theme, frame, area),
+        Some(Overlay::ShowText { title, text }) => draw_show_text(title, text, theme, frame, area),
         Some(Overlay::SourceDetails { index, scroll }) => {
             draw_source_details(state, *index, *scroll, now, theme, frame, area)
         }
@@ -176,6 +178,14 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
         (Some(Overlay::Help { .. }), _) => {
             vec![("↑↓".into(), "scroll"), ("any key".into(), "close")]
         }
+        (Some(Overlay::Confirm(c)), _) => match c.level {
+            crate::runbook::Confirm::Typed => vec![
+                ("type the phrase".into(), "then Enter to run"),
+                ("Esc".into(), "don't run"),
+            ],
+            _ => vec![("y".into(), "run it"), ("n".into(), "don't")],
+        },
+        (Some(Overlay::ShowText { .. }), _) => vec![("any key".into(), "close")],
         (Some(Overlay::SourceDetails { .. }), _) => vec![
             ("↑↓".into(), "scroll"),
             (k(Cmd::PollNow), "poll now"),
@@ -756,6 +766,12 @@ fn draw_incident_header(
     if state.settings.dry_run || inc.dry_run {
         right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }
+    if !s_.trusted {
+        right.push(Span::styled(
+            " UNTRUSTED ",
+            theme.style("ui.banner.warning"),
+        ));
+    }
     if !s_.all_saved() {
         right.push(Span::styled(" saving… ", theme.style("log.pending")));
     }
@@ -831,6 +847,16 @@ fn draw_incident(
         (a, b, c)
     };
     draw_steps(s_, theme, frame, steps_area, very_wide);
+    let content_area = match &s_.run {
+        Some(_) if content_area.height >= 12 => {
+            let out_h = (content_area.height * 2 / 5).max(6);
+            let [c, o] = Layout::vertical([Constraint::Min(5), Constraint::Length(out_h)])
+                .areas(content_area);
+            draw_output(state, s_, now, theme, frame, o);
+            c
+        }
+        _ => content_area,
+    };
     draw_content(state, s_, now, theme, frame, content_area);
     draw_status(state, s_, now, theme, frame, status_area);
     draw_log(state, s_, theme, frame, log_area);
@@ -1383,7 +1409,184 @@ fn draw_log(state: &State, s_: &Session, theme: &Theme, frame: &mut Frame, area:
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The running (or last) command's output.
+fn draw_output(
+    state: &State,
+    s_: &Session,
+    now: Timestamp,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let Some(run) = &s_.run else { return };
+    let first = run.text.lines().next().unwrap_or("");
+    let (status, style) = match &run.finished {
+        None if run.dry_run => ("dry run".to_owned(), theme.style("ui.banner.warning")),
+        None => (
+            format!(
+                "running {} · {} cancels",
+                crate::duration::short((now - run.started_at).as_secs()),
+                state.keymap.hint(Cmd::Cancel)
+            ),
+            theme.style("log.pending"),
+        ),
+        Some(f) if f.dry_run => (
+            "dry run: nothing was executed".to_owned(),
+            theme.style("ui.banner.warning"),
+        ),
+        Some(f) if f.succeeded() => (
+            format!("✔ exit 0 in {}", crate::duration::precise(f.duration)),
+            theme.style("status.up"),
+        ),
+        Some(f) => {
+            let how = if f.timed_out {
+                "TIMED OUT".to_owned()
+            } else if f.cancelled {
+                "CANCELLED".to_owned()
+            } else if f.spawn_error.is_some() {
+                "COULD NOT START".to_owned()
+            } else if let Some(code) = f.exit_code {
+                format!("EXIT {code}")
+            } else if let Some(sig) = f.signal {
+                format!("KILLED (signal {sig})")
+            } else {
+                "FAILED".to_owned()
+            };
+            (
+                format!("✖ {how} after {}", crate::duration::precise(f.duration)),
+                theme.style("ui.banner.error"),
+            )
+        }
+    };
+    let title = Line::from(vec![
+        Span::styled(" Output ", theme.style("ui.title")),
+        Span::styled(format!(" {status} "), style),
+        Span::styled(format!(" {} ", s(first)), theme.style("ui.muted")),
+    ]);
+    let b = block(theme, title, false);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let h = usize::from(inner.height);
+    let mut lines: Vec<&str> = run.output.iter().map(String::as_str).collect();
+    if !run.partial.is_empty() {
+        lines.push(&run.partial);
+    }
+    let start = lines.len().saturating_sub(h);
+    let mut text: Vec<Line> = Vec::new();
+    for l in &lines[start..] {
+        // Only SGR colours are left in the output (the runner sanitized it):
+        // turn them into styles.
+        match ansi_to_tui::IntoText::into_text(&l.as_bytes()) {
+            Ok(t) => text.extend(
+                t.lines
+                    .into_iter()
+                    .map(|line| line.patch_style(theme.style("output"))),
+            ),
+            Err(_) => text.push(Line::styled(
+                crate::sanitize::strip_sgr(l),
+                theme.style("output"),
+            )),
+        }
+    }
+    if lines.is_empty() {
+        let note = if run.dry_run {
+            "(dry run: nothing executed)"
+        } else {
+            "(no output yet)"
+        };
+        text.push(Line::styled(note, theme.style("ui.muted")));
+    }
+    frame.render_widget(Paragraph::new(text), inner);
+}
+
 // ------------------------------------------------------------------ overlays
+
+fn draw_confirm_command(
+    c: &super::state::Confirmation,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    use crate::runbook::Confirm;
+    let h = (c.preview.len() as u16 + 6 + u16::from(c.error.is_some())).min(area.height);
+    let r = centered(
+        area,
+        (area.width * 9 / 10).clamp(40.min(area.width), 110),
+        h,
+    );
+    frame.render_widget(Clear, r);
+    let b = block(theme, " Run this command? ", true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, l) in c.preview.iter().enumerate() {
+        let style = if i == 0
+            || (!l.is_empty()
+                && !l.starts_with("in ")
+                && !l.starts_with("with ")
+                && !l.starts_with("DRY RUN"))
+        {
+            theme.style("md.code")
+        } else if l.starts_with("DRY RUN") {
+            theme.style("ui.banner.warning")
+        } else {
+            theme.style("ui.muted")
+        };
+        lines.push(Line::styled(format!("  {l}"), style));
+    }
+    lines.push(Line::default());
+    match c.level {
+        Confirm::Typed => {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    "This command changes things. Type ",
+                    theme.style("ui.header"),
+                ),
+                Span::styled(s(&c.phrase), theme.style("ui.banner.warning")),
+                Span::styled(
+                    " and press Enter to run it; Esc cancels.",
+                    theme.style("ui.header"),
+                ),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled("> ", theme.style("ui.key")),
+                Span::styled(s(&c.typed.text()), theme.style("ui.selected")),
+                Span::styled("▏", theme.style("ui.key")),
+            ]));
+        }
+        _ => lines.push(Line::from(vec![
+            Span::styled(" y ", theme.style("ui.key")),
+            Span::styled("run it   ", theme.style("ui")),
+            Span::styled(" n ", theme.style("ui.key")),
+            Span::styled("don't (logged as declined)", theme.style("ui")),
+        ])),
+    }
+    if let Some(e) = &c.error {
+        lines.push(Line::styled(
+            format!("✗ {}", s(e)),
+            theme.style("log.error"),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_show_text(title: &str, text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = crate::sanitize::text(text)
+        .lines()
+        .map(|l| Line::styled(l.to_owned(), theme.style("md.code")))
+        .collect();
+    let h = (lines.len() as u16 + 4).min(area.height);
+    let r = centered(
+        area,
+        (area.width * 9 / 10).clamp(40.min(area.width), 120),
+        h,
+    );
+    frame.render_widget(Clear, r);
+    let b = block(theme, format!(" {} ", s(title)), true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
 
 fn draw_help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = (area.width * 8 / 10).clamp(40.min(area.width), 100);
