@@ -23,4 +23,5 @@ pub mod show;
 pub mod status;
 pub mod theme;
 pub mod trust;
+pub mod watch;
 pub mod yamlutil;

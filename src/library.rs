@@ -55,6 +55,28 @@ pub struct Library {
     pub dir_errors: Vec<Diagnostic>,
     /// How many files were read.
     pub files: usize,
+    /// Every runbook that parsed, by path (duplicates included), so a reload
+    /// can reuse what did not change.
+    parsed: HashMap<String, Arc<Runbook>>,
+}
+
+/// What a reload changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+    /// Files that no longer load (their last good version is kept).
+    pub failed: Vec<Diagnostic>,
+}
+
+impl ReloadReport {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.changed.is_empty()
+            && self.removed.is_empty()
+            && self.failed.is_empty()
+    }
 }
 
 impl Library {
@@ -70,39 +92,7 @@ impl Library {
     }
 
     fn load_with(sources: &Sources, hash: bool) -> Library {
-        let mut files = Vec::new();
-        let mut dir_errors = Vec::new();
-        for dir in &sources.extra_dirs {
-            match discover(dir) {
-                Ok(found) => files.extend(found.into_iter().map(|p| disk(p, Origin::Extra))),
-                Err(e) => dir_errors.push(
-                    Diagnostic::error(
-                        "io",
-                        Pos::new(0, 0),
-                        format!("cannot read the runbook directory: {e}"),
-                    )
-                    .at_path(&dir.display().to_string()),
-                ),
-            }
-        }
-        if let Some(dir) = &sources.user_dir
-            && dir.is_dir()
-        {
-            match discover(dir) {
-                Ok(found) => files.extend(found.into_iter().map(|p| disk(p, Origin::User))),
-                Err(e) => dir_errors.push(
-                    Diagnostic::error(
-                        "io",
-                        Pos::new(0, 0),
-                        format!("cannot read the runbook directory: {e}"),
-                    )
-                    .at_path(&dir.display().to_string()),
-                ),
-            }
-        }
-        if sources.bundled {
-            files.extend(bundled_files());
-        }
+        let (files, dir_errors) = collect_files(sources);
         let mut lib = Library::from_files_with(&files, hash);
         lib.dir_errors = dir_errors;
         lib
@@ -119,20 +109,26 @@ impl Library {
     }
 
     fn from_files_with(files: &[FileRef], hash: bool) -> Library {
-        let loaded = load_parallel(files, hash);
+        let loaded = load_parallel(files, hash)
+            .into_iter()
+            .map(|l| (l.runbook.map(Arc::new), l.diagnostics))
+            .collect();
+        Library::merge(files.len(), loaded)
+    }
+
+    /// Build the library from each file's result, in precedence order: the
+    /// first runbook with an id wins, later ones are duplicates.
+    fn merge(files: usize, loaded: Vec<(Option<Arc<Runbook>>, Vec<Diagnostic>)>) -> Library {
         let mut lib = Library {
-            files: files.len(),
+            files,
             ..Library::default()
         };
         let mut by_id: HashMap<String, usize> = HashMap::new();
-        for Loaded {
-            runbook,
-            diagnostics,
-        } in loaded
-        {
+        for (runbook, diagnostics) in loaded {
             match runbook {
                 Some(rb) => {
                     lib.warnings.extend(diagnostics);
+                    lib.parsed.insert(rb.path.clone(), rb.clone());
                     if let Some(&first) = by_id.get(&rb.id) {
                         let kept: &Runbook = &lib.runbooks[first];
                         lib.duplicates.push(
@@ -149,7 +145,7 @@ impl Library {
                         );
                     } else {
                         by_id.insert(rb.id.clone(), lib.runbooks.len());
-                        lib.runbooks.push(Arc::new(rb));
+                        lib.runbooks.push(rb);
                     }
                 }
                 None => lib
@@ -160,6 +156,67 @@ impl Library {
         lib.runbooks
             .sort_by_cached_key(|r| (r.title.to_lowercase(), r.id.clone()));
         lib
+    }
+
+    /// Reload after files changed: re-read the directories, load the
+    /// changed and new files, reuse every other runbook as it was. A file
+    /// that fails to load keeps its last good version, and its diagnostic is
+    /// reported.
+    pub fn reload(&self, sources: &Sources, changed: &[PathBuf]) -> (Library, ReloadReport) {
+        let (files, dir_errors) = collect_files(sources);
+        let changed: std::collections::HashSet<String> =
+            changed.iter().map(|p| p.display().to_string()).collect();
+        let mut report = ReloadReport::default();
+        let loaded: Vec<(Option<Arc<Runbook>>, Vec<Diagnostic>)> = files
+            .iter()
+            .map(|f| {
+                let prev = self.parsed.get(&f.display);
+                match prev {
+                    Some(rb) if !changed.contains(&f.display) => (Some(rb.clone()), Vec::new()),
+                    _ => {
+                        let l = load_one(f, true);
+                        match (l.runbook, prev) {
+                            (Some(rb), _) => (Some(Arc::new(rb)), l.diagnostics),
+                            (None, Some(last_good)) => {
+                                report
+                                    .failed
+                                    .extend(l.diagnostics.into_iter().filter(Diagnostic::is_error));
+                                (Some(last_good.clone()), Vec::new())
+                            }
+                            (None, None) => (None, l.diagnostics),
+                        }
+                    }
+                }
+            })
+            .collect();
+        let mut lib = Library::merge(files.len(), loaded);
+        lib.dir_errors = dir_errors;
+        let old: HashMap<&str, &str> = self
+            .runbooks
+            .iter()
+            .map(|r| (r.id.as_str(), r.hash.as_str()))
+            .collect();
+        let new: HashMap<&str, &str> = lib
+            .runbooks
+            .iter()
+            .map(|r| (r.id.as_str(), r.hash.as_str()))
+            .collect();
+        for (id, hash) in &new {
+            match old.get(id) {
+                None => report.added.push((*id).to_owned()),
+                Some(h) if h != hash => report.changed.push((*id).to_owned()),
+                Some(_) => {}
+            }
+        }
+        report.removed = old
+            .keys()
+            .filter(|id| !new.contains_key(*id))
+            .map(|id| (*id).to_owned())
+            .collect();
+        report.added.sort();
+        report.changed.sort();
+        report.removed.sort();
+        (lib, report)
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<Runbook>> {
@@ -194,6 +251,36 @@ pub fn sort_diagnostics(all: &mut [Diagnostic]) {
             b.code,
         ))
     });
+}
+
+/// Every runbook file from every source, in precedence order, and the
+/// directories that could not be read.
+fn collect_files(sources: &Sources) -> (Vec<FileRef>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let mut dir_errors = Vec::new();
+    let mut add_dir = |dir: &Path, origin: Origin, files: &mut Vec<FileRef>| match discover(dir) {
+        Ok(found) => files.extend(found.into_iter().map(|p| disk(p, origin))),
+        Err(e) => dir_errors.push(
+            Diagnostic::error(
+                "io",
+                Pos::new(0, 0),
+                format!("cannot read the runbook directory: {e}"),
+            )
+            .at_path(&dir.display().to_string()),
+        ),
+    };
+    for dir in &sources.extra_dirs {
+        add_dir(dir, Origin::Extra, &mut files);
+    }
+    if let Some(dir) = &sources.user_dir
+        && dir.is_dir()
+    {
+        add_dir(dir, Origin::User, &mut files);
+    }
+    if sources.bundled {
+        files.extend(bundled_files());
+    }
+    (files, dir_errors)
 }
 
 fn disk(path: PathBuf, origin: Origin) -> FileRef {

@@ -975,3 +975,182 @@ fn snapshot_status_panel_and_details() {
     key(&mut s, KeyCode::Esc, 130);
     assert!(s.overlay.is_none());
 }
+
+// ---------------------------------------------------------------- commands
+
+fn exec_event(s: &mut app::State, e: mayday::exec::ExecEvent) -> Vec<Effect> {
+    app::update(s, Action::Exec(Box::new(e)))
+}
+
+fn finished(code: i32, tail: &[&str]) -> mayday::exec::ExecEvent {
+    mayday::exec::ExecEvent::Finished(mayday::exec::Finished {
+        exit_code: Some(code),
+        signal: None,
+        duration: std::time::Duration::from_millis(1500),
+        timed_out: false,
+        cancelled: false,
+        dry_run: false,
+        tail: tail.iter().map(|s| (*s).to_owned()).collect(),
+        truncated: false,
+        spawn_error: None,
+    })
+}
+
+#[test]
+fn running_a_command_asks_runs_and_logs_everything() {
+    let mut s = started();
+    // The first step's command is runnable with a y/n confirmation.
+    let fx = ch(&mut s, 'r', 10);
+    assert_eq!(kinds(&fx), ["command_requested"]);
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("asks first")
+    };
+    assert_eq!(
+        c.text,
+        "kubectl -n cache exec deploy/redis -- redis-cli info memory"
+    );
+    assert!(c.preview.iter().any(|l| l.contains("timeout 30s")));
+    let fx = ch(&mut s, 'y', 11);
+    assert_eq!(kinds(&fx), ["command_confirmed"]);
+    let Some(Effect::RunCommand(req)) = fx.last() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(req.timeout, Some(std::time::Duration::from_secs(30)));
+    assert!(!req.dry_run);
+    assert_eq!(req.vars["namespace"], "cache");
+    assert_eq!(
+        kinds(&exec_event(
+            &mut s,
+            mayday::exec::ExecEvent::Started { pid: Some(4242) }
+        )),
+        ["command_started"]
+    );
+    exec_event(
+        &mut s,
+        mayday::exec::ExecEvent::Output {
+            stream: mayday::exec::Stream::Stdout,
+            text: "used_memory:3.9G\n\u{1b}[31mmaxmemory:4G\u{1b}[0m\n".into(),
+        },
+    );
+    let text = screen(&s, t(13), 120, 34);
+    assert!(
+        text.contains("used_memory:3.9G") && text.contains("maxmemory:4G"),
+        "{text}"
+    );
+    assert!(text.contains("running"), "{text}");
+    let fx = exec_event(&mut s, finished(1, &["used_memory:3.9G", "maxmemory:4G"]));
+    assert_eq!(kinds(&fx), ["command_finished"]);
+    let text = screen(&s, t(14), 120, 34);
+    assert!(text.contains("✖ EXIT 1 after 1.5s"), "{text}");
+    // A failure is offered as a note.
+    ch(&mut s, 'i', 15);
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("note")
+    };
+    assert!(p.input.text().starts_with(
+        "`kubectl -n cache exec deploy/redis -- redis-cli info memory` exited with 1: "
+    ));
+    key(&mut s, KeyCode::Esc, 16);
+    let cmd = &s.session.as_ref().unwrap().incident.commands[0];
+    assert_eq!(cmd.confirmed, Some(true));
+    assert_eq!(cmd.pid, Some(4242));
+    assert_eq!(
+        cmd.finished.as_ref().unwrap().output_tail,
+        ["used_memory:3.9G", "maxmemory:4G"]
+    );
+    assert_replays(&s);
+}
+
+#[test]
+fn declining_and_typed_confirmation() {
+    let mut s = started();
+    ch(&mut s, 'r', 10);
+    assert_eq!(kinds(&ch(&mut s, 'n', 11)), ["command_declined"]);
+    assert!(s.overlay.is_none());
+    // Step 2: a dangerous mitigate command asks for the phrase (the
+    // runbook's first service, `sessions`).
+    ch(&mut s, '1', 12);
+    ch(&mut s, 'r', 13);
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("asks")
+    };
+    assert_eq!(c.level, mayday::runbook::Confirm::Typed);
+    assert_eq!(c.phrase, "sessions");
+    typed(&mut s, "session", 14);
+    assert!(
+        kinds(&key(&mut s, KeyCode::Enter, 14)).is_empty(),
+        "a wrong phrase runs nothing"
+    );
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("still asking")
+    };
+    assert!(c.error.is_some());
+    ch(&mut s, 's', 15);
+    let fx = key(&mut s, KeyCode::Enter, 15);
+    assert_eq!(kinds(&fx), ["command_confirmed"]);
+    assert!(matches!(fx.last(), Some(Effect::RunCommand(_))));
+    assert_replays(&s);
+}
+
+#[test]
+fn untrusted_runbooks_only_display_their_commands_until_trusted() {
+    let mut s = started();
+    s.session.as_mut().unwrap().trusted = false;
+    assert!(screen(&s, t(5), 120, 34).contains("runnable once trusted"));
+    assert!(screen(&s, t(5), 120, 34).contains("UNTRUSTED"));
+    assert!(ch(&mut s, 'r', 10).is_empty(), "nothing requested");
+    assert!(s.notices.iter().any(|n| n.text.contains("not trusted")));
+    let fx = ch(&mut s, 'T', 11);
+    let Some(Effect::Trust { path, hash }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(path, "fixtures/cache-evictions.md");
+    let (path, hash) = (path.clone(), hash.clone());
+    // The runbook is bundled in this fixture library, so once the runtime
+    // reports trust the session may run commands.
+    app::update(&mut s, Action::Trusted(Ok((path, hash))));
+    assert!(s.session.as_ref().unwrap().trusted);
+    assert_eq!(kinds(&ch(&mut s, 'r', 12)), ["command_requested"]);
+}
+
+#[test]
+fn dry_runs_are_forced_and_logged_as_such() {
+    let mut s = started();
+    s.settings.dry_run = true;
+    ch(&mut s, 'r', 10);
+    let fx = ch(&mut s, 'y', 11);
+    let Some(Effect::RunCommand(req)) = fx.last() else {
+        panic!("{fx:?}")
+    };
+    assert!(req.dry_run);
+    exec_event(&mut s, mayday::exec::ExecEvent::Started { pid: None });
+    let mut f = finished(0, &[]);
+    if let mayday::exec::ExecEvent::Finished(x) = &mut f {
+        x.exit_code = None;
+        x.dry_run = true;
+    }
+    exec_event(&mut s, f);
+    let text = screen(&s, t(12), 120, 34);
+    assert!(text.contains("dry run: nothing was executed"), "{text}");
+    assert!(text.contains("dry run (not executed)"), "{text}");
+    assert!(s.notices.is_empty(), "a dry run is not a failure");
+}
+
+#[test]
+fn display_only_commands_can_be_copied_not_run() {
+    let mut s = started();
+    // Fixture step 1 has one runnable command; make it display-only.
+    let mut rb = (*s.session.as_ref().unwrap().runbook).clone();
+    rb.steps[0].commands[0].runnable = false;
+    s.session.as_mut().unwrap().runbook = std::sync::Arc::new(rb);
+    assert!(ch(&mut s, 'r', 10).is_empty());
+    assert!(s.notices.iter().any(|n| n.text.contains("display-only")));
+    let fx = ch(&mut s, 'c', 11);
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            "kubectl -n cache exec deploy/redis -- redis-cli info memory".into()
+        )]
+    );
+    assert!(matches!(s.overlay, Some(Overlay::ShowText { .. })));
+}

@@ -61,6 +61,11 @@ pub enum Action {
     Status(Box<crate::status::Update>),
     /// The running command reported.
     Exec(Box<crate::exec::ExecEvent>),
+    /// Runbook files changed on disk and were reloaded.
+    LibraryReloaded(
+        std::sync::Arc<crate::library::Library>,
+        crate::library::ReloadReport,
+    ),
     /// Trusting the runbook file (path, content hash) worked, or why not.
     Trusted(Result<(String, String), String>),
 }

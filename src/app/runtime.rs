@@ -112,7 +112,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         .clone()
         .or_else(|| config.theme.clone())
         .unwrap_or_else(|| crate::theme::DEFAULT.to_owned());
-    let (theme, theme_warnings) = Theme::load(&theme_name, &ThemeSources::from_platform());
+    let (mut theme, theme_warnings) = Theme::load(&theme_name, &ThemeSources::from_platform());
     for w in theme_warnings {
         notices.push(Notice::warning(format!(
             "theme: {}",
@@ -207,6 +207,22 @@ async fn main_loop(opts: Options) -> Result<()> {
         .filter_map(|s| s.credential.resolve().ok().flatten())
         .collect();
     let (exec_tx, exec_rx) = mpsc::unbounded_channel();
+    // Live reload: runbook directories (not the bundled set) and themes.
+    let sources = crate::cli::sources(&opts.global);
+    let theme_dir = crate::paths::user_theme_dir();
+    let (watch_tx, watch_rx) = mpsc::unbounded_channel();
+    let mut watch_dirs: Vec<PathBuf> = sources.extra_dirs.clone();
+    watch_dirs.extend(sources.user_dir.clone());
+    watch_dirs.extend(theme_dir.clone());
+    let watcher = match crate::watch::spawn_watcher(watch_dirs, watch_tx) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            state
+                .notices
+                .push(Notice::warning(format!("live reload is off: {e}")));
+            None
+        }
+    };
     let mut bg = Background {
         status,
         status_rx,
@@ -218,8 +234,13 @@ async fn main_loop(opts: Options) -> Result<()> {
         scrub_env,
         secrets,
         data_dir: data_dir.clone(),
+        _watcher: watcher,
+        watch_rx,
+        sources,
+        theme_dir,
+        theme_name,
     };
-    let result = event_loop(&mut term, &mut state, &theme, &mut io, &mut bg, initial).await;
+    let result = event_loop(&mut term, &mut state, &mut theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
     io.close().await;
     if let Some(h) = bg.status.take() {
@@ -244,12 +265,18 @@ struct Background {
     scrub_env: Vec<String>,
     secrets: Vec<secrecy::SecretString>,
     data_dir: PathBuf,
+    /// Stops watching when dropped.
+    _watcher: Option<crate::watch::WatchHandle>,
+    watch_rx: mpsc::UnboundedReceiver<crate::watch::WatchEvent>,
+    sources: crate::library::Sources,
+    theme_dir: Option<PathBuf>,
+    theme_name: String,
 }
 
 async fn event_loop(
     term: &mut ratatui::DefaultTerminal,
     state: &mut State,
-    theme: &Theme,
+    theme: &mut Theme,
     io: &mut IncidentIo,
     bg: &mut Background,
     initial: Vec<Effect>,
@@ -299,6 +326,30 @@ async fn event_loop(
             Some(action) = rx.recv() => action,
             Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
             Some(event) = bg.exec_rx.recv() => Action::Exec(Box::new(event)),
+            Some(crate::watch::WatchEvent::Changed(paths)) = bg.watch_rx.recv() => {
+                let (themes, runbooks): (Vec<PathBuf>, Vec<PathBuf>) = paths
+                    .into_iter()
+                    .partition(|p| bg.theme_dir.as_ref().is_some_and(|d| p.starts_with(d)));
+                if !themes.is_empty() {
+                    let (t, warnings) = Theme::load(&bg.theme_name, &ThemeSources::from_platform());
+                    *theme = t;
+                    for w in warnings {
+                        let _ = tx.send(Action::Notice(Notice::warning(format!("theme: {}", w.to_string().replace('\n', " ")))));
+                    }
+                    dirty = true;
+                }
+                if runbooks.is_empty() {
+                    continue;
+                }
+                let lib = state.library.clone();
+                let sources = bg.sources.clone();
+                let tx2 = tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let (new, report) = lib.reload(&sources, &runbooks);
+                    let _ = tx2.send(Action::LibraryReloaded(Arc::new(new), report));
+                });
+                continue;
+            }
             Some(panic) = bg.panics.recv() => {
                 tracing::error!("a background task panicked; saving and exiting");
                 shutdown(state, io, bg, &tx).await;

@@ -233,6 +233,10 @@ pub struct Session {
     pub run: Option<RunView>,
     /// Text the next note starts with (after a failed command).
     pub note_template: Option<String>,
+    /// The runbook file changed since the incident started: the new version,
+    /// offered with a banner (the incident keeps the old one until the
+    /// responder switches).
+    pub runbook_update: Option<Arc<Runbook>>,
 }
 
 impl Session {
@@ -255,6 +259,7 @@ impl Session {
             update_belled_for: None,
             run: None,
             note_template: None,
+            runbook_update: None,
         };
         s.list_selected = s.current_index();
         Some(s)

@@ -21,6 +21,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     let notices_before = state.notices.len();
     dispatch(state, action, &mut fx);
+    // The same message twice is once.
+    let mut i = notices_before.min(state.notices.len());
+    while i < state.notices.len() {
+        if state.notices[..i].contains(&state.notices[i]) {
+            state.notices.remove(i);
+        } else {
+            i += 1;
+        }
+    }
     if state.notices.len() > notices_before {
         state.notice_since = state.now;
         // Keep the banner area small: the newest few.
@@ -154,6 +163,49 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Notice(n) => state.notices.push(n),
         Action::Status(u) => on_status(state, *u, fx),
         Action::Exec(e) => on_exec(state, *e, fx),
+        Action::LibraryReloaded(lib, report) => {
+            state.library = lib;
+            for d in &report.failed {
+                state.notices.push(Notice::warning(format!(
+                    "{}:{}: {} [{}] — keeping the last good version",
+                    d.path,
+                    d.line,
+                    d.message.lines().next().unwrap_or(""),
+                    d.code
+                )));
+            }
+            let mut parts = Vec::new();
+            for (what, ids) in [
+                ("added", &report.added),
+                ("changed", &report.changed),
+                ("removed", &report.removed),
+            ] {
+                if !ids.is_empty() {
+                    parts.push(format!("{what}: {}", ids.join(", ")));
+                }
+            }
+            if !parts.is_empty() {
+                state.notices.push(Notice::info(format!(
+                    "runbooks reloaded — {}",
+                    parts.join("; ")
+                )));
+            }
+            if let Some(s) = state.session.as_mut() {
+                let newer = state
+                    .library
+                    .get(&s.runbook.id)
+                    .filter(|rb| rb.hash != s.runbook.hash && !rb.hash.is_empty())
+                    .cloned();
+                if newer.is_some() {
+                    state.notices.push(Notice::warning(format!(
+                        "the runbook file changed; the incident keeps the version it started with — press {} to switch to the new one",
+                        state.keymap.hint(Cmd::SwitchRunbook)
+                    )));
+                }
+                s.runbook_update = newer;
+            }
+            refilter(state);
+        }
         Action::Trusted(result) => match result {
             Ok((path, hash)) => {
                 state.trust.record(std::path::Path::new(&path), &hash);
@@ -871,6 +923,26 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             Pane::Log => {}
         },
         Cmd::Run => request_run(state, now, fx),
+        Cmd::SwitchRunbook => match s.runbook_update.take() {
+            Some(new) => {
+                let kind = EventKind::RunbookSwitched {
+                    from_hash: s.runbook.hash.clone(),
+                    to_hash: new.hash.clone(),
+                };
+                emit(s, kind, now, fx);
+                s.trusted = state.trust.is_trusted(&new);
+                s.runbook = new;
+                s.item_selected = 0;
+                s.list_selected = s.current_index();
+                state.notices.clear();
+                state
+                    .notices
+                    .push(Notice::info("switched to the changed runbook"));
+            }
+            None => state
+                .notices
+                .push(Notice::info("the runbook has not changed")),
+        },
         Cmd::Cancel => match s.run.as_ref() {
             Some(r) if r.finished.is_none() && !r.dry_run => fx.push(Effect::CancelCommand),
             _ => state.notices.push(Notice::info("no command is running")),

@@ -1,0 +1,85 @@
+//! Live reload: watch the runbook and theme directories (directories, not
+//! files — editors save by writing a new file and renaming it over the old
+//! one), debounce, and report the changed runbook and theme files as owned
+//! paths on a channel.
+
+use notify_debouncer_full::notify::RecursiveMode;
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long changes settle before they are reported.
+pub const DEBOUNCE: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchEvent {
+    /// Runbook or theme files that were added, changed or removed.
+    Changed(Vec<PathBuf>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("cannot watch for changes: {0}")]
+    Notify(#[from] notify_debouncer_full::notify::Error),
+}
+
+/// Stops watching when dropped.
+pub struct WatchHandle {
+    _debouncer: Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>,
+    /// The directories actually watched.
+    pub watching: Vec<PathBuf>,
+}
+
+fn interesting(p: &std::path::Path) -> bool {
+    let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    crate::library::is_runbook_file(name) || name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// Watch `dirs` (recursively). Directories that do not exist are skipped.
+pub fn spawn_watcher(
+    dirs: Vec<PathBuf>,
+    tx: mpsc::UnboundedSender<WatchEvent>,
+) -> Result<WatchHandle, WatchError> {
+    let mut debouncer =
+        new_debouncer(
+            DEBOUNCE,
+            None,
+            move |result: DebounceEventResult| match result {
+                Ok(events) => {
+                    let mut paths: Vec<PathBuf> = events
+                        .into_iter()
+                        .flat_map(|e| e.event.paths)
+                        .filter(|p| interesting(p))
+                        .collect();
+                    paths.sort();
+                    paths.dedup();
+                    if !paths.is_empty() {
+                        let _ = tx.send(WatchEvent::Changed(paths));
+                    }
+                }
+                Err(errors) => {
+                    for e in errors {
+                        tracing::warn!("watching runbooks: {e}");
+                    }
+                }
+            },
+        )?;
+    let mut watching = Vec::new();
+    for d in dirs {
+        if !d.is_dir() {
+            tracing::warn!("not watching {}: not a directory", d.display());
+            continue;
+        }
+        match debouncer.watch(&d, RecursiveMode::Recursive) {
+            Ok(()) => watching.push(d),
+            Err(e) => tracing::warn!("cannot watch {}: {e}", d.display()),
+        }
+    }
+    Ok(WatchHandle {
+        _debouncer: debouncer,
+        watching,
+    })
+}
