@@ -128,7 +128,9 @@ fn bench(c: &mut Criterion) {
 async fn serve(listener: tokio::net::TcpListener) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     loop {
-        let Ok((mut sock, _)) = listener.accept().await else { continue };
+        let Ok((mut sock, _)) = listener.accept().await else {
+            continue;
+        };
         tokio::spawn(async move {
             let mut buf = [0u8; 2048];
             loop {
@@ -149,7 +151,11 @@ async fn serve(listener: tokio::net::TcpListener) {
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .unwrap_or(0.0)
         / 1024.0
 }
@@ -161,8 +167,14 @@ fn bench_with_polling(c: &mut Criterion) {
     let now = t(100_001);
     let mut quiet = state_with_events(100_000);
     let mut busy = state_with_events(100_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     rt.spawn(serve(listener));
     let mut yaml = String::from("sources:\n");
@@ -194,13 +206,15 @@ fn bench_with_polling(c: &mut Criterion) {
     let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     g.bench_function("frame_no_sources_200x60", |b| {
         b.iter(|| {
-            term.draw(|f| app::view(&quiet, now, &theme, f)).expect("draw");
+            term.draw(|f| app::view(&quiet, now, &theme, f))
+                .expect("draw");
         });
     });
     g.bench_function("frame_500_sources_polling_200x60", |b| {
         b.iter(|| {
             drain(&mut busy, &mut updates);
-            term.draw(|f| app::view(&busy, now, &theme, f)).expect("draw");
+            term.draw(|f| app::view(&busy, now, &theme, f))
+                .expect("draw");
         });
     });
     g.finish();
