@@ -19,6 +19,7 @@ pub mod mdview;
 pub mod paths;
 pub mod runbook;
 pub mod sanitize;
+pub mod review;
 pub mod show;
 pub mod status;
 pub mod theme;
