@@ -142,6 +142,24 @@ pub enum Command {
         #[arg(long)]
         watch: bool,
     },
+    /// Rehearse a game day: a simulated outage on a runbook, with scripted
+    /// status sources and a score card; nothing is executed.
+    Gameday {
+        /// A scenario id (see --list) or a scenario file [default: pick one in the TUI].
+        scenario: Option<String>,
+        /// List the scenarios and check them (exit 1 if any is broken).
+        #[arg(long)]
+        list: bool,
+        /// The responder's handle [default: the config's `responder`, else the OS user].
+        #[arg(long)]
+        responder: Option<String>,
+    },
+    /// Review a past incident: timeline with filters, key durations, time per
+    /// step, status over time, and replay.
+    Review {
+        /// The incident id (or a unique prefix) [default: the newest incident].
+        id: Option<String>,
+    },
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +211,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 responder,
             },
             start: Some(id),
-            resume: None,
+            ..Default::default()
         }),
         Some(Command::Resume { id }) => tui(crate::app::runtime::Options {
             global: g,
@@ -222,7 +240,71 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show { id, width }) => show(&g, &id, width),
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
         Some(Command::Status { json, watch }) => status(&g, json, watch),
+        Some(Command::Gameday {
+            scenario,
+            list,
+            responder,
+        }) => {
+            if list {
+                return gameday_list(&g);
+            }
+            tui(crate::app::runtime::Options {
+                global: g,
+                preset: crate::app::state::Preset {
+                    responder,
+                    ..Default::default()
+                },
+                gameday: Some(scenario),
+                ..Default::default()
+            })
+        }
+        Some(Command::Review { id }) => tui(crate::app::runtime::Options {
+            global: g,
+            review: Some(id),
+            ..Default::default()
+        }),
     }
+}
+
+/// `mayday gameday --list`: every scenario, checked against the runbooks.
+fn gameday_list(g: &Global) -> Result<ExitCode> {
+    let src = sources(g);
+    let library = Library::load_unhashed(&src);
+    let (all, mut problems) = crate::gameday::load_all(&src);
+    let mut out = std::io::stdout().lock();
+    let id_w = all.iter().map(|s| s.id.len()).max().unwrap_or(2).max(2);
+    let rb_w = all
+        .iter()
+        .map(|s| s.runbook.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    writeln!(out, "{:<id_w$}  {:<rb_w$}  TITLE", "ID", "RUNBOOK")?;
+    for sc in &all {
+        writeln!(
+            out,
+            "{:<id_w$}  {:<rb_w$}  {}",
+            sanitize::line(&sc.id),
+            sanitize::line(&sc.runbook),
+            sanitize::line(&sc.title)
+        )?;
+        problems.extend(sc.check(&library));
+    }
+    if all.is_empty() {
+        writeln!(
+            out,
+            "(no game days: put scenarios in <runbook dir>/gamedays/, see docs/gamedays.md)"
+        )?;
+    }
+    let mut err = std::io::stderr().lock();
+    for d in &problems {
+        writeln!(err, "{}", sanitize::text(&d.to_string()))?;
+    }
+    Ok(if problems.iter().any(|d| d.is_error()) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn trust(g: &Global, path: Option<&std::path::Path>, revoke: bool, list: bool) -> Result<ExitCode> {

@@ -44,6 +44,19 @@ pub enum Cmd {
     PollNow,
     SwitchRunbook,
     Review,
+    /// Review: show/hide a group of events (0 shows all).
+    ReviewFilter(u8),
+    /// Review: replay from the selected event.
+    Replay,
+    /// Review: write the postmortem draft next to the log.
+    ExportDraft,
+    NextEvent,
+    PrevEvent,
+    JumpForward,
+    JumpBack,
+    PlayPause,
+    Faster,
+    Slower,
 }
 
 /// Where a binding applies.
@@ -55,6 +68,10 @@ pub enum Ctx {
     Lists,
     Picker,
     Incident,
+    /// The review screen (`mayday review`).
+    Review,
+    /// Replaying a past incident.
+    Replay,
 }
 
 impl Ctx {
@@ -64,6 +81,8 @@ impl Ctx {
             Ctx::Lists => "Lists",
             Ctx::Picker => "Runbook picker",
             Ctx::Incident => "Incident",
+            Ctx::Review => "Review",
+            Ctx::Replay => "Replay",
         }
     }
 }
@@ -473,6 +492,118 @@ const DEFAULTS: &[(&str, Cmd, Ctx, &[&str], &str)] = &[
         &["U"],
         "switch to the changed runbook file",
     ),
+    (
+        "review_all",
+        Cmd::ReviewFilter(0),
+        Ctx::Review,
+        &["0"],
+        "show every event",
+    ),
+    (
+        "review_notes",
+        Cmd::ReviewFilter(1),
+        Ctx::Review,
+        &["1"],
+        "show/hide notes",
+    ),
+    (
+        "review_steps",
+        Cmd::ReviewFilter(2),
+        Ctx::Review,
+        &["2"],
+        "show/hide steps",
+    ),
+    (
+        "review_commands",
+        Cmd::ReviewFilter(3),
+        Ctx::Review,
+        &["3"],
+        "show/hide commands",
+    ),
+    (
+        "review_status",
+        Cmd::ReviewFilter(4),
+        Ctx::Review,
+        &["4"],
+        "show/hide status changes",
+    ),
+    (
+        "review_decisions",
+        Cmd::ReviewFilter(5),
+        Ctx::Review,
+        &["5"],
+        "show/hide decisions",
+    ),
+    (
+        "review_incident",
+        Cmd::ReviewFilter(6),
+        Ctx::Review,
+        &["6"],
+        "show/hide incident events (start, mitigated, resolved, …)",
+    ),
+    (
+        "replay",
+        Cmd::Replay,
+        Ctx::Review,
+        &["enter", "r"],
+        "replay the incident from the selected event",
+    ),
+    (
+        "export_draft",
+        Cmd::ExportDraft,
+        Ctx::Review,
+        &["e"],
+        "write the postmortem draft (Markdown) next to the log",
+    ),
+    (
+        "next_event",
+        Cmd::NextEvent,
+        Ctx::Replay,
+        &["right", "l", "n"],
+        "next event",
+    ),
+    (
+        "prev_event",
+        Cmd::PrevEvent,
+        Ctx::Replay,
+        &["left", "h", "p"],
+        "previous event",
+    ),
+    (
+        "jump_forward",
+        Cmd::JumpForward,
+        Ctx::Replay,
+        &["]"],
+        "one minute later",
+    ),
+    (
+        "jump_back",
+        Cmd::JumpBack,
+        Ctx::Replay,
+        &["["],
+        "one minute earlier",
+    ),
+    (
+        "play",
+        Cmd::PlayPause,
+        Ctx::Replay,
+        &["space"],
+        "play / pause",
+    ),
+    (
+        "faster",
+        Cmd::Faster,
+        Ctx::Replay,
+        &[">", "+"],
+        "play faster (×1, ×10, ×60)",
+    ),
+    (
+        "slower",
+        Cmd::Slower,
+        Ctx::Replay,
+        &["<", "-"],
+        "play slower",
+    ),
 ];
 
 impl Default for Keymap {
@@ -555,7 +686,14 @@ impl Keymap {
     /// bindings. The nine decision keys are shown as one line.
     pub fn help(&self) -> Vec<(&'static str, Vec<(String, String)>)> {
         let mut out: Vec<(&'static str, Vec<(String, String)>)> = Vec::new();
-        for ctx in [Ctx::Global, Ctx::Lists, Ctx::Picker, Ctx::Incident] {
+        for ctx in [
+            Ctx::Global,
+            Ctx::Lists,
+            Ctx::Picker,
+            Ctx::Incident,
+            Ctx::Review,
+            Ctx::Replay,
+        ] {
             let mut rows: Vec<(String, String)> = Vec::new();
             let mut choose_keys = Vec::new();
             for b in self.bindings.iter().filter(|b| b.ctx == ctx) {

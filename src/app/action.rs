@@ -68,6 +68,20 @@ pub enum Action {
     ),
     /// Trusting the runbook file (path, content hash) worked, or why not.
     Trusted(Result<(String, String), String>),
+    /// A past incident was read for the review screen.
+    ReviewOpened(Box<ReviewOpened>),
+    /// The postmortem draft was written (path), or why not.
+    DraftWritten(Result<String, String>),
+}
+
+/// A past incident, read back for review.
+#[derive(Debug)]
+pub struct ReviewOpened {
+    pub id: String,
+    pub runbook: Arc<Runbook>,
+    pub events: Vec<Event>,
+    /// A problem with the log (torn, corrupt): shown, not hidden.
+    pub problem: Option<String>,
 }
 
 #[derive(Debug)]
@@ -158,6 +172,10 @@ pub enum Effect {
     Copy(String),
     /// Trust a runbook file with this content hash.
     Trust { path: String, hash: String },
+    /// Read a past incident for the review screen.
+    OpenReview(String),
+    /// Write the postmortem draft of an incident next to its log.
+    WriteDraft(String),
 }
 
 /// A command the user confirmed.

@@ -132,6 +132,40 @@ impl IncidentIo {
         }
     }
 
+    /// Read a past incident (and the runbook version it ran) for review.
+    pub fn open_review(&self, id: String, library: Arc<Library>, tx: UnboundedSender<Action>) {
+        let dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let action = match crate::incident::cli::load(&dir, &id) {
+                Ok((found, events, inc, problem)) => {
+                    let (runbook, note) = store::runbook_for(&dir, &inc, &library);
+                    if let Some(n) = note {
+                        let _ = tx.send(Action::Notice(Notice::warning(n)));
+                    }
+                    Action::ReviewOpened(Box::new(super::action::ReviewOpened {
+                        id: found.id,
+                        runbook,
+                        events,
+                        problem,
+                    }))
+                }
+                Err(e) => Action::Notice(Notice::error(format!("cannot review {id}: {e:#}"))),
+            };
+            let _ = tx.send(action);
+        });
+    }
+
+    /// Write `<id>.postmortem.md` next to the incident's log.
+    pub fn write_draft(&self, id: String, tx: UnboundedSender<Action>) {
+        let dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = crate::incident::cli::write_draft(&dir, &id)
+                .map(|p| p.display().to_string())
+                .map_err(|e| format!("{e:#}"));
+            let _ = tx.send(Action::DraftWritten(result));
+        });
+    }
+
     /// List the incidents in the background.
     pub fn list(&self, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();

@@ -5,6 +5,8 @@
 pub mod action;
 pub mod input;
 pub mod io;
+pub mod review;
+mod review_view;
 pub mod runtime;
 pub mod state;
 pub mod terminal;

@@ -32,6 +32,10 @@ pub struct Options {
     pub start: Option<String>,
     /// `mayday resume [ID]`: `Some(None)` resumes the newest open incident.
     pub resume: Option<Option<String>>,
+    /// `mayday gameday [SCENARIO]`: `Some(None)` opens the picker on the game days.
+    pub gameday: Option<Option<String>>,
+    /// `mayday review [ID]`: `Some(None)` reviews the newest incident.
+    pub review: Option<Option<String>>,
 }
 
 /// Where incident logs and the diagnostics log live.
@@ -153,7 +157,65 @@ async fn main_loop(opts: Options) -> Result<()> {
         },
         None => None,
     };
+    let (gamedays, gameday_problems) = crate::gameday::load_all(&crate::cli::sources(&opts.global));
+    for d in &gameday_problems {
+        tracing::warn!("{d}");
+    }
+    if let Some(first) = gameday_problems.iter().find(|d| d.is_error()) {
+        notices.push(Notice::warning(format!(
+            "{} game-day file(s) could not be loaded (first: {}:{}) — run `mayday gameday --list`",
+            gameday_problems.iter().filter(|d| d.is_error()).count(),
+            first.path,
+            first.line
+        )));
+    }
+    let gameday = match &opts.gameday {
+        Some(Some(name)) => {
+            let found = gamedays.iter().find(|g| g.id == *name).cloned();
+            match found {
+                Some(g) => Some(g),
+                None if std::path::Path::new(name).is_file() => {
+                    match crate::gameday::load_file(std::path::Path::new(name)) {
+                        Ok(g) => Some(Arc::new(g)),
+                        Err(d) => bail!("{d}"),
+                    }
+                }
+                None => bail!(
+                    "no game day `{name}` (scenarios: {}); see `mayday gameday --list`",
+                    gamedays
+                        .iter()
+                        .map(|g| g.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        _ => None,
+    };
+    if let Some(g) = &gameday {
+        let problems: Vec<_> = g
+            .check(&library)
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect();
+        if let Some(d) = problems.first() {
+            bail!("{d}");
+        }
+    }
     let mut io = IncidentIo::new(data_dir.clone());
+    let review_id = match &opts.review {
+        Some(Some(id)) => Some(crate::incident::store::find(&data_dir, id)?.id),
+        Some(None) => Some(
+            crate::incident::store::list(&data_dir)
+                .into_iter()
+                .max_by_key(|s| s.started_at)
+                .map(|s| s.id)
+                .with_context(|| {
+                    format!("there are no incidents in {} to review", data_dir.display())
+                })?,
+        ),
+        None => None,
+    };
     let resume_id = match &opts.resume {
         Some(id) => Some(io.resolve_resume(id.as_deref())?),
         None => None,
@@ -167,7 +229,21 @@ async fn main_loop(opts: Options) -> Result<()> {
         notices.push(Notice::warning(w.clone()));
     }
     state.notices = notices;
+    state.gamedays = gamedays;
+    super::update::refilter(&mut state);
     let mut initial = vec![Effect::ListIncidents];
+    if let Some(g) = gameday {
+        state.gamedays.retain(|x| x.id != g.id);
+        state.gamedays.insert(0, g.clone());
+        super::update::start_gameday(&mut state, g, &mut initial);
+    } else if matches!(opts.gameday, Some(None)) {
+        state.picker.filter = super::input::TextInput::new("rehearse", false);
+        super::update::refilter(&mut state);
+    }
+    if let Some(id) = review_id {
+        state.review_only = true;
+        initial.push(Effect::OpenReview(id));
+    }
     if let Some(rb) = start_runbook {
         super::update::open_start(&mut state, rb, &mut initial);
     }
@@ -413,7 +489,13 @@ async fn run_effects(
 ) {
     for effect in fx {
         match effect {
-            Effect::StartIncident(req) => io.start(req, state.settings.dry_run, tx.clone()),
+            Effect::StartIncident(req) => {
+                // Rehearsals never execute anything.
+                let dry = state.settings.dry_run || req.rehearsal;
+                io.start(req, dry, tx.clone());
+            }
+            Effect::OpenReview(id) => io.open_review(id, state.library.clone(), tx.clone()),
+            Effect::WriteDraft(id) => io.write_draft(id, tx.clone()),
             Effect::ResumeIncident(id) => io.resume(id, state.library.clone(), tx.clone()),
             Effect::Append(kind, at) => io.append(kind, at),
             Effect::CloseIncident => io.close().await,

@@ -51,6 +51,8 @@ pub enum Screen {
     Picker,
     Start,
     Incident,
+    /// A past incident: timeline, statistics, charts (`mayday review`).
+    Review,
 }
 
 /// The incident screen's panes, in Tab order.
@@ -76,6 +78,10 @@ pub enum PickItem {
     Firing(usize, usize),
     /// A runbook (index into `State::library.runbooks`).
     Runbook(usize),
+    /// A game-day scenario (index into `State::gamedays`).
+    Gameday(usize),
+    /// A resolved incident to review (index into `State::past`).
+    Review(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +126,10 @@ pub struct Field {
 #[derive(Clone, Debug)]
 pub struct StartForm {
     pub runbook: Arc<Runbook>,
+    /// Values given up front (command line, or a game-day scenario).
+    pub preset: Preset,
+    /// Starting a rehearsal of this scenario.
+    pub scenario: Option<Arc<crate::gameday::Scenario>>,
     pub fields: Vec<Field>,
     pub focus: usize,
     pub severity: Severity,
@@ -382,6 +392,16 @@ pub struct State {
     pub notice_since: Timestamp,
     /// Unresolved incidents, for the picker.
     pub incidents: Vec<IncidentListing>,
+    /// The newest resolved incidents, for "review" in the picker.
+    pub past: Vec<IncidentListing>,
+    /// Game-day scenarios, for the picker.
+    pub gamedays: Vec<Arc<crate::gameday::Scenario>>,
+    /// The running rehearsal's script.
+    pub rehearsal: Option<crate::gameday::Rehearsal>,
+    /// The review screen.
+    pub review: Option<Box<super::review::Review>>,
+    /// Started as `mayday review`: leaving the review quits.
+    pub review_only: bool,
     /// Live status sources.
     pub status: StatusBoard,
     /// Runbooks whose alerts are firing now.
@@ -414,6 +434,11 @@ impl State {
             notices: Vec::new(),
             notice_since: now,
             incidents: Vec::new(),
+            past: Vec::new(),
+            gamedays: Vec::new(),
+            rehearsal: None,
+            review: None,
+            review_only: false,
             status: StatusBoard::default(),
             firing: Vec::new(),
             size: (80, 24),
@@ -421,6 +446,15 @@ impl State {
         };
         super::update::refilter(&mut s);
         s
+    }
+
+    /// The status panel to show: the live one, or during a replay the one
+    /// the log had at the replayed moment.
+    pub fn board(&self) -> &StatusBoard {
+        match &self.review {
+            Some(r) if r.replay.is_some() => &r.board,
+            _ => &self.status,
+        }
     }
 
     /// The runbook a picker row points at.
@@ -431,6 +465,14 @@ impl State {
                 .incidents
                 .get(i)
                 .and_then(|inc| self.library.get(&inc.runbook_id)),
+            PickItem::Review(i) => self
+                .past
+                .get(i)
+                .and_then(|inc| self.library.get(&inc.runbook_id)),
+            PickItem::Gameday(i) => self
+                .gamedays
+                .get(i)
+                .and_then(|g| self.library.get(&g.runbook)),
         }
     }
 }

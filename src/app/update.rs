@@ -39,6 +39,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     fx
 }
 
+/// How many resolved incidents the picker offers for review.
+pub const PAST_IN_PICKER: usize = 5;
+
 /// How long an informational notice stays up.
 const INFO_SECONDS: i64 = 8;
 
@@ -61,10 +64,14 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Resize { width, height } => state.size = (width, height),
         Action::Incidents(list) => {
-            state.incidents = list
-                .into_iter()
-                .filter(|i| i.state != Phase::Resolved)
-                .collect();
+            let (past, open): (Vec<_>, Vec<_>) =
+                list.into_iter().partition(|i| i.state == Phase::Resolved);
+            state.incidents = open;
+            // The newest few resolved incidents, for review.
+            let mut past = past;
+            past.sort_by_key(|i| std::cmp::Reverse(i.started_at));
+            past.truncate(PAST_IN_PICKER);
+            state.past = past;
             refilter(state);
         }
         Action::IncidentOpened(opened) => {
@@ -99,6 +106,7 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         emit(&mut session, kind, now, fx);
                     }
                     session.list_selected = session.current_index();
+                    start_rehearsal(state, &session);
                     // Sources already polled: their state goes into the
                     // timeline now, not at their next change.
                     if session.incident.is_open() {
@@ -221,6 +229,296 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 .notices
                 .push(Notice::error(format!("could not trust the runbook: {e}"))),
         },
+        Action::ReviewOpened(r) => {
+            let from_picker = !state.review_only;
+            let r = *r;
+            match super::review::Review::new(r.id, r.runbook, r.events, r.problem, from_picker) {
+                Some(review) => {
+                    if let Some(p) = &review.problem {
+                        state.notices.push(Notice::warning(format!(
+                            "the incident log has a problem ({p}); showing what can be read"
+                        )));
+                    }
+                    state.review = Some(Box::new(review));
+                    state.screen = Screen::Review;
+                }
+                None => state.notices.push(Notice::error(
+                    "the incident log does not start with `incident_started`; it cannot be reviewed",
+                )),
+            }
+        }
+        Action::DraftWritten(result) => match result {
+            Ok(path) => state
+                .notices
+                .push(Notice::info(format!("postmortem draft written to {path}"))),
+            Err(e) => state.notices.push(Notice::error(format!(
+                "could not write the postmortem draft: {e}"
+            ))),
+        },
+    }
+    drive_rehearsal(state, fx);
+    if let Some(r) = state.review.as_mut()
+        && let Some(rp) = r.replay.as_mut()
+        && rp.playing
+    {
+        rp.advance(&r.events, state.now);
+        let cursor = rp.cursor;
+        if let Some(s) = state.session.as_mut()
+            && s.events.len() != cursor
+        {
+            super::review::seek_review(r, s, cursor);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- game days
+
+/// An incident opened: if it is a rehearsal, load its script (the one just
+/// started from, or the scenario by id when resumed) and show only
+/// simulated sources.
+fn start_rehearsal(state: &mut State, session: &Session) {
+    state.rehearsal = None;
+    let inc = &session.incident;
+    if !inc.rehearsal {
+        return;
+    }
+    let Some(id) = inc.scenario.as_deref() else {
+        return;
+    };
+    let scenario = state
+        .start
+        .as_ref()
+        .and_then(|f| f.scenario.clone())
+        .filter(|g| g.id == id)
+        .or_else(|| state.gamedays.iter().find(|g| g.id == id).cloned());
+    let Some(scenario) = scenario else {
+        state.notices.push(Notice::warning(format!(
+            "game day `{id}` is not loaded: the rehearsal goes on without its script"
+        )));
+        return;
+    };
+    state
+        .status
+        .sources
+        .retain(|v| v.snapshot.kind == crate::status::Kind::Simulated);
+    let injected: Vec<String> = session
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Injected { description } => Some(description.clone()),
+            _ => None,
+        })
+        .collect();
+    state.rehearsal = Some(crate::gameday::Rehearsal::resume(scenario, &injected));
+}
+
+/// Run the rehearsal's script: whatever is due by now changes the simulated
+/// sources (through the same path as a real poll) or is injected.
+fn drive_rehearsal(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(mut r) = state.rehearsal.take() else {
+        return;
+    };
+    let due = match state.session.as_ref() {
+        Some(s) if s.incident.is_open() && s.read_only.is_none() => r.due(&s.incident, state.now),
+        _ => Vec::new(),
+    };
+    state.rehearsal = Some(r);
+    for h in due {
+        match h {
+            crate::gameday::Happening::Source(src) => {
+                let mut snap = crate::status::Snapshot::simulated(
+                    &src.name,
+                    src.state,
+                    &src.summary,
+                    Vec::new(),
+                );
+                snap.checked_at = state.now;
+                on_status(state, crate::status::Update::new(snap), fx);
+            }
+            crate::gameday::Happening::Inject(text) => {
+                let now = state.now;
+                if let Some(s) = state.session.as_mut() {
+                    emit(
+                        s,
+                        EventKind::Injected {
+                            description: text.clone(),
+                        },
+                        now,
+                        fx,
+                    );
+                }
+                state
+                    .notices
+                    .push(Notice::warning(format!("game day: {text}")));
+                fx.push(Effect::Bell);
+            }
+        }
+    }
+}
+
+/// A rehearsal was resolved: score it, log the card and show it.
+fn score_rehearsal(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(scenario) = state.rehearsal.as_ref().map(|r| r.scenario.clone()) else {
+        return;
+    };
+    let now = state.now;
+    let Some(s) = state.session.as_mut() else {
+        return;
+    };
+    let Some(stats) = crate::review::stats(&s.events, Some(&s.runbook)) else {
+        return;
+    };
+    let lines = crate::gameday::score(&scenario, &stats, s.runbook.steps.len());
+    let text = score_text(&lines);
+    emit(
+        s,
+        EventKind::ScoreCard {
+            scenario: scenario.id.clone(),
+            lines,
+        },
+        now,
+        fx,
+    );
+    state.overlay = Some(Overlay::ShowText {
+        title: format!("Game day score card — {}", scenario.title),
+        text,
+    });
+}
+
+/// The score card as text (the overlay and `mayday incidents`).
+pub fn score_text(lines: &[crate::incident::ScoreLine]) -> String {
+    let width = lines.iter().map(|l| l.label.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for l in lines {
+        let mark = match l.met {
+            Some(true) => "✓ ",
+            Some(false) => "✗ ",
+            None => "  ",
+        };
+        out.push_str(&format!("{mark}{:<width$}  {}", l.label, l.value));
+        if let Some(t) = &l.target {
+            out.push_str(&format!("  (target {t})"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+// ---------------------------------------------------------------- review
+
+fn review_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(r) = state.review.as_mut() else {
+        state.screen = Screen::Picker;
+        return;
+    };
+    let cmd = state
+        .keymap
+        .lookup(&[Ctx::Review, Ctx::Lists, Ctx::Global], &key);
+    let page = usize::from(state.size.1.saturating_sub(8)).max(1);
+    match cmd {
+        Some(Cmd::Help) => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Some(Cmd::Back) => {
+            // Esc: to the picker (where other incidents can be reviewed).
+            state.review = None;
+            state.screen = Screen::Picker;
+            fx.push(Effect::ListIncidents);
+        }
+        Some(Cmd::Quit) => {
+            if r.from_picker && !is_ctrl_c(&key) {
+                state.review = None;
+                state.screen = Screen::Picker;
+            } else {
+                quit_now(state, fx);
+            }
+        }
+        Some(Cmd::ReviewFilter(n)) => r.toggle(usize::from(n)),
+        Some(c @ (Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom)) => {
+            let len = r.rows.len();
+            move_sel(&mut r.selected, len, c, page);
+        }
+        Some(Cmd::Replay) => {
+            let cursor = r.selected_event().map_or(1, |i| i + 1);
+            let replay = super::review::Replay::new(&r.events, cursor, state.now);
+            if let Some(mut session) = r.session_at(replay.cursor) {
+                let cursor = replay.cursor;
+                r.replay = Some(replay);
+                super::review::seek_review(r, &mut session, cursor);
+                state.session = Some(session);
+                state.screen = Screen::Incident;
+            }
+        }
+        Some(Cmd::ExportDraft) => fx.push(Effect::WriteDraft(r.id.clone())),
+        _ => {}
+    }
+}
+
+fn replay_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    let Some(r) = state.review.as_mut() else {
+        return;
+    };
+    let Some(rp) = r.replay.as_mut() else {
+        return;
+    };
+    let events = Arc::clone(&r.events);
+    let cmd = state
+        .keymap
+        .lookup(&[Ctx::Replay, Ctx::Lists, Ctx::Global], &key);
+    match cmd {
+        Some(Cmd::Help) => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            return;
+        }
+        Some(Cmd::Quit | Cmd::Back) => {
+            if is_ctrl_c(&key) {
+                quit_now(state, fx);
+                return;
+            }
+            // Back to the review, with the replayed event selected.
+            let cursor = rp.cursor;
+            r.replay = None;
+            let target = cursor.saturating_sub(1);
+            r.selected = match r.rows.binary_search(&target) {
+                Ok(i) => i,
+                Err(i) => i.saturating_sub(1),
+            };
+            state.session = None;
+            state.screen = Screen::Review;
+            return;
+        }
+        Some(Cmd::NextEvent | Cmd::Down) => rp.to_event(&events, rp.cursor + 1),
+        Some(Cmd::PrevEvent | Cmd::Up) => rp.to_event(&events, rp.cursor.saturating_sub(1)),
+        Some(Cmd::Top) => rp.to_event(&events, 1),
+        Some(Cmd::Bottom) => rp.to_event(&events, events.len()),
+        Some(Cmd::JumpForward) => rp.jump(&events, jiff::SignedDuration::from_secs(60)),
+        Some(Cmd::JumpBack) => rp.jump(&events, jiff::SignedDuration::from_secs(-60)),
+        Some(Cmd::PlayPause) => {
+            if !rp.playing && rp.cursor >= events.len() {
+                rp.to_event(&events, 1);
+            }
+            rp.playing = !rp.playing;
+            rp.last_wall = now;
+        }
+        Some(Cmd::Faster) => rp.faster(),
+        Some(Cmd::Slower) => rp.slower(),
+        Some(Cmd::FocusNext | Cmd::FocusPrev) => {
+            if let Some(s) = state.session.as_mut() {
+                let i = Pane::ORDER.iter().position(|p| *p == s.focus).unwrap_or(0);
+                let n = Pane::ORDER.len();
+                let j = if cmd == Some(Cmd::FocusNext) {
+                    i + 1
+                } else {
+                    i + n - 1
+                };
+                s.focus = Pane::ORDER[j % n];
+            }
+            return;
+        }
+        _ => return,
+    }
+    let cursor = rp.cursor;
+    if let Some(s) = state.session.as_mut() {
+        super::review::seek_review(r, s, cursor);
     }
 }
 
@@ -258,7 +556,7 @@ fn on_paste(state: &mut State, text: &str) {
                 f.input.paste(text);
             }
         }
-        Screen::Incident => {}
+        Screen::Incident | Screen::Review => {}
     }
 }
 
@@ -287,7 +585,11 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     match state.screen {
         Screen::Picker => picker_key(state, key, fx),
         Screen::Start => start_key(state, key, fx),
+        Screen::Incident if state.review.as_ref().is_some_and(|r| r.replay.is_some()) => {
+            replay_key(state, key, fx)
+        }
         Screen::Incident => incident_key(state, key, fx),
+        Screen::Review => review_key(state, key, fx),
     }
 }
 
@@ -494,6 +796,8 @@ pub fn refilter(state: &mut State) {
                 .map(|(i, f)| PickItem::Firing(f.runbook, i)),
         );
         items.extend((0..state.library.runbooks.len()).map(PickItem::Runbook));
+        items.extend((0..state.gamedays.len()).map(PickItem::Gameday));
+        items.extend((0..state.past.len()).map(PickItem::Review));
     } else {
         let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
         let mut matcher = Matcher::new(Config::DEFAULT);
@@ -527,6 +831,21 @@ pub fn refilter(state: &mut State) {
                 indices.dedup();
                 state.picker.highlights.insert(i, indices);
                 scored.push((score, PickItem::Runbook(i)));
+            }
+        }
+        for (i, g) in state.gamedays.iter().enumerate() {
+            let hay = format!(
+                "game day gameday rehearsal {} {} {}",
+                g.title, g.id, g.runbook
+            );
+            if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
+                scored.push((score, PickItem::Gameday(i)));
+            }
+        }
+        for (i, inc) in state.past.iter().enumerate() {
+            let hay = format!("review {} {} {}", inc.title, inc.runbook_id, inc.id);
+            if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
+                scored.push((score, PickItem::Review(i)));
             }
         }
         scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
@@ -610,6 +929,21 @@ fn picker_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Some(Cmd::Help) => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Some(Cmd::Filter) => state.picker.filtering = true,
         Some(Cmd::Select) => activate_pick(state, fx),
+        Some(Cmd::Review) => match state.picker.items.get(state.picker.selected) {
+            Some(PickItem::Review(i)) => {
+                if let Some(inc) = state.past.get(*i) {
+                    fx.push(Effect::OpenReview(inc.id.clone()));
+                }
+            }
+            Some(PickItem::Resume(i)) => {
+                if let Some(inc) = state.incidents.get(*i) {
+                    fx.push(Effect::OpenReview(inc.id.clone()));
+                }
+            }
+            _ => state
+                .notices
+                .push(Notice::info("select an incident to review")),
+        },
         Some(Cmd::Back) => {
             if !state.picker.filter.is_empty() {
                 state.picker.filter = TextInput::new("", false);
@@ -660,7 +994,53 @@ fn activate_pick(state: &mut State, fx: &mut Vec<Effect>) {
                 open_start(state, rb, fx);
             }
         }
+        PickItem::Gameday(i) => {
+            if let Some(g) = state.gamedays.get(i).cloned() {
+                start_gameday(state, g, fx);
+            }
+        }
+        PickItem::Review(i) => {
+            if let Some(inc) = state.past.get(i) {
+                fx.push(Effect::OpenReview(inc.id.clone()));
+            }
+        }
     }
+}
+
+/// Rehearse a game-day scenario: its variables and severity are given, so
+/// with nothing else to ask it opens straight into the incident.
+pub fn start_gameday(
+    state: &mut State,
+    scenario: Arc<crate::gameday::Scenario>,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(rb) = state.library.get(&scenario.runbook).cloned() else {
+        state.notices.push(Notice::error(format!(
+            "game day `{}`: no runbook has the id `{}` ({})",
+            scenario.id, scenario.runbook, scenario.path
+        )));
+        return;
+    };
+    // Nothing to ask that has a default: a rehearsal opens straight in.
+    let mut variables = scenario.variables.clone();
+    for v in &rb.variables {
+        if let Some(d) = &v.default {
+            variables.entry(v.name.clone()).or_insert_with(|| d.clone());
+        }
+    }
+    let preset = Preset {
+        variables,
+        severity: scenario.severity,
+        responder: Some(
+            state
+                .settings
+                .preset
+                .responder
+                .clone()
+                .unwrap_or_else(|| state.settings.default_responder.clone()),
+        ),
+    };
+    open_start_with(state, rb, preset, Some(scenario), fx);
 }
 
 // ---------------------------------------------------------------- start
@@ -668,6 +1048,16 @@ fn activate_pick(state: &mut State, fx: &mut Vec<Effect>) {
 /// Open the start form for a runbook; with every value preset, start at once.
 pub fn open_start(state: &mut State, runbook: Arc<Runbook>, fx: &mut Vec<Effect>) {
     let preset = state.settings.preset.clone();
+    open_start_with(state, runbook, preset, None, fx);
+}
+
+fn open_start_with(
+    state: &mut State,
+    runbook: Arc<Runbook>,
+    preset: Preset,
+    scenario: Option<Arc<crate::gameday::Scenario>>,
+    fx: &mut Vec<Effect>,
+) {
     let mut fields = Vec::new();
     for v in &runbook.variables {
         if preset.variables.contains_key(&v.name) {
@@ -706,6 +1096,8 @@ pub fn open_start(state: &mut State, runbook: Arc<Runbook>, fx: &mut Vec<Effect>
     }
     let form = StartForm {
         runbook,
+        preset,
+        scenario,
         fields,
         focus: 0,
         severity,
@@ -720,7 +1112,7 @@ pub fn open_start(state: &mut State, runbook: Arc<Runbook>, fx: &mut Vec<Effect>
 }
 
 fn submit_start(state: &mut State, mut form: StartForm, fx: &mut Vec<Effect>) {
-    let preset = &state.settings.preset;
+    let preset = &form.preset;
     let mut variables: BTreeMap<String, String> = BTreeMap::new();
     for v in &form.runbook.variables {
         if let Some(val) = preset.variables.get(&v.name) {
@@ -728,6 +1120,7 @@ fn submit_start(state: &mut State, mut form: StartForm, fx: &mut Vec<Effect>) {
         }
     }
     let mut responder = preset.responder.clone().unwrap_or_default();
+    let preset_vars = preset.variables.clone();
     for (i, f) in form.fields.iter().enumerate() {
         let value = f.input.text().trim().to_owned();
         match &f.kind {
@@ -746,8 +1139,8 @@ fn submit_start(state: &mut State, mut form: StartForm, fx: &mut Vec<Effect>) {
         }
     }
     // Extra --var values the runbook does not declare are kept too.
-    for (k, v) in &preset.variables {
-        variables.entry(k.clone()).or_insert_with(|| v.clone());
+    for (k, v) in preset_vars {
+        variables.entry(k).or_insert(v);
     }
     if responder.trim().is_empty() {
         form.error = Some("the responder's handle is required".into());
@@ -765,8 +1158,8 @@ fn submit_start(state: &mut State, mut form: StartForm, fx: &mut Vec<Effect>) {
         variables,
         severity: form.severity,
         responder,
-        rehearsal: false,
-        scenario: None,
+        rehearsal: form.scenario.is_some(),
+        scenario: form.scenario.as_ref().map(|g| g.id.clone()),
         at: state.now,
     }));
     state.start = Some(form);
@@ -1320,6 +1713,7 @@ fn submit_prompt(state: &mut State, prompt: &Prompt, fx: &mut Vec<Effect>) -> Re
                 now,
                 fx,
             );
+            score_rehearsal(state, fx);
         }
         PromptKind::Note | PromptKind::StatusUpdate => {
             if text.is_empty() {
@@ -1401,6 +1795,10 @@ fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
 /// incident, and check verify conditions.
 fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effect>) {
     let snap = u.snapshot;
+    // A rehearsal's panel shows its simulated sources only.
+    if state.rehearsal.is_some() && snap.kind != crate::status::Kind::Simulated {
+        return;
+    }
     let at = snap.checked_at;
     let board = &mut state.status;
     let index = match board
@@ -1534,7 +1932,8 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
         )));
         return;
     }
-    if !s.trusted {
+    let forced_dry = dry || s.incident.dry_run || s.incident.rehearsal;
+    if !s.trusted && !forced_dry {
         state.notices.push(Notice::warning(format!(
             "this runbook is not trusted, so its commands are display-only: press {} to trust this file (or run `mayday trust {}`)",
             state.keymap.hint(Cmd::Trust),
@@ -1563,7 +1962,7 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
             .map(|c| crate::exec::expand(c, &s.incident.variables)),
         timeout: cmd.timeout,
         vars: s.incident.variables.clone(),
-        dry_run: dry || s.incident.dry_run || s.incident.rehearsal,
+        dry_run: forced_dry,
     };
     let phrase = crate::exec::expand(
         cmd.phrase.as_deref().unwrap_or(s.runbook.default_phrase()),

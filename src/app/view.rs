@@ -44,9 +44,28 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
         }
         Screen::Incident => match &state.session {
             Some(s) => {
+                // A replay shows the incident at the replayed moment.
+                let replay = state
+                    .review
+                    .as_ref()
+                    .and_then(|r| r.replay.as_ref().map(|p| (r, p)));
+                let now = replay.map_or(now, |(_, p)| p.time);
                 draw_incident_header(state, s, now, theme, frame, header);
-                draw_incident(state, s, now, theme, frame, main);
+                match replay {
+                    Some((r, p)) => {
+                        let [bar, rest] =
+                            Layout::vertical([Constraint::Length(1), Constraint::Min(3)])
+                                .areas(main);
+                        super::review_view::draw_replay_bar(r, p, theme, frame, bar);
+                        draw_incident(state, s, now, theme, frame, rest);
+                    }
+                    None => draw_incident(state, s, now, theme, frame, main),
+                }
             }
+            None => draw_title_bar(state, theme, frame, header),
+        },
+        Screen::Review => match &state.review {
+            Some(r) => super::review_view::draw_review(state, r, theme, frame, header, main),
             None => draw_title_bar(state, theme, frame, header),
         },
     }
@@ -64,11 +83,11 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
     }
 }
 
-fn s(text: &str) -> String {
+pub(super) fn s(text: &str) -> String {
     sanitize::line(text).into_owned()
 }
 
-fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+pub(super) fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(if focused {
@@ -167,6 +186,10 @@ fn draw_title_bar(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if state.settings.dry_run {
         spans.push(Span::styled("  DRY RUN ", theme.style("ui.banner.warning")));
     }
+    if state.screen == Screen::Start && state.start.as_ref().is_some_and(|f| f.scenario.is_some()) {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(" REHEARSAL ", theme.style("ui.rehearsal")));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -217,6 +240,32 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             ("←→".into(), "severity"),
             ("Esc".into(), "back"),
         ],
+        (None, Screen::Review) => vec![
+            (k(Cmd::Help), "help"),
+            ("↑↓".into(), "move"),
+            ("1-6".into(), "filter"),
+            (k(Cmd::ReviewFilter(0)), "all"),
+            (k(Cmd::Replay), "replay from here"),
+            (k(Cmd::ExportDraft), "postmortem draft"),
+            ("Esc".into(), "picker"),
+            (k(Cmd::Quit), "quit"),
+        ],
+        (None, Screen::Incident) if state.review.as_ref().is_some_and(|r| r.replay.is_some()) => {
+            vec![
+                (
+                    format!("{}/{}", k(Cmd::PrevEvent), k(Cmd::NextEvent)),
+                    "event",
+                ),
+                (
+                    format!("{}/{}", k(Cmd::JumpBack), k(Cmd::JumpForward)),
+                    "∓1 min",
+                ),
+                (k(Cmd::PlayPause), "play/pause"),
+                (format!("{}/{}", k(Cmd::Slower), k(Cmd::Faster)), "speed"),
+                (format!("{}/{}", k(Cmd::Top), k(Cmd::Bottom)), "start/end"),
+                ("Esc".into(), "back to review"),
+            ]
+        }
         (None, Screen::Incident) => vec![
             (k(Cmd::Help), "help"),
             (k(Cmd::Quit), "quit"),
@@ -385,6 +434,38 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
                     ));
                 }
             }
+            PickItem::Gameday(i) => {
+                if let Some(g) = state.gamedays.get(i) {
+                    spans.push(Span::styled(
+                        "▶ rehearse ",
+                        base.patch(theme.style("ui.rehearsal")),
+                    ));
+                    spans.push(Span::styled(
+                        s(&g.title),
+                        base.patch(theme.style("ui.header")),
+                    ));
+                }
+            }
+            PickItem::Review(i) => {
+                if let Some(inc) = state.past.get(i) {
+                    spans.push(Span::styled(
+                        "✔ review ",
+                        base.patch(theme.style("phase.resolved")),
+                    ));
+                    spans.push(Span::styled(
+                        s(&inc.title),
+                        base.patch(theme.style("ui.header")),
+                    ));
+                    let age = crate::duration::short((now - inc.started_at).as_secs());
+                    spans.push(Span::styled(
+                        format!(
+                            "  {age} ago{}",
+                            if inc.rehearsal { " · rehearsal" } else { "" }
+                        ),
+                        base.patch(theme.style("ui.muted")),
+                    ));
+                }
+            }
             PickItem::Firing(i, f) => {
                 if let (Some(rb), Some(fire)) = (state.library.runbooks.get(i), state.firing.get(f))
                 {
@@ -447,13 +528,73 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
             .incidents
             .get(i)
             .map(|inc| incident_preview(state, inc, now, theme, pinner.width)),
+        PickItem::Review(i) => state
+            .past
+            .get(i)
+            .map(|inc| incident_preview(state, inc, now, theme, pinner.width)),
+        PickItem::Gameday(i) => state
+            .gamedays
+            .get(i)
+            .map(|g| gameday_preview(state, g, theme, pinner.width)),
     };
     if let Some(text) = text {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), pinner);
     }
 }
 
-fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
+fn gameday_preview(
+    state: &State,
+    g: &crate::gameday::Scenario,
+    theme: &Theme,
+    width: u16,
+) -> Text<'static> {
+    let mut t = Text::default();
+    t.lines.push(Line::from(vec![
+        Span::styled(" GAME DAY ", theme.style("ui.rehearsal")),
+        Span::styled(format!(" {}", s(&g.title)), theme.style("ui.title")),
+    ]));
+    t.lines.push(Line::default());
+    for l in g.description.lines() {
+        t.lines.push(Line::raw(s(l)));
+    }
+    t.lines.push(Line::default());
+    t.lines.push(kv("runbook", s(&g.runbook), theme));
+    let sources: Vec<String> = g
+        .sources
+        .iter()
+        .map(|src| format!("{} {}", s(&src.name), src.state))
+        .collect();
+    t.lines.push(kv("sources", sources.join(", "), theme));
+    t.lines.push(kv(
+        "script",
+        format!("{} scripted change(s) and surprise(s)", g.script.len()),
+        theme,
+    ));
+    let targets: Vec<String> = [
+        ("diagnose", g.targets.diagnose),
+        ("mitigate", g.targets.mitigate),
+        ("resolve", g.targets.resolve),
+    ]
+    .iter()
+    .filter_map(|(what, d)| d.map(|d| format!("{what} ≤ {}", crate::duration::format(d))))
+    .collect();
+    if !targets.is_empty() {
+        t.lines.push(kv("targets", targets.join(", "), theme));
+    }
+    t.lines.push(Line::default());
+    t.lines.push(Line::styled(
+        "A rehearsal: the status panel is simulated, every command is a dry run, and the log is marked rehearsal.",
+        theme.style("ui.muted"),
+    ));
+    t.lines.push(Line::styled(
+        format!("Press {} to start.", state.keymap.hint(Cmd::Select)),
+        theme.style("ui.key"),
+    ));
+    let _ = width;
+    t
+}
+
+pub(super) fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{key}: "), theme.style("ui.muted")),
         Span::styled(value, theme.style("ui")),
@@ -527,7 +668,15 @@ fn incident_preview(
 ) -> Text<'static> {
     let mut lines = vec![
         Line::styled(
-            format!("Resume: {}", s(&inc.title)),
+            format!(
+                "{}: {}",
+                if inc.state == crate::incident::Phase::Resolved {
+                    "Review"
+                } else {
+                    "Resume"
+                },
+                s(&inc.title)
+            ),
             theme.style("ui.title"),
         ),
         Line::default(),
@@ -565,13 +714,13 @@ fn incident_preview(
     Text::from(lines)
 }
 
-fn abs_time(state: &State, at: Timestamp) -> String {
+pub(super) fn abs_time(state: &State, at: Timestamp) -> String {
     at.to_zoned_datetime(state.tz.clone())
         .strftime("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
 
-fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
+pub(super) fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
     let label = if wide {
         format!("{:<12}", kind.as_str())
     } else {
@@ -838,7 +987,7 @@ fn draw_incident(
     } else {
         let [left, b] =
             Layout::horizontal([Constraint::Length(steps_w), Constraint::Min(20)]).areas(top);
-        let wanted = u16::try_from(state.status.sources.len().max(1))
+        let wanted = u16::try_from(state.board().sources.len().max(1))
             .unwrap_or(u16::MAX)
             .saturating_add(2);
         let status_h = wanted.max(3).min(left.height / 2);
@@ -950,7 +1099,7 @@ fn verify_show(
             ),
         };
     }
-    match state.status.get(&cond.source) {
+    match state.board().get(&cond.source) {
         None => mdview::VerifyShow {
             met: None,
             note: format!("no status source `{}` configured", cond.source),
@@ -1153,7 +1302,7 @@ fn draw_status(
         return;
     }
     let focused = s_.focus == Pane::Status;
-    let board = &state.status;
+    let board = state.board();
     let worst = board
         .sources
         .iter()
@@ -1257,7 +1406,7 @@ fn draw_source_details(
     frame: &mut Frame,
     area: Rect,
 ) {
-    let Some(v) = state.status.sources.get(index) else {
+    let Some(v) = state.board().sources.get(index) else {
         return;
     };
     let snap = &v.snapshot;

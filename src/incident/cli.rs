@@ -212,3 +212,21 @@ pub fn now() -> Timestamp {
         .round(jiff::Unit::Millisecond)
         .unwrap_or_else(|_| Timestamp::now())
 }
+
+/// Write the postmortem draft of an incident to `<id>.postmortem.md` next
+/// to its log (the review screen's `e`). Returns the path.
+pub fn write_draft(data_dir: &Path, id: &str) -> Result<std::path::PathBuf> {
+    let found = store::find(data_dir, id)?;
+    let mut buf = Vec::new();
+    export_md(data_dir, &found.id, &mut buf)?;
+    let path = store::dir(data_dir).join(format!("{}.postmortem.md", found.id));
+    let tmp = path.with_extension("md.tmp");
+    std::fs::write(&tmp, &buf).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+// MERGE-PLACEHOLDER: replaced by the postmortem export.
+pub fn export_md(_data_dir: &Path, _id: &str, _out: &mut dyn Write) -> Result<Option<String>> {
+    anyhow::bail!("not yet")
+}
