@@ -85,7 +85,7 @@ impl Tmux {
     pub fn type_text(&self, text: &str) {
         let out = self
             .tmux()
-            .args(["send-keys", "-t", &self.session, "-l", text])
+            .args(["send-keys", "-t", &self.session, "-l", "--", text])
             .output()
             .expect("send-keys");
         assert!(out.status.success());

@@ -1,0 +1,426 @@
+//! Commands through the real binary in a terminal (tmux): run, fail, time
+//! out, escape sequences, cancel without orphans, decline, typed
+//! confirmation — each checked in the incident log with `mayday export`.
+//! Trust, secrets and live reload too.
+
+mod common;
+
+use common::Env;
+use common::tmux::{self, Tmux};
+use serde_json::Value;
+use std::path::Path;
+
+fn bin() -> String {
+    assert_cmd::cargo::cargo_bin("mayday").display().to_string()
+}
+
+const RUNBOOK: &str = r#"---
+id: cmds
+title: Command drill
+services: [orders]
+variables:
+  - name: who
+    default: world
+---
+
+# Command drill
+
+## Echo {#echo .diagnose}
+
+```sh {run}
+echo "hello {{who}} from $MAYDAY_VAR_WHO"
+```
+
+## Fail {#fail .diagnose}
+
+```sh {run}
+echo about to fail; exit 7
+```
+
+## Slow {#slow .diagnose}
+
+```sh {run timeout=1s}
+echo slow; sleep 30
+```
+
+## Escapes {#escapes .diagnose}
+
+```sh {run}
+printf 'A\033[31mred\033[0mB \033[2J \033]0;pwned\007 done\n'
+```
+
+## Cancel {#cancel .diagnose}
+
+```sh {run}
+sleep 120 & echo "grandchild $!"; wait
+```
+
+## Decline {#decline .diagnose}
+
+```sh {run}
+touch declined-ran
+```
+
+## Restart {#restart .mitigate}
+
+```sh {run dangerous phrase=orders-prod}
+echo restarted
+```
+"#;
+
+struct Session {
+    env: Env,
+    data: std::path::PathBuf,
+}
+
+fn setup() -> Session {
+    let env = Env::new();
+    std::fs::create_dir_all(env.user_runbooks()).unwrap();
+    std::fs::write(env.user_runbooks().join("cmds.md"), RUNBOOK).unwrap();
+    let data = env.data_home().join("mayday");
+    Session { env, data }
+}
+
+fn start(s: &Session, name: &str, extra: &str) -> Tmux {
+    let cmd = format!(
+        "cd {} && {} --no-bundled --data-dir {} {extra} start cmds --var who=world --severity low --responder fay; echo MAYDAY-EXITED; sleep 60",
+        s.env.path().display(),
+        bin(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start(name, 120, 40, &cmd, &envs);
+    t.wait_for("Step 1/7");
+    t
+}
+
+fn export(s: &Session) -> Value {
+    let list = s
+        .env
+        .cmd()
+        .args(["incidents", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let list: Value = serde_json::from_slice(&list).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let out = s
+        .env
+        .cmd()
+        .args(["export", &id])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn quit(t: &Tmux) {
+    t.keys(&["q"]);
+    t.wait_for("The incident stays OPEN");
+    t.keys(&["y"]);
+    t.wait_exit("MAYDAY-EXITED");
+}
+
+/// The command events of the log, as (kind, step) plus the finished ones.
+fn command_events(v: &Value) -> Vec<Value> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["kind"]
+                .as_str()
+                .is_some_and(|k| k.starts_with("command_"))
+        })
+        .cloned()
+        .collect()
+}
+
+fn finished<'a>(events: &'a [Value], step: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["kind"] == "command_finished" && e["step"] == step)
+        .unwrap_or_else(|| panic!("no command_finished for {step}: {events:#?}"))
+}
+
+#[test]
+fn commands_run_fail_time_out_and_keep_escapes_harmless() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let t = start(&s, "cmds", "");
+    // Echo.
+    t.keys(&["r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    t.wait_for("hello world from world");
+    t.wait_for("✔ exit 0");
+    // Fail.
+    t.keys(&["n", "r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    t.wait_for("✖ EXIT 7");
+    // Slow: times out after 1s.
+    t.keys(&["n", "r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    t.wait_for("✖ TIMED OUT");
+    // Escapes: colour kept, the rest shown, never obeyed.
+    t.keys(&["n", "r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    let screen = t.wait_for("done");
+    assert!(screen.contains("AredB ^[[2J ^[]0;pwned^G done"), "{screen}");
+    t.wait_for("all saved");
+    quit(&t);
+    drop(t);
+
+    let v = export(&s);
+    let ev = command_events(&v);
+    let echo = finished(&ev, "echo");
+    assert_eq!(echo["exit_code"], 0);
+    assert_eq!(
+        echo["output_tail"],
+        serde_json::json!(["hello world from world"])
+    );
+    let started = ev
+        .iter()
+        .find(|e| e["kind"] == "command_started" && e["step"] == "echo")
+        .unwrap();
+    assert_eq!(
+        started["text"],
+        r#"echo "hello world from $MAYDAY_VAR_WHO""#
+    );
+    assert!(started["pid"].as_u64().is_some());
+    assert_eq!(finished(&ev, "fail")["exit_code"], 7);
+    assert_eq!(finished(&ev, "slow")["timed_out"], true);
+    let esc = finished(&ev, "escapes");
+    assert_eq!(
+        esc["output_tail"],
+        serde_json::json!(["AredB ^[[2J ^[]0;pwned^G done"])
+    );
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(!text.contains("\\u001b"), "no escape character in the log");
+}
+
+#[test]
+fn cancel_decline_and_typed_confirmation() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let t = start(&s, "cancel", "");
+    for _ in 0..4 {
+        t.keys(&["n"]);
+    }
+    t.wait_for("Step 5/7");
+    t.keys(&["r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    // The command text says `grandchild $!` too: wait for the output line.
+    let pid_on = |screen: &str| -> Option<i32> {
+        screen
+            .split("grandchild ")
+            .skip(1)
+            .find_map(|r| r.split_whitespace().next()?.parse().ok())
+    };
+    let gc = (0..100)
+        .find_map(|_| {
+            let found = pid_on(&t.screen());
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            found
+        })
+        .unwrap_or_else(|| panic!("the grandchild's pid; the screen is:\n{}", t.screen()));
+    t.keys(&["C-k"]);
+    t.wait_for("✖ CANCELLED");
+    let gone = (0..50).any(|_| {
+        let alive = std::fs::read_to_string(format!("/proc/{gc}/stat"))
+            .ok()
+            .and_then(|st| {
+                st.rsplit_once(')')
+                    .map(|(_, a)| a.split_whitespace().next() != Some("Z"))
+            })
+            .unwrap_or(false);
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        !alive
+    });
+    assert!(gone, "the grandchild {gc} was left running");
+    // Decline: nothing runs.
+    t.keys(&["n", "r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["n"]);
+    t.wait_for("command declined");
+    // Typed: a wrong phrase runs nothing; the right one runs.
+    t.keys(&["n", "r"]);
+    t.wait_for("Type orders-prod");
+    t.type_text("orders");
+    t.keys(&["Enter"]);
+    t.wait_for("type `orders-prod` exactly");
+    t.type_text("-prod");
+    t.keys(&["Enter"]);
+    t.wait_for("restarted");
+    t.wait_for("all saved");
+    quit(&t);
+    drop(t);
+
+    assert!(!s.env.path().join("declined-ran").exists());
+    let v = export(&s);
+    let ev = command_events(&v);
+    assert_eq!(finished(&ev, "cancel")["cancelled"], true);
+    let kinds: Vec<(&str, &str)> = ev
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["step"].as_str().unwrap()))
+        .collect();
+    assert!(kinds.contains(&("command_declined", "decline")));
+    assert!(!kinds.contains(&("command_started", "decline")));
+    assert!(kinds.contains(&("command_confirmed", "restart")));
+    assert_eq!(finished(&ev, "restart")["exit_code"], 0);
+}
+
+#[test]
+fn untrusted_runbooks_cannot_run_until_trusted_and_edits_revoke_trust() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    // The same runbook from a --runbooks directory: untrusted.
+    let extra = s.env.mkdir("extra");
+    std::fs::remove_file(s.env.user_runbooks().join("cmds.md")).unwrap();
+    let file = extra.join("cmds.md");
+    std::fs::write(&file, RUNBOOK).unwrap();
+    let arg = format!("--runbooks {}", extra.display());
+    let t = start(&s, "untrusted", &arg);
+    t.wait_for("UNTRUSTED");
+    t.wait_for("runnable once trusted");
+    t.keys(&["r"]);
+    t.wait_for("this runbook is not trusted");
+    quit(&t);
+    drop(t);
+    // Trust it from the command line.
+    s.env
+        .cmd()
+        .arg("--data-dir")
+        .arg(&s.data)
+        .arg("trust")
+        .arg(&file)
+        .assert()
+        .success();
+    let t = start(&s, "trusted", &arg);
+    let screen = t.screen();
+    assert!(!screen.contains("UNTRUSTED"), "{screen}");
+    t.keys(&["r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    t.wait_for("hello world");
+    quit(&t);
+    drop(t);
+    // An edit revokes it.
+    std::fs::write(&file, RUNBOOK.replace("hello", "HELLO")).unwrap();
+    let t = start(&s, "edited", &arg);
+    t.wait_for("UNTRUSTED");
+    quit(&t);
+    let v = export(&s);
+    assert!(
+        command_events(&v)
+            .iter()
+            .all(|e| e["text"].as_str().is_none_or(|t| !t.contains("HELLO")))
+    );
+}
+
+#[test]
+fn a_secret_never_reaches_a_commands_environment_screen_or_log() {
+    if !tmux::available() {
+        return;
+    }
+    let canary = "canary-e2e-7d41c0-top-secret";
+    let s = setup();
+    std::fs::write(
+        s.env.user_runbooks().join("env.md"),
+        "---\nid: envdump\n---\n# Env dump\n\n## Dump {#dump .diagnose}\n\n```sh {run confirm=none}\nenv | sort; echo \"and $HC_KEY\"\n```\n",
+    )
+    .unwrap();
+    let config = s.env.write(
+        "cfg/config.yaml",
+        "sources:\n  - name: cron\n    kind: healthchecks\n    url: http://127.0.0.1:9/\n    token_env: HC_KEY\n    interval: 60s\n",
+    );
+    let cmd = format!(
+        "cd {} && HC_KEY={canary} {} --config {} --no-bundled --data-dir {} start envdump --severity low --responder gus; echo MAYDAY-EXITED; sleep 60",
+        s.env.path().display(),
+        bin(),
+        config.display(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("secret", 160, 50, &cmd, &envs);
+    t.wait_for("Step 1/1");
+    t.keys(&["r"]);
+    let screen = t.wait_for("✔ exit 0");
+    assert!(!screen.contains(canary), "{screen}");
+    assert!(
+        !screen.contains("HC_KEY="),
+        "the variable is not in the child's environment:\n{screen}"
+    );
+    t.wait_for("all saved");
+    quit(&t);
+    let v = export(&s);
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(!text.contains(canary));
+    let tail = finished(&command_events(&v), "dump")["output_tail"].clone();
+    assert!(
+        tail.as_array().unwrap().iter().any(|l| l == "and "),
+        "{tail}"
+    );
+}
+
+#[test]
+fn the_picker_follows_runbooks_added_edited_and_deleted_while_it_runs() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let extra = s.env.mkdir("live");
+    let cmd = format!(
+        "{} --no-bundled --runbooks {} --data-dir {}; echo MAYDAY-EXITED; sleep 60",
+        bin(),
+        extra.display(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("live", 100, 24, &cmd, &envs);
+    t.wait_for("Command drill");
+    let f = extra.join("new.md");
+    std::fs::write(&f, "# Freshly added\n\n## Step\n\ntext\n").unwrap();
+    t.wait_for("Freshly added");
+    // An editor's save: a new file renamed over the old one.
+    let tmp = extra.join(".new.md.tmp");
+    std::fs::write(&tmp, "# Edited title\n\n## Step\n\ntext\n").unwrap();
+    std::fs::rename(&tmp, &f).unwrap();
+    t.wait_for("Edited title");
+    // Broken: the last good version stays, with its diagnostic.
+    std::fs::write(&f, "---\ntitle: [oops\n---\n").unwrap();
+    let screen = t.wait_for("front-matter-syntax");
+    assert!(screen.contains("Edited title"), "{screen}");
+    std::fs::remove_file(&f).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while t.screen().contains("Edited title") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deleted runbook is still listed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    t.keys(&["C-c"]);
+    t.wait_exit("MAYDAY-EXITED");
+}
