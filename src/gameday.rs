@@ -460,6 +460,8 @@ pub struct Rehearsal {
     fired: Vec<bool>,
     /// The starting states have been put on the board.
     started: bool,
+    /// Source states of entries that fired before a resume.
+    restore: Vec<SimSource>,
 }
 
 impl Rehearsal {
@@ -469,20 +471,22 @@ impl Rehearsal {
             scenario,
             fired,
             started: false,
+            restore: Vec::new(),
         }
     }
 
     /// For a resumed rehearsal: surprises already in the log are not
-    /// injected again. (Source states are re-applied; they are only logged
-    /// when they differ from what the log says.)
+    /// injected again (their source changes are put back on the board).
+    /// Other entries fire again when due; a source state is only logged
+    /// when it differs from what the log says.
     pub fn resume(scenario: Arc<Scenario>, injected: &[String]) -> Rehearsal {
         let mut r = Rehearsal::new(scenario);
         for (i, e) in r.scenario.script.iter().enumerate() {
-            if e.source.is_none()
-                && let Some(text) = &e.inject
+            if let Some(text) = &e.inject
                 && injected.contains(text)
             {
                 r.fired[i] = true;
+                r.restore.extend(e.source.clone());
             }
         }
         r
@@ -494,6 +498,7 @@ impl Rehearsal {
         if !self.started {
             self.started = true;
             out.extend(self.scenario.sources.iter().cloned().map(Happening::Source));
+            out.extend(self.restore.drain(..).map(Happening::Source));
         }
         let since = |d: Duration, from: jiff::Timestamp| {
             let d = jiff::SignedDuration::try_from(d).unwrap_or(jiff::SignedDuration::MAX);

@@ -54,7 +54,7 @@ pub fn draw_review(
     let chart_w = if area.width >= 120 {
         area.width * 2 / 5
     } else {
-        (area.width / 3).max(24).min(area.width / 2)
+        (area.width / 3).clamp(20.min(area.width / 2), 30)
     };
     let [timeline, chart] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(chart_w)]).areas(middle);
@@ -99,13 +99,19 @@ fn draw_durations(r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(b, area);
     let st = &r.stats;
     let mut first = Vec::new();
+    let narrow = area.width < 100;
     for (label, d) in st.key_durations() {
+        let label = if narrow {
+            label.trim_start_matches("time to ")
+        } else {
+            label
+        };
         first.push(Span::styled(format!("{label} "), theme.style("ui.muted")));
         first.push(Span::styled(
             d.map_or("—".to_owned(), fmt_duration),
             theme.style("ui.header"),
         ));
-        first.push(Span::raw("   "));
+        first.push(Span::raw(if narrow { " · " } else { "   " }));
     }
     first.push(Span::styled("lasted ", theme.style("ui.muted")));
     first.push(Span::styled(
@@ -119,7 +125,7 @@ fn draw_durations(r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
     let c = st.counts;
     let second = Line::styled(
         format!(
-            "steps done {} · skipped {} · decisions {} · commands {} ({} failed, {} dry runs) · notes {} · status changes {} · verified {}{}",
+            "steps {} done, {} skipped · decisions {} · commands {} ({} failed, {} dry) · notes {} · status changes {} · verified {}{}",
             c.steps_done,
             c.steps_skipped,
             c.decisions,
@@ -178,11 +184,11 @@ fn draw_timeline(state: &State, r: &Review, theme: &Theme, frame: &mut Frame, ar
         };
         let elapsed = (e.at - r.incident.started_at).as_secs();
         let time = if wide {
-            e.at.to_zoned_datetime(state.tz.clone())
-                .strftime("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        } else {
             abs_time(state, e.at)
+        } else {
+            e.at.to_zoned_datetime(state.tz.clone())
+                .strftime("%H:%M:%S")
+                .to_string()
         };
         let scope = match e.kind.group() {
             crate::incident::Group::Notes => "log.note",
