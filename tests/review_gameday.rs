@@ -83,12 +83,20 @@ fn a_rehearsal_runs_its_script_against_the_real_status_panel_and_scores() {
         .map(|v| (v.snapshot.name.clone(), v.snapshot.state))
         .collect();
     assert_eq!(names, vec![("sessions-api".to_owned(), Health::Down)]);
-    let logged = |s: &app::State| s.session.as_ref().map(|x| x.incident.sources.clone()).unwrap_or_default();
+    let logged = |s: &app::State| {
+        s.session
+            .as_ref()
+            .map(|x| x.incident.sources.clone())
+            .unwrap_or_default()
+    };
     assert_eq!(logged(&s).get("sessions-api"), Some(&Health::Down));
 
     // A real poll result is ignored: the panel is simulated.
     let real = mayday::status::Snapshot::pending("prod-api", mayday::status::Kind::Http);
-    app::update(&mut s, Action::Status(Box::new(mayday::status::Update::new(real))));
+    app::update(
+        &mut s,
+        Action::Status(Box::new(mayday::status::Update::new(real))),
+    );
     assert_eq!(s.status.sources.len(), 1);
 
     assert!(appended(&tick(&mut s, 29)).is_empty());
@@ -99,7 +107,11 @@ fn a_rehearsal_runs_its_script_against_the_real_status_panel_and_scores() {
         "{kinds:?}"
     );
     assert!(fx.contains(&Effect::Bell));
-    assert!(s.notices.iter().any(|n| n.text.contains("RedisReplicaDown")));
+    assert!(
+        s.notices
+            .iter()
+            .any(|n| n.text.contains("RedisReplicaDown"))
+    );
     assert!(s.status.get("redis-replica").is_some());
     // Fires once.
     assert!(appended(&tick(&mut s, 31)).is_empty());
@@ -115,12 +127,18 @@ fn a_rehearsal_runs_its_script_against_the_real_status_panel_and_scores() {
         }
         other => panic!("expected a confirmation, got {other:?}"),
     };
-    assert!(fx.iter().any(|e| matches!(e, Effect::RunCommand(r) if r.dry_run)));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::RunCommand(r) if r.dry_run))
+    );
 
     // Step 1 done → decision 1 → "raise"; done at 60 → the API recovers 20s later.
     ch(&mut s, '1', 40);
     ch(&mut s, 'd', 60);
-    let cur = s.session.as_ref().and_then(|x| x.incident.current_step.clone());
+    let cur = s
+        .session
+        .as_ref()
+        .and_then(|x| x.incident.current_step.clone());
     assert_eq!(cur.as_deref(), Some("confirm"));
     assert!(appended(&tick(&mut s, 79)).is_empty());
     let fx = tick(&mut s, 80);
@@ -140,20 +158,35 @@ fn a_rehearsal_runs_its_script_against_the_real_status_panel_and_scores() {
         })
         .expect("a score card");
     assert_eq!(card.0, "cache-drill");
-    let line = |label: &str| card.1.iter().find(|l| l.label == label).cloned().expect(label);
+    let line = |label: &str| {
+        card.1
+            .iter()
+            .find(|l| l.label == label)
+            .cloned()
+            .expect(label)
+    };
     assert_eq!(line("time to diagnose").value, "0s");
     assert_eq!(line("time to diagnose").met, Some(true));
     assert_eq!(line("time to mitigate").value, "1m30s");
     assert_eq!(line("time to mitigate").met, Some(true));
     assert_eq!(line("time to resolve").value, "1m41s");
     assert_eq!(line("time to resolve").met, Some(false), "target 90s");
-    assert_eq!(line("commands rehearsed (dry run)").value, "0", "never finished: no exec event");
+    assert_eq!(
+        line("commands rehearsed (dry run)").value,
+        "0",
+        "never finished: no exec event"
+    );
     assert_eq!(line("surprises injected").value, "1");
-    assert!(matches!(&s.overlay, Some(Overlay::ShowText { title, text }) if title.contains("score card") && text.contains("✗ time to resolve")));
+    assert!(
+        matches!(&s.overlay, Some(Overlay::ShowText { title, text }) if title.contains("score card") && text.contains("✗ time to resolve"))
+    );
     // Resolved: the script stops.
     let session = s.session.as_ref().expect("session");
     assert_eq!(session.incident.phase, Phase::Resolved);
-    assert_eq!(Incident::replay(&session.events).as_ref(), Some(&session.incident));
+    assert_eq!(
+        Incident::replay(&session.events).as_ref(),
+        Some(&session.incident)
+    );
 }
 
 #[test]
@@ -177,7 +210,9 @@ fn a_resumed_rehearsal_does_not_inject_twice() {
     assert!(s2.rehearsal.is_some());
     let fx = tick(&mut s2, 40);
     assert!(
-        !appended(&fx).iter().any(|k| matches!(k, EventKind::Injected { .. })),
+        !appended(&fx)
+            .iter()
+            .any(|k| matches!(k, EventKind::Injected { .. })),
         "{fx:?}"
     );
 }
@@ -199,21 +234,33 @@ fn the_picker_offers_game_days_and_resolved_incidents_to_review() {
     };
     app::update(
         &mut s,
-        Action::Incidents(vec![listing("20261123-020000-cache-evictions", Phase::Resolved)]),
+        Action::Incidents(vec![listing(
+            "20261123-020000-cache-evictions",
+            Phase::Resolved,
+        )]),
     );
     let text = screen(&s, t(0), 100, 30);
     assert!(text.contains("▶ rehearse Cache drill"), "{text}");
     assert!(text.contains("✔ review Cache eviction storm"), "{text}");
     typed(&mut s, "rehearse", 1);
     let text = screen(&s, t(1), 100, 30);
-    assert!(text.contains("GAME DAY"), "the preview explains it:\n{text}");
+    assert!(
+        text.contains("GAME DAY"),
+        "the preview explains it:\n{text}"
+    );
     let fx = key(&mut s, KeyCode::Enter, 2);
-    assert!(fx.iter().any(|e| matches!(e, Effect::StartIncident(r) if r.rehearsal)));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::StartIncident(r) if r.rehearsal))
+    );
 
     let mut s = state();
     app::update(
         &mut s,
-        Action::Incidents(vec![listing("20261123-020000-cache-evictions", Phase::Resolved)]),
+        Action::Incidents(vec![listing(
+            "20261123-020000-cache-evictions",
+            Phase::Resolved,
+        )]),
     );
     typed(&mut s, "review", 1);
     let fx = key(&mut s, KeyCode::Enter, 2);
@@ -269,7 +316,11 @@ fn review_statistics_filters_and_snapshots() {
         .map(|x| (x.id.as_str(), x.total().as_secs()))
         .collect();
     assert_eq!(steps, vec![("check", 40), ("raise", 20), ("confirm", 41)]);
-    let api = st.sources.iter().find(|x| x.name == "sessions-api").expect("strip");
+    let api = st
+        .sources
+        .iter()
+        .find(|x| x.name == "sessions-api")
+        .expect("strip");
     let segs: Vec<_> = api
         .segments
         .iter()
@@ -283,7 +334,11 @@ fn review_statistics_filters_and_snapshots() {
     // Only notes: key 1 toggles notes off, 0 shows all, then hide all but notes.
     ch(&mut r, '1', 201);
     let rv = r.review.as_ref().expect("review");
-    assert!(rv.rows.iter().all(|&i| !matches!(events[i].kind, EventKind::Note { .. })));
+    assert!(
+        rv.rows
+            .iter()
+            .all(|&i| !matches!(events[i].kind, EventKind::Note { .. }))
+    );
     for n in ['0', '2', '3', '4', '5', '6'] {
         ch(&mut r, n, 202);
     }
@@ -308,8 +363,16 @@ fn replay_state_equals_the_log_prefix_at_every_event() {
             "state at event {k}"
         );
         assert_eq!(
-            r.board().sources.iter().map(|v| (v.snapshot.name.clone(), v.snapshot.state)).collect::<Vec<_>>(),
-            board_at(&events[..k]).sources.iter().map(|v| (v.snapshot.name.clone(), v.snapshot.state)).collect::<Vec<_>>()
+            r.board()
+                .sources
+                .iter()
+                .map(|v| (v.snapshot.name.clone(), v.snapshot.state))
+                .collect::<Vec<_>>(),
+            board_at(&events[..k])
+                .sources
+                .iter()
+                .map(|v| (v.snapshot.name.clone(), v.snapshot.state))
+                .collect::<Vec<_>>()
         );
         assert!(s.read_only.is_some(), "a replay cannot change anything");
     };
@@ -332,7 +395,11 @@ fn replay_state_equals_the_log_prefix_at_every_event() {
     r.overlay = None;
     // Jumps by time land on the last event at or before the time.
     ch(&mut r, ']', 300);
-    let rp = r.review.as_ref().and_then(|x| x.replay.clone()).expect("replay");
+    let rp = r
+        .review
+        .as_ref()
+        .and_then(|x| x.replay.clone())
+        .expect("replay");
     assert_eq!(rp.time, t(60));
     check(&r, cursor_at(&events, t(60)));
     // Play at ×60: one wall second is a minute of incident.
@@ -340,9 +407,17 @@ fn replay_state_equals_the_log_prefix_at_every_event() {
     ch(&mut r, '>', 301);
     ch(&mut r, ' ', 301);
     tick(&mut r, 302);
-    let rp = r.review.as_ref().and_then(|x| x.replay.clone()).expect("replay");
+    let rp = r
+        .review
+        .as_ref()
+        .and_then(|x| x.replay.clone())
+        .expect("replay");
     assert_eq!(rp.speed, 60);
-    assert_eq!(rp.time, events.last().expect("events").at, "clamped at the end");
+    assert_eq!(
+        rp.time,
+        events.last().expect("events").at,
+        "clamped at the end"
+    );
     assert!(!rp.playing, "stops at the end");
     check(&r, events.len());
     let text = screen(&r, t(302), 100, 30);
@@ -368,6 +443,9 @@ fn replay_at_random_positions_matches_the_prefix() {
         x ^= x << 17;
         let k = 1 + usize::try_from(x % events.len() as u64).expect("small");
         mayday::app::review::seek(&mut session, &events, k);
-        assert_eq!(Some(&session.incident), Incident::replay(&events[..k]).as_ref());
+        assert_eq!(
+            Some(&session.incident),
+            Incident::replay(&events[..k]).as_ref()
+        );
     }
 }

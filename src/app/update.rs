@@ -1030,7 +1030,7 @@ pub fn start_gameday(
     }
     let preset = Preset {
         variables,
-        severity: scenario.severity,
+        severity: Some(scenario.severity.or(rb.severity).unwrap_or(Severity::High)),
         responder: Some(
             state
                 .settings

@@ -915,7 +915,8 @@ fn draw_incident_header(
     if state.settings.dry_run || inc.dry_run {
         right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }
-    if !s_.trusted {
+    // Untrusted only matters when commands would really run.
+    if !s_.trusted && !inc.rehearsal && !inc.dry_run && !state.settings.dry_run {
         right.push(Span::styled(
             " UNTRUSTED ",
             theme.style("ui.banner.warning"),
