@@ -87,7 +87,12 @@ fn the_picker_lists_open_incidents_first_and_filters_as_you_type() {
     assert!(titles[0].contains("Crash"), "{titles:?}");
     // Esc clears the filter, and a second Esc leaves it for the keys.
     key(&mut s, KeyCode::Esc, 2);
-    assert_eq!(s.picker.items.len(), all + 1);
+    // Plus the open incident to resume and the resolved one to review.
+    assert_eq!(s.picker.items.len(), all + 2);
+    assert_eq!(
+        s.picker.items.last(),
+        Some(&app::state::PickItem::Review(0))
+    );
     key(&mut s, KeyCode::Esc, 2);
     assert!(!s.picker.filtering);
     // `/` filters too, and Enter on a resume row resumes.

@@ -3,7 +3,7 @@
 
 use super::review::{GROUPS, Replay, Review};
 use super::state::State;
-use super::view::{abs_time, block, kind_span, s};
+use super::view::{abs_time, block, s};
 use crate::health::Health;
 use crate::review::{StepEnd, fmt_duration};
 use crate::theme::Theme;
@@ -265,10 +265,8 @@ fn draw_step_chart(r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
         .bar_width(1)
         .bar_gap(0)
         .data(BarGroup::default().bars(&bars));
+    // Monochrome-readable: the outcome mark and the time are text.
     frame.render_widget(chart, inner);
-    // The kinds, for the colour-blind and monochrome: the label's mark and
-    // the value are text; kinds are in the legend of the timeline.
-    let _ = kind_span;
 }
 
 /// The state of a source at time `t`, from its segments.

@@ -720,7 +720,7 @@ pub(super) fn abs_time(state: &State, at: Timestamp) -> String {
         .to_string()
 }
 
-pub(super) fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
+fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
     let label = if wide {
         format!("{:<12}", kind.as_str())
     } else {
