@@ -31,9 +31,9 @@ pub struct StepTime {
 
 impl StepTime {
     pub fn total(&self) -> SignedDuration {
-        self.spans
-            .iter()
-            .fold(SignedDuration::ZERO, |acc, (a, b)| acc + b.duration_since(*a))
+        self.spans.iter().fold(SignedDuration::ZERO, |acc, (a, b)| {
+            acc + b.duration_since(*a)
+        })
     }
     pub fn first_entered(&self) -> Option<Timestamp> {
         self.spans.first().map(|s| s.0)
@@ -311,7 +311,13 @@ mod tests {
             ),
             ev(3, 5, enter("impact", "Impact")),
             ev(4, 65, enter("diagnosis", "Diagnosis")),
-            ev(5, 125, EventKind::StepDone { step: "diagnosis".into() }),
+            ev(
+                5,
+                125,
+                EventKind::StepDone {
+                    step: "diagnosis".into(),
+                },
+            ),
             ev(6, 130, enter("failover", "Fail over")),
             ev(7, 200, EventKind::Mitigated),
             ev(
@@ -325,16 +331,39 @@ mod tests {
                     error: None,
                 },
             ),
-            ev(9, 300, EventKind::StepDone { step: "failover".into() }),
-            ev(10, 400, EventKind::Resolved { summary: "ok".into() }),
-            ev(11, 500, EventKind::Note { text: "after".into(), status_update: false }),
+            ev(
+                9,
+                300,
+                EventKind::StepDone {
+                    step: "failover".into(),
+                },
+            ),
+            ev(
+                10,
+                400,
+                EventKind::Resolved {
+                    summary: "ok".into(),
+                },
+            ),
+            ev(
+                11,
+                500,
+                EventKind::Note {
+                    text: "after".into(),
+                    status_update: false,
+                },
+            ),
         ];
         let s = stats(&events, None).unwrap();
         assert_eq!(s.to_diagnose, Some(SignedDuration::from_secs(65)));
         assert_eq!(s.to_mitigate, Some(SignedDuration::from_secs(200)));
         assert_eq!(s.to_resolve, Some(SignedDuration::from_secs(400)));
         assert_eq!(s.ended_at, events[9].at);
-        let ids: Vec<_> = s.steps.iter().map(|s| (s.id.as_str(), s.total().as_secs(), s.end)).collect();
+        let ids: Vec<_> = s
+            .steps
+            .iter()
+            .map(|s| (s.id.as_str(), s.total().as_secs(), s.end))
+            .collect();
         assert_eq!(
             ids,
             vec![
@@ -347,7 +376,13 @@ mod tests {
         let segs: Vec<_> = s.sources[0]
             .segments
             .iter()
-            .map(|(a, b, h)| (a.duration_since(s.started_at).as_secs(), b.duration_since(s.started_at).as_secs(), *h))
+            .map(|(a, b, h)| {
+                (
+                    a.duration_since(s.started_at).as_secs(),
+                    b.duration_since(s.started_at).as_secs(),
+                    *h,
+                )
+            })
             .collect();
         assert_eq!(segs, vec![(0, 260, Health::Down), (260, 400, Health::Up)]);
         assert_eq!(s.counts.notes, 1);
@@ -356,7 +391,11 @@ mod tests {
 
     #[test]
     fn unresolved_incident_runs_to_the_last_event() {
-        let events = vec![ev(1, 0, started()), ev(2, 10, enter("a", "Check the logs")), ev(3, 70, EventKind::SessionEnded)];
+        let events = vec![
+            ev(1, 0, started()),
+            ev(2, 10, enter("a", "Check the logs")),
+            ev(3, 70, EventKind::SessionEnded),
+        ];
         let s = stats(&events, None).unwrap();
         assert!(!s.resolved);
         assert_eq!(s.to_resolve, None);
