@@ -81,10 +81,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export an incident: its facts and every event.
+    /// Export an incident: its facts and every event as JSON, or a postmortem
+    /// draft in Markdown (`--format md`: timeline, key durations, time per
+    /// step with a Mermaid chart, commands, notes; times in the local zone).
     Export {
         /// The incident id (or a unique prefix).
         id: String,
+        /// json (the whole log) or md (a postmortem draft; also `markdown`).
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
         /// Write to FILE instead of stdout.
@@ -148,6 +151,9 @@ pub enum Command {
 pub enum ExportFormat {
     /// `{"incident": {…}, "events": [{"seq", "at", "kind", …}]}`
     Json,
+    /// A postmortem draft in Markdown (see docs/postmortem.md).
+    #[value(name = "md", alias = "markdown")]
+    Md,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,6 +304,7 @@ fn export(
     let mut buf = Vec::new();
     let problem = match format {
         ExportFormat::Json => crate::incident::cli::export_json(&dir, id, &mut buf)?,
+        ExportFormat::Md => crate::incident::cli::export_md(&dir, id, &mut buf)?,
     };
     if let Some(p) = problem {
         let _ = writeln!(
