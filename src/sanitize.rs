@@ -50,7 +50,15 @@ pub fn reveal(s: &str) -> String {
 /// Sanitize `s` in the given mode. Returns the input unchanged (borrowed)
 /// when there is nothing to do, which is the common case.
 pub fn clean(s: &str, mode: Mode) -> Cow<'_, str> {
-    if s.chars().all(|c| is_plain(c, mode)) {
+    // Printable ASCII (and `\n`, `\t` where the mode keeps them) is plain in
+    // every mode: check bytes first, characters only from the first byte
+    // that is not (a character boundary: everything before it is ASCII).
+    let keep_ws = matches!(mode, Mode::Text | Mode::Sgr);
+    let ascii = s
+        .bytes()
+        .position(|b| !(matches!(b, 0x20..=0x7e) || (keep_ws && matches!(b, b'\n' | b'\t'))))
+        .unwrap_or(s.len());
+    if s[ascii..].chars().all(|c| is_plain(c, mode)) {
         return Cow::Borrowed(s);
     }
     let mut sanitizer = Sanitizer::new(mode);
@@ -351,6 +359,35 @@ impl Perform for Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-level fast path agrees with the character check.
+    #[test]
+    fn the_ascii_fast_path_agrees() {
+        let samples = [
+            "",
+            "plain",
+            "tab\there",
+            "new\nline",
+            "é✓ ok",
+            "a\u{1b}[2J",
+            "x\ry",
+            "\u{202E}rtl",
+            "caf\u{e9}\n",
+            "\u{7f}",
+            "zero\u{200B}width",
+            "~ end",
+        ];
+        for s in samples {
+            for mode in [Mode::Line, Mode::Text, Mode::Sgr, Mode::Reveal] {
+                let slow = s.chars().all(|c| is_plain(c, mode));
+                assert_eq!(
+                    matches!(clean(s, mode), Cow::Borrowed(_)),
+                    slow,
+                    "{s:?} {mode:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn plain_text_is_borrowed() {
