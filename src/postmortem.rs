@@ -30,8 +30,9 @@ use crate::incident::{CommandRecord, Event, EventKind, Incident};
 use crate::review::{self, Stats, StepEnd, StepTime};
 use crate::runbook::Runbook;
 use crate::sanitize;
+use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
-use jiff::{SignedDuration, Timestamp};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 
@@ -45,7 +46,8 @@ pub fn markdown(
     runbook: Option<&Runbook>,
     tz: &TimeZone,
 ) -> String {
-    let mut out = String::with_capacity(8192 + events.len() * 96);
+    // About 150 bytes an event (timeline row, commands, notes, chart).
+    let mut out = String::with_capacity(8192 + events.len() * 160);
     let mut doc = Doc {
         out: &mut out,
         clock: Clock::new(tz, stats.started_at),
@@ -579,14 +581,7 @@ impl Doc<'_> {
             fenced(o, "sh", &c.text);
             if let Some(r) = c.finished.as_ref().filter(|r| !r.output_tail.is_empty()) {
                 writeln!(o, "Output (last {} line(s)):\n", r.output_tail.len())?;
-                let mut tail = String::new();
-                for (i, l) in r.output_tail.iter().enumerate() {
-                    if i > 0 {
-                        tail.push('\n');
-                    }
-                    tail.push_str(l);
-                }
-                fenced(o, "text", &tail);
+                fenced_lines(o, "text", &r.output_tail);
             }
         }
         Ok(())
@@ -655,12 +650,18 @@ fn outcome(c: &CommandRecord) -> String {
 }
 
 /// Local times, computed from each timestamp's offset in the time zone
-/// (one lookup, then arithmetic); the date is formatted only when it
-/// changes.
+/// and plain arithmetic. The offset is cached with the span it holds for
+/// (up to the zone's next transition), so a log in order costs one zone
+/// lookup per transition, not per event; the date is formatted only when
+/// it changes.
 struct Clock<'a> {
     tz: &'a TimeZone,
     start: Timestamp,
     last_day: Option<i64>,
+    /// (valid from, valid until, offset).
+    cache: Cell<Option<(Timestamp, Option<Timestamp>, Offset)>>,
+    /// The last date written, by local day number.
+    day_text: Cell<Option<(i64, [u8; 10])>>,
 }
 
 impl<'a> Clock<'a> {
@@ -669,12 +670,27 @@ impl<'a> Clock<'a> {
             tz,
             start,
             last_day: None,
+            cache: Cell::new(None),
+            day_text: Cell::new(None),
         }
+    }
+
+    fn offset(&self, at: Timestamp) -> Offset {
+        if let Some((from, until, off)) = self.cache.get()
+            && from <= at
+            && until.is_none_or(|u| at < u)
+        {
+            return off;
+        }
+        let off = self.tz.to_offset(at);
+        let until = self.tz.following(at).next().map(|t| t.timestamp());
+        self.cache.set(Some((at, until, off)));
+        off
     }
 
     /// (offset, day number, second of the day) in local time.
     fn local(&self, at: Timestamp) -> (Offset, i64, i64) {
-        let off = self.tz.to_offset(at);
+        let off = self.offset(at);
         let secs = at.as_second() + i64::from(off.seconds());
         (off, secs.div_euclid(86_400), secs.rem_euclid(86_400))
     }
@@ -686,26 +702,44 @@ impl<'a> Clock<'a> {
             None => o.push_str("local time"),
         }
         o.push_str(" (UTC");
-        push_offset(o, self.tz.to_offset(self.start))?;
+        push_offset(o, self.offset(self.start))?;
         o.push_str(" at the start).");
         Ok(())
     }
 
-    fn hms(o: &mut String, sod: i64) -> fmt::Result {
-        write!(o, "{:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60)
+    /// `HH:MM:SS`.
+    fn hms(o: &mut String, sod: i64) {
+        let sod = sod.unsigned_abs();
+        push2(o, sod / 3600);
+        o.push(':');
+        push2(o, sod / 60 % 60);
+        o.push(':');
+        push2(o, sod % 60);
     }
 
-    fn date(o: &mut String, off: Offset, at: Timestamp) -> fmt::Result {
+    /// `YYYY-MM-DD` of local day number `day` (cached: dates repeat).
+    fn date(&self, o: &mut String, off: Offset, at: Timestamp, day: i64) {
+        if let Some((d, text)) = self.day_text.get()
+            && d == day
+        {
+            o.push_str(std::str::from_utf8(&text).unwrap_or_default());
+            return;
+        }
+        let start = o.len();
         let d = off.to_datetime(at);
-        write!(o, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        let _ = write!(o, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+        if let Ok(text) = <[u8; 10]>::try_from(&o.as_bytes()[start..]) {
+            self.day_text.set(Some((day, text)));
+        }
     }
 
     /// `2026-11-23 03:04:05`.
     fn datetime(&self, o: &mut String, at: Timestamp) -> fmt::Result {
-        let (off, _, sod) = self.local(at);
-        Self::date(o, off, at)?;
+        let (off, day, sod) = self.local(at);
+        self.date(o, off, at, day);
         o.push(' ');
-        Self::hms(o, sod)
+        Self::hms(o, sod);
+        Ok(())
     }
 
     /// `2026-11-23 03:04:05` on the first call and when the date changes,
@@ -714,25 +748,35 @@ impl<'a> Clock<'a> {
         let (off, day, sod) = self.local(at);
         if self.last_day != Some(day) {
             self.last_day = Some(day);
-            Self::date(o, off, at)?;
+            self.date(o, off, at, day);
             o.push(' ');
         }
-        Self::hms(o, sod)
+        Self::hms(o, sod);
+        Ok(())
     }
 
     /// `T+01:02:03` since the start.
     fn elapsed(&self, o: &mut String, at: Timestamp) -> fmt::Result {
-        let d: SignedDuration = at.duration_since(self.start);
-        let secs = d.as_secs();
-        let sign = if secs < 0 { '-' } else { '+' };
+        let secs = at.duration_since(self.start).as_secs();
+        o.push_str(if secs < 0 { "T-" } else { "T+" });
         let s = secs.unsigned_abs();
-        write!(o, "T{sign}{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+        let h = s / 3600;
+        if h < 100 {
+            push2(o, h);
+        } else {
+            write!(o, "{h}")?;
+        }
+        o.push(':');
+        push2(o, s / 60 % 60);
+        o.push(':');
+        push2(o, s % 60);
+        Ok(())
     }
 
     /// `03:04:05 (T+00:04:05)`.
     fn time_elapsed(&self, o: &mut String, at: Timestamp) -> fmt::Result {
         let (_, _, sod) = self.local(at);
-        Self::hms(o, sod)?;
+        Self::hms(o, sod);
         o.push_str(" (");
         self.elapsed(o, at)?;
         o.push(')');
@@ -758,18 +802,19 @@ impl<'a> Clock<'a> {
 
     /// `2026-11-23T03:04:05`, Mermaid's `dateFormat YYYY-MM-DDTHH:mm:ss`.
     fn iso(&self, o: &mut String, at: Timestamp) -> fmt::Result {
-        let d = self.tz.to_offset(at).to_datetime(at);
-        write!(
-            o,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            d.year(),
-            d.month(),
-            d.day(),
-            d.hour(),
-            d.minute(),
-            d.second()
-        )
+        let (off, day, sod) = self.local(at);
+        self.date(o, off, at, day);
+        o.push('T');
+        Self::hms(o, sod);
+        Ok(())
     }
+}
+
+/// Two decimal digits (`n` < 100).
+fn push2(o: &mut String, n: u64) {
+    let n = (n % 100) as u8;
+    o.push(char::from(b'0' + n / 10));
+    o.push(char::from(b'0' + n % 10));
 }
 
 /// `+01:00`, `-05:30`.
@@ -874,34 +919,46 @@ pub fn prose(o: &mut String, text: &str) {
 /// The fence for `text`: backticks, one more than its longest run, at
 /// least three.
 pub fn fence_len(text: &str) -> usize {
+    let b = text.as_bytes();
     let mut longest = 0;
-    let mut run = 0;
-    for b in text.bytes() {
-        if b == b'`' {
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-        }
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'`', &b[i..]) {
+        let start = i + p;
+        let run = b[start..].iter().take_while(|&&c| c == b'`').count();
+        longest = longest.max(run);
+        i = start + run;
     }
     (longest + 1).max(3)
 }
 
 /// Outside text as a fenced code block (`info` is ours: `sh`, `text`).
 pub fn fenced(o: &mut String, info: &str, text: &str) {
-    let clean = sanitize::text(text);
-    let body = clean.trim_end_matches('\n');
-    let n = fence_len(body);
-    for _ in 0..n {
-        o.push('`');
-    }
+    fenced_lines(o, info, &[text]);
+}
+
+/// Lines of outside text as one fenced code block, with a fence longer
+/// than any run of backticks in them. Trailing empty lines are dropped.
+pub fn fenced_lines<S: AsRef<str>>(o: &mut String, info: &str, lines: &[S]) {
+    let n = lines
+        .iter()
+        .map(|l| fence_len(&sanitize::text(l.as_ref())))
+        .max()
+        .unwrap_or(3);
+    let fence = |o: &mut String| (0..n).for_each(|_| o.push('`'));
+    fence(o);
     o.push_str(info);
     o.push('\n');
-    o.push_str(body);
-    o.push('\n');
-    for _ in 0..n {
-        o.push('`');
+    let start = o.len();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            o.push('\n');
+        }
+        o.push_str(&sanitize::text(l.as_ref()));
     }
+    let kept = o[start..].trim_end_matches('\n').len();
+    o.truncate(start + kept);
+    o.push('\n');
+    fence(o);
     o.push_str("\n\n");
 }
 
@@ -1026,6 +1083,38 @@ mod tests {
         assert_eq!(s(mermaid_text, "section B"), "step section B");
         assert_eq!(s(mermaid_text, " :: "), "step");
         assert_eq!(s(mermaid_text, "a\nb"), "a b");
+    }
+
+    /// Local times across a daylight-saving change and midnight, in order
+    /// and out of order (the offset cache must never serve a stale offset).
+    #[test]
+    fn the_clock_follows_offset_changes() {
+        let tz = TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        // 2026-10-25 00:59:58 UTC is 02:59:58 CEST; 01:00:00 UTC is 02:00:00 CET.
+        let base: Timestamp = "2026-10-25T00:59:58Z".parse().unwrap();
+        let mut clock = Clock::new(&tz, base);
+        let mut o = String::new();
+        for secs in [0, 1, 2, 3, 0, 3, 79_200, 79_202, -86_400] {
+            let at = base + jiff::SignedDuration::from_secs(secs);
+            clock.time_or_datetime(&mut o, at).unwrap();
+            o.push(' ');
+            clock.elapsed(&mut o, at).unwrap();
+            o.push(' ');
+            clock.iso(&mut o, at).unwrap();
+            o.push('\n');
+        }
+        assert_eq!(
+            o,
+            "2026-10-25 02:59:58 T+00:00:00 2026-10-25T02:59:58\n\
+             02:59:59 T+00:00:01 2026-10-25T02:59:59\n\
+             02:00:00 T+00:00:02 2026-10-25T02:00:00\n\
+             02:00:01 T+00:00:03 2026-10-25T02:00:01\n\
+             02:59:58 T+00:00:00 2026-10-25T02:59:58\n\
+             02:00:01 T+00:00:03 2026-10-25T02:00:01\n\
+             23:59:58 T+22:00:00 2026-10-25T23:59:58\n\
+             2026-10-26 00:00:00 T+22:00:02 2026-10-26T00:00:00\n\
+             2026-10-24 02:59:58 T-24:00:00 2026-10-24T02:59:58\n"
+        );
     }
 
     /// Parse `md` and return its events, owned.
