@@ -81,9 +81,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export an incident: its facts and every event as JSON, or a postmortem
-    /// draft in Markdown (`--format md`: timeline, key durations, time per
-    /// step with a Mermaid chart, commands, notes; times in the local zone).
+    /// Export an incident: every event as JSON, or a postmortem draft in Markdown.
+    ///
+    /// `--format md` writes a postmortem draft: the facts, key durations,
+    /// sections to fill in, a timeline of every event, time per step with a
+    /// Mermaid chart, status changes, commands with their output, and notes.
+    /// Times are in the local time zone (`TZ`).
     Export {
         /// The incident id (or a unique prefix).
         id: String,
