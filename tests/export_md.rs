@@ -620,7 +620,8 @@ fn local_time_follows_tz() {
     let id = write_incident(&env, 0, false, &real_events());
     let out = env
         .cmd()
-        .env("TZ", "Asia/Kolkata")
+        // A POSIX rule, so the test needs no time zone database.
+        .env("TZ", "IST-5:30")
         .args(["export", &id, "--format", "md"])
         .assert()
         .success()
@@ -629,7 +630,7 @@ fn local_time_follows_tz() {
         .clone();
     let doc = String::from_utf8(out).unwrap();
     assert!(
-        doc.contains("Times are in Asia/Kolkata (UTC+05:30 at the start)."),
+        doc.contains("Times are in local time (UTC+05:30 at the start)."),
         "{doc}"
     );
     assert!(doc.contains("| 2027-01-15 13:30:00 | T+00:00:00 | incident started"));
