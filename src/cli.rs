@@ -81,10 +81,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Export an incident: its facts and every event.
+    /// Export an incident: every event as JSON, or a postmortem draft in Markdown.
+    ///
+    /// `--format md` writes a postmortem draft: the facts, key durations,
+    /// sections to fill in, a timeline of every event, time per step with a
+    /// Mermaid chart, status changes, commands with their output, and notes.
+    /// Times are in the local time zone (`TZ`).
     Export {
         /// The incident id (or a unique prefix).
         id: String,
+        /// json (the whole log) or md (a postmortem draft; also `markdown`).
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
         /// Write to FILE instead of stdout.
@@ -166,6 +172,9 @@ pub enum Command {
 pub enum ExportFormat {
     /// `{"incident": {…}, "events": [{"seq", "at", "kind", …}]}`
     Json,
+    /// A postmortem draft in Markdown (see docs/postmortem.md).
+    #[value(name = "md", alias = "markdown")]
+    Md,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -380,6 +389,7 @@ fn export(
     let mut buf = Vec::new();
     let problem = match format {
         ExportFormat::Json => crate::incident::cli::export_json(&dir, id, &mut buf)?,
+        ExportFormat::Md => crate::incident::cli::export_md(&dir, id, &mut buf)?,
     };
     if let Some(p) = problem {
         let _ = writeln!(

@@ -18,6 +18,7 @@ pub mod library;
 pub mod lint;
 pub mod mdview;
 pub mod paths;
+pub mod postmortem;
 pub mod review;
 pub mod runbook;
 pub mod sanitize;

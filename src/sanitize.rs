@@ -50,7 +50,11 @@ pub fn reveal(s: &str) -> String {
 /// Sanitize `s` in the given mode. Returns the input unchanged (borrowed)
 /// when there is nothing to do, which is the common case.
 pub fn clean(s: &str, mode: Mode) -> Cow<'_, str> {
-    if s.chars().all(|c| is_plain(c, mode)) {
+    // Printable ASCII (and `\n`, `\t` where the mode keeps them) is plain in
+    // every mode: check bytes first, characters only from the first byte
+    // that is not (a character boundary: everything before it is ASCII).
+    let ascii = plain_ascii_prefix(s.as_bytes(), matches!(mode, Mode::Text | Mode::Sgr));
+    if s[ascii..].chars().all(|c| is_plain(c, mode)) {
         return Cow::Borrowed(s);
     }
     let mut sanitizer = Sanitizer::new(mode);
@@ -77,6 +81,24 @@ pub fn strip_sgr(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The length of the leading run of printable ASCII bytes (and `\n`, `\t`
+/// with `keep_ws`). Sixteen bytes at a time with no branch inside, which
+/// the compiler turns into vector instructions.
+fn plain_ascii_prefix(bytes: &[u8], keep_ws: bool) -> usize {
+    let plain = |b: u8| (b.wrapping_sub(0x20) < 0x5f) | (keep_ws & ((b == b'\n') | (b == b'\t')));
+    let mut i = 0;
+    for chunk in bytes.chunks_exact(16) {
+        if !chunk.iter().fold(true, |all, &b| all & plain(b)) {
+            break;
+        }
+        i += 16;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&b| !plain(b))
+        .unwrap_or(bytes.len() - i)
 }
 
 fn is_plain(c: char, mode: Mode) -> bool {
@@ -351,6 +373,46 @@ impl Perform for Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-level fast path agrees with the character check.
+    #[test]
+    fn the_ascii_fast_path_agrees() {
+        let samples = [
+            "",
+            "plain",
+            "tab\there",
+            "new\nline",
+            "é✓ ok",
+            "a\u{1b}[2J",
+            "x\ry",
+            "\u{202E}rtl",
+            "caf\u{e9}\n",
+            "\u{7f}",
+            "zero\u{200B}width",
+            "~ end",
+        ];
+        for s in samples {
+            for mode in [Mode::Line, Mode::Text, Mode::Sgr, Mode::Reveal] {
+                let slow = s.chars().all(|c| is_plain(c, mode));
+                assert_eq!(
+                    matches!(clean(s, mode), Cow::Borrowed(_)),
+                    slow,
+                    "{s:?} {mode:?}"
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, the fast path decides as the character check.
+        #[test]
+        fn the_fast_path_agrees_on_anything(s in "[ -~\t\n\r\u{1b}\u{7f}\u{85}\u{202e}\u{200b}é✓]{0,40}") {
+            for mode in [Mode::Line, Mode::Text, Mode::Sgr, Mode::Reveal] {
+                let slow = s.chars().all(|c| is_plain(c, mode));
+                proptest::prop_assert_eq!(matches!(clean(&s, mode), Cow::Borrowed(_)), slow);
+            }
+        }
+    }
 
     #[test]
     fn plain_text_is_borrowed() {

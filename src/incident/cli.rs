@@ -152,6 +152,23 @@ pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Opt
     Ok(problem)
 }
 
+/// `mayday export ID --format md`: a postmortem draft (see
+/// [`crate::postmortem`]), with the runbook copy saved with the incident (for
+/// step kinds and the steps never reached) and times in the local time zone.
+pub fn export_md(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Option<String>> {
+    let (_, events, inc, problem) = load(data_dir, id)?;
+    // Only the copy the incident started with: with an empty library,
+    // `runbook_for` notes when there is none and gives a stand-in.
+    let (runbook, missing) =
+        store::runbook_for(data_dir, &inc, &crate::library::Library::default());
+    let runbook = missing.is_none().then_some(&*runbook);
+    let stats = crate::review::stats(&events, runbook).context("the log has no events")?;
+    let tz = jiff::tz::TimeZone::system();
+    let doc = crate::postmortem::markdown(&inc, &events, &stats, runbook, &tz);
+    out.write_all(doc.as_bytes())?;
+    Ok(problem)
+}
+
 /// `mayday note [--incident ID] TEXT|-`: append notes to an incident from a
 /// script or another terminal. With `-`, every line of stdin is a note and
 /// `saved SEQ` is printed once it is on disk.
@@ -224,9 +241,4 @@ pub fn write_draft(data_dir: &Path, id: &str) -> Result<std::path::PathBuf> {
     std::fs::write(&tmp, &buf).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
-}
-
-// MERGE-PLACEHOLDER: replaced by the postmortem export.
-pub fn export_md(_data_dir: &Path, _id: &str, _out: &mut dyn Write) -> Result<Option<String>> {
-    anyhow::bail!("not yet")
 }
