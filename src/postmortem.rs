@@ -247,10 +247,15 @@ impl Doc<'_> {
         // Each source's latest state before the first step.
         let mut before: Vec<(&str, Health, &str)> = Vec::new();
         for (i, e) in self.events.iter().enumerate() {
+            // Sources logged as the incident opened share the first step's
+            // time: they are part of how it was detected.
+            if first_step.is_some_and(|f| e.at > f.at) {
+                break;
+            }
             match &e.kind {
                 EventKind::StepEntered { .. } => {
-                    first_step = Some(e);
-                    break;
+                    first_step.get_or_insert(e);
+                    continue;
                 }
                 EventKind::StatusChanged {
                     source,

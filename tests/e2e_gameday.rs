@@ -190,4 +190,52 @@ fn a_game_day_runs_end_to_end_with_a_scripted_recovery_and_executes_nothing() {
         met.contains(&("time to resolve".to_owned(), Value::Bool(false))),
         "{met:?}"
     );
+
+    // The postmortem draft says it was a rehearsal and carries the card.
+    let md = env
+        .cmd()
+        .args(["--data-dir"])
+        .arg(&data)
+        .args(["export", &id, "--format", "md"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let md = String::from_utf8_lossy(&md).into_owned();
+    assert!(md.contains("**Rehearsal**"), "{md}");
+    assert!(md.contains("## Score card"), "{md}");
+    assert!(md.contains("surprise: the dashboards go blank"), "{md}");
+
+    // Review it in the real binary: statistics, a draft written with `e`,
+    // and a replay.
+    let cmd = format!(
+        "cd {} && TZ=UTC {} --no-bundled --runbooks {} --data-dir {} review; echo MAYDAY-EXITED; sleep 60",
+        env.path().display(),
+        assert_cmd::cargo::cargo_bin("mayday").display(),
+        dir.display(),
+        data.display()
+    );
+    let t = Tmux::start("review", 120, 36, &cmd, &envs);
+    let screen = t.wait_for("Key durations");
+    assert!(
+        screen.contains("REVIEW") && screen.contains("REHEARSAL"),
+        "{screen}"
+    );
+    assert!(screen.contains("Status over the incident"), "{screen}");
+    t.keys(&["e"]);
+    t.wait_for("postmortem draft written");
+    let draft = data.join("incidents").join(format!("{id}.postmortem.md"));
+    let text =
+        std::fs::read_to_string(&draft).unwrap_or_else(|e| panic!("{}: {e}", draft.display()));
+    assert!(text.contains("## Score card"), "{text}");
+    t.keys(&["Escape"]);
+    t.keys(&["Enter"]);
+    t.wait_for("REPLAY");
+    t.keys(&["End"]);
+    t.wait_for("RESOLVED");
+    t.keys(&["Escape"]);
+    t.wait_for("Key durations");
+    t.keys(&["q"]);
+    t.wait_exit("MAYDAY-EXITED");
 }
