@@ -915,8 +915,8 @@ fn draw_incident_header(
     if state.settings.dry_run || inc.dry_run {
         right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }
-    // Untrusted only matters when commands would really run.
-    if !s_.trusted && !inc.rehearsal && !inc.dry_run && !state.settings.dry_run {
+    // Always shown, even when nothing can run anyway (dry runs, game days).
+    if !s_.trusted {
         right.push(Span::styled(
             " UNTRUSTED ",
             theme.style("ui.banner.warning"),
