@@ -9,6 +9,9 @@
 //!   Europe/Berlin (UTC if the system has no time zone database).
 //! - `review_100k/replay_stats_markdown`: what `mayday export --format md`
 //!   does after reading the log: replay, stats, Markdown.
+//! - `review_screen_100k/*`: the review screen — opening it (replay, stats,
+//!   rows), one frame at 120×40, and replay steps (one event forward; a jump
+//!   back to the middle, which rebuilds the state from the log's prefix).
 //!
 //! cargo bench --bench review
 
@@ -196,6 +199,77 @@ fn bench(c: &mut Criterion) {
             let inc = Incident::replay(black_box(&events)).expect("replay");
             let stats = mayday::review::stats(&events, None).expect("stats");
             mayday::postmortem::markdown(&inc, &events, &stats, None, &tz)
+        })
+    });
+    g.finish();
+    screen(c, &events);
+}
+
+fn key(c: char) -> mayday::app::Action {
+    mayday::app::Action::Key {
+        key: crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        ),
+        at: Timestamp::from_second(1_795_500_000).expect("timestamp"),
+    }
+}
+
+fn screen(c: &mut Criterion, events: &[Event]) {
+    use mayday::app::{self, Action, State};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let runbook = std::sync::Arc::new(mayday::runbook::placeholder("api-down", "API down"));
+    let now = Timestamp::from_second(1_795_500_000).expect("timestamp");
+    let theme = mayday::theme::Theme::builtin();
+    let opened = || {
+        let mut s = State::new(
+            std::sync::Arc::new(mayday::library::Library::default()),
+            mayday::keymap::Keymap::default(),
+            app::Settings::default(),
+            now,
+            TimeZone::UTC,
+        );
+        app::update(
+            &mut s,
+            Action::ReviewOpened(Box::new(app::action::ReviewOpened {
+                id: "20261123-030000-api-down".into(),
+                runbook: runbook.clone(),
+                events: events.to_vec(),
+                problem: None,
+            })),
+        );
+        s
+    };
+    let mut g = c.benchmark_group("review_screen_100k");
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(2));
+    g.bench_function("open", |b| b.iter_with_large_drop(opened));
+    let mut s = opened();
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    g.bench_function("frame_120x40", |b| {
+        b.iter(|| {
+            term.draw(|f| app::view(&s, now, &theme, f)).expect("draw");
+        })
+    });
+    // Replay from the middle of the incident.
+    for _ in 0..events.len() / 2 {
+        app::update(&mut s, key('j'));
+    }
+    app::update(&mut s, key('r'));
+    assert!(s.review.as_ref().is_some_and(|r| r.replay.is_some()));
+    g.bench_function("replay_next_event_and_frame", |b| {
+        b.iter(|| {
+            app::update(&mut s, key('l'));
+            term.draw(|f| app::view(&s, now, &theme, f)).expect("draw");
+        })
+    });
+    g.bench_function("replay_one_minute_back_and_frame", |b| {
+        b.iter(|| {
+            app::update(&mut s, key('['));
+            app::update(&mut s, key(']'));
+            term.draw(|f| app::view(&s, now, &theme, f)).expect("draw");
         })
     });
     g.finish();

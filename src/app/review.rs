@@ -48,6 +48,8 @@ pub struct Review {
     pub replay: Option<Replay>,
     /// The status panel as the log had it at the replayed moment.
     pub board: StatusBoard,
+    /// How many events `board` reflects.
+    pub board_upto: usize,
 }
 
 /// Where the replay is.
@@ -86,6 +88,7 @@ impl Review {
             from_picker,
             replay: None,
             board: StatusBoard::default(),
+            board_upto: 0,
         };
         r.refilter();
         Some(r)
@@ -173,39 +176,54 @@ pub fn seek(session: &mut Session, events: &[Event], cursor: usize) {
 pub fn board_at(events: &[Event]) -> StatusBoard {
     let mut board = StatusBoard::default();
     for e in events {
-        if let crate::incident::EventKind::StatusChanged {
-            source,
-            to,
-            summary,
-            error,
-            ..
-        } = &e.kind
-        {
-            let mut snap = crate::status::Snapshot::simulated(source, *to, summary, Vec::new());
-            snap.checked_at = e.at;
-            snap.error = error.clone();
-            let view = SourceView {
-                snapshot: snap,
-                since: e.at,
-                latencies: std::collections::VecDeque::new(),
-            };
-            match board
-                .sources
-                .iter_mut()
-                .find(|v| v.snapshot.name == *source)
-            {
-                Some(v) => *v = view,
-                None => board.sources.push(view),
-            }
-        }
+        apply_status(&mut board, e);
     }
     board
 }
 
-/// Move the replay (session and status panel) to `cursor` events.
+/// Put a logged status change on the board.
+fn apply_status(board: &mut StatusBoard, e: &Event) {
+    if let crate::incident::EventKind::StatusChanged {
+        source,
+        to,
+        summary,
+        error,
+        ..
+    } = &e.kind
+    {
+        let mut snap = crate::status::Snapshot::simulated(source, *to, summary, Vec::new());
+        snap.checked_at = e.at;
+        snap.error = error.clone();
+        let view = SourceView {
+            snapshot: snap,
+            since: e.at,
+            latencies: std::collections::VecDeque::new(),
+        };
+        match board
+            .sources
+            .iter_mut()
+            .find(|v| v.snapshot.name == *source)
+        {
+            Some(v) => *v = view,
+            None => board.sources.push(view),
+        }
+    }
+}
+
+/// Move the replay (session and status panel) to `cursor` events: forward
+/// applies the new events to both, backward rebuilds both from the prefix.
 pub fn seek_review(r: &mut Review, session: &mut Session, cursor: usize) {
+    let before = session.events.len();
     seek(session, &r.events, cursor);
-    r.board = board_at(&r.events[..session.events.len().min(r.events.len())]);
+    let after = session.events.len().min(r.events.len());
+    if after >= before && r.board_upto == before {
+        for e in &r.events[before..after] {
+            apply_status(&mut r.board, e);
+        }
+    } else {
+        r.board = board_at(&r.events[..after]);
+    }
+    r.board_upto = after;
 }
 
 /// How many events happened at or before `t`.

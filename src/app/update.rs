@@ -442,6 +442,8 @@ fn review_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             if let Some(mut session) = r.session_at(replay.cursor) {
                 let cursor = replay.cursor;
                 r.replay = Some(replay);
+                // The panel is rebuilt for the new session.
+                r.board_upto = usize::MAX;
                 super::review::seek_review(r, &mut session, cursor);
                 state.session = Some(session);
                 state.screen = Screen::Incident;
