@@ -96,27 +96,7 @@ fn start(s: &Session, name: &str, extra: &str) -> Tmux {
 }
 
 fn export(s: &Session) -> Value {
-    let list = s
-        .env
-        .cmd()
-        .args(["incidents", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let list: Value = serde_json::from_slice(&list).unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_owned();
-    let out = s
-        .env
-        .cmd()
-        .args(["export", &id])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    s.env.export_newest(&s.data).1
 }
 
 fn quit(t: &Tmux) {

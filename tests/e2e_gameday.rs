@@ -132,30 +132,16 @@ fn a_game_day_runs_end_to_end_with_a_scripted_recovery_and_executes_nothing() {
             "{f}: a rehearsal executed a command"
         );
     }
-    let incidents = env
-        .cmd()
-        .args(["--data-dir"])
-        .arg(&data)
-        .args(["incidents", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let incidents: Value = serde_json::from_slice(&incidents).unwrap();
-    assert_eq!(incidents[0]["rehearsal"], Value::Bool(true), "{incidents}");
-    let id = incidents[0]["id"].as_str().unwrap().to_owned();
-    let export = env
-        .cmd()
-        .args(["--data-dir"])
-        .arg(&data)
-        .args(["export", &id])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&export).unwrap();
+    let (id, v) = env.export_newest(&data);
+    let listed = env.stdout(&[
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        "incidents".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed[0]["id"], Value::String(id.clone()));
+    assert_eq!(listed[0]["rehearsal"], Value::Bool(true), "{listed}");
     assert_eq!(v["incident"]["rehearsal"], Value::Bool(true));
     assert_eq!(v["incident"]["dry_run"], Value::Bool(true));
     assert_eq!(v["incident"]["scenario"], "drill-day");
@@ -192,17 +178,14 @@ fn a_game_day_runs_end_to_end_with_a_scripted_recovery_and_executes_nothing() {
     );
 
     // The postmortem draft says it was a rehearsal and carries the card.
-    let md = env
-        .cmd()
-        .args(["--data-dir"])
-        .arg(&data)
-        .args(["export", &id, "--format", "md"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let md = String::from_utf8_lossy(&md).into_owned();
+    let md = env.stdout(&[
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        "export".as_ref(),
+        id.as_ref(),
+        "--format".as_ref(),
+        "md".as_ref(),
+    ]);
     assert!(md.contains("**Rehearsal**"), "{md}");
     assert!(md.contains("## Score card"), "{md}");
     assert!(md.contains("surprise: the dashboards go blank"), "{md}");

@@ -55,6 +55,35 @@ impl Env {
         p
     }
 
+    /// Run `mayday ARGS…` (which must succeed) and return its stdout.
+    pub fn stdout(&self, args: &[&std::ffi::OsStr]) -> String {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The newest incident in `data` as `mayday export --format json` has
+    /// it, with its id.
+    pub fn export_newest(&self, data: &Path) -> (String, serde_json::Value) {
+        let d = data.as_os_str();
+        let list = self.stdout(&[
+            "--data-dir".as_ref(),
+            d,
+            "incidents".as_ref(),
+            "--json".as_ref(),
+        ]);
+        let list: serde_json::Value = serde_json::from_str(&list).expect("incidents --json");
+        let id = list[0]["id"].as_str().expect("an incident").to_owned();
+        let out = self.stdout(&["--data-dir".as_ref(), d, "export".as_ref(), id.as_ref()]);
+        (id, serde_json::from_str(&out).expect("export json"))
+    }
+
     /// `mayday` with this environment.
     pub fn cmd(&self) -> Command {
         let mut c = Command::cargo_bin("mayday").expect("binary");
