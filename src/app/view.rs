@@ -340,7 +340,11 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
         format!(
             " Runbooks ({} of {}) ",
             state.picker.items.len(),
-            state.library.runbooks.len() + state.incidents.len() + state.firing.len()
+            state.library.runbooks.len()
+                + state.incidents.len()
+                + state.firing.len()
+                + state.gamedays.len()
+                + state.past.len()
         )
     } else {
         " Runbooks ".to_owned()
@@ -554,8 +558,12 @@ fn gameday_preview(
         Span::styled(format!(" {}", s(&g.title)), theme.style("ui.title")),
     ]));
     t.lines.push(Line::default());
-    for l in g.description.lines() {
-        t.lines.push(Line::raw(s(l)));
+    // Paragraphs of the description, re-wrapped to the pane.
+    for para in g.description.split("\n\n") {
+        let joined = para.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !joined.is_empty() {
+            t.lines.push(Line::raw(s(&joined)));
+        }
     }
     t.lines.push(Line::default());
     t.lines.push(kv("runbook", s(&g.runbook), theme));
