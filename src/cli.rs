@@ -477,7 +477,7 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
     print_diagnostics(&lib.dir_errors);
     print_diagnostics(&lib.failures);
     print_diagnostics(&lib.duplicates);
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     if json {
         let rows: Vec<ListRow<'_>> = lib
             .runbooks

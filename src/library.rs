@@ -174,7 +174,7 @@ impl Library {
                 match prev {
                     Some(rb) if !changed.contains(&f.display) => (Some(rb.clone()), Vec::new()),
                     _ => {
-                        let l = load_one(f, true);
+                        let l = load_one(f, true, &mut Vec::new());
                         match (l.runbook, prev) {
                             (Some(rb), _) => (Some(Arc::new(rb)), l.diagnostics),
                             (None, Some(last_good)) => {
@@ -361,11 +361,11 @@ pub fn discover(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn load_one(f: &FileRef, hash: bool) -> Loaded {
+fn load_one(f: &FileRef, hash: bool, buf: &mut Vec<u8>) -> Loaded {
     match &f.location {
         FileLocation::Bundled(bytes) => runbook::load_with(&f.display, bytes, f.origin, hash),
-        FileLocation::Disk(path) => match std::fs::read(path) {
-            Ok(bytes) => runbook::load_with(&f.display, &bytes, f.origin, hash),
+        FileLocation::Disk(path) => match read_into(path, buf) {
+            Ok(()) => runbook::load_with(&f.display, buf, f.origin, hash),
             Err(e) => Loaded {
                 runbook: None,
                 diagnostics: vec![
@@ -377,13 +377,28 @@ fn load_one(f: &FileRef, hash: bool) -> Loaded {
     }
 }
 
+/// Read a whole file into `buf` (cleared first), reusing its memory: open,
+/// read until end of file, close — without `std::fs::read`'s extra
+/// `statx` per file, which adds up over thousands of runbooks.
+fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    buf.clear();
+    buf.reserve(16 * 1024);
+    let file = std::fs::File::open(path)?;
+    // Through `Take`, `read_to_end` reads into the spare capacity without
+    // asking the file for its size first.
+    (&file).take(u64::MAX).read_to_end(buf)?;
+    Ok(())
+}
+
 /// Load files on every core, keeping their order.
 pub fn load_parallel(files: &[FileRef], hash: bool) -> Vec<Loaded> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len().div_ceil(16).max(1));
     if threads <= 1 {
-        return files.iter().map(|f| load_one(f, hash)).collect();
+        let mut buf = Vec::new();
+        return files.iter().map(|f| load_one(f, hash, &mut buf)).collect();
     }
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, Loaded)> = std::thread::scope(|scope| {
@@ -391,10 +406,11 @@ pub fn load_parallel(files: &[FileRef], hash: bool) -> Vec<Loaded> {
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
+                    let mut buf = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(f) = files.get(i) else { break };
-                        mine.push((i, load_one(f, hash)));
+                        mine.push((i, load_one(f, hash, &mut buf)));
                     }
                     mine
                 })

@@ -26,13 +26,26 @@ pub fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Where `bb` (two equal bytes, `{{` or `}}`) first occurs. memchr for the
+/// byte: cheaper than building a substring searcher for every text.
+fn find_double(hay: &[u8], b: u8) -> Option<usize> {
+    let mut from = 0;
+    while let Some(rel) = memchr::memchr(b, &hay[from..]) {
+        let i = from + rel;
+        if hay.get(i + 1) == Some(&b) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
 /// Every `{{name}}` / `{{ name }}` in `text`, in order.
 pub fn find(text: &str) -> Vec<VarRef<'_>> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut from = 0;
-    let finder = memchr::memmem::Finder::new(b"{{");
-    while let Some(rel) = finder.find(&bytes[from..]) {
+    while let Some(rel) = find_double(&bytes[from..], b'{') {
         let start = from + rel;
         from = start + 2;
         // `{{{name}}}` is another language's syntax: leave it.
@@ -40,7 +53,7 @@ pub fn find(text: &str) -> Vec<VarRef<'_>> {
             continue;
         }
         let inner_start = start + 2;
-        let Some(close_rel) = memchr::memmem::find(&bytes[inner_start..], b"}}") else {
+        let Some(close_rel) = find_double(&bytes[inner_start..], b'}') else {
             break;
         };
         let inner_end = inner_start + close_rel;
