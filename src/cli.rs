@@ -496,7 +496,13 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
                 summary: r.summary.as_deref(),
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows)?;
+        // Indented for a person at a terminal; compact for a program (half
+        // the bytes for ten thousand runbooks).
+        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+        } else {
+            serde_json::to_writer(&mut out, &rows)?;
+        }
         writeln!(out)?;
     } else {
         let idw = lib
