@@ -437,6 +437,13 @@ fn review_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             move_sel(&mut r.selected, len, c, page);
         }
         Some(Cmd::Replay) => {
+            // A replay borrows the incident screen: never over a live one.
+            if state.session.is_some() {
+                state.notices.push(Notice::warning(
+                    "an incident is open in this session; replay it after quitting",
+                ));
+                return;
+            }
             let cursor = r.selected_event().map_or(1, |i| i + 1);
             let replay = super::review::Replay::new(&r.events, cursor, state.now);
             if let Some(mut session) = r.session_at(replay.cursor) {
