@@ -539,11 +539,6 @@ impl Rehearsal {
         }
         out
     }
-
-    /// When the next timed entry falls due (for tests and the status line).
-    pub fn pending(&self) -> usize {
-        self.fired.iter().filter(|f| !**f).count()
-    }
 }
 
 /// The score card of a rehearsal.
