@@ -171,14 +171,7 @@ impl Config {
 }
 
 fn duration(d: &Spanned<DurationText>, what: &str) -> Result<Duration, Diagnostic> {
-    crate::duration::parse(&d.value.0).map_err(|e| {
-        Diagnostic::error(
-            "invalid-duration",
-            pos_of(&d.referenced),
-            format!("{what}: {e}"),
-        )
-        .with_hint("write a duration such as `30s`, `10m` or `1h`")
-    })
+    crate::yamlutil::spanned_duration(d, what)
 }
 
 #[cfg(test)]

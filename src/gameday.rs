@@ -148,12 +148,7 @@ fn health(s: &str, pos: Pos) -> Result<Health, Diagnostic> {
     })
 }
 
-fn dur(s: &str, pos: Pos, what: &str) -> Result<Duration, Diagnostic> {
-    crate::duration::parse(s).map_err(|e| {
-        Diagnostic::error("invalid-duration", pos, format!("{what}: {e}"))
-            .with_hint("write a duration such as `30s`, `2m` or `1h`")
-    })
-}
+use crate::yamlutil::duration as dur;
 
 impl Scenario {
     /// Parse a scenario. `path` names it in messages; the id defaults to the

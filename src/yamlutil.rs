@@ -81,6 +81,23 @@ impl<'de> Deserialize<'de> for DurationText {
     }
 }
 
+/// A duration from a YAML value (`30s`, `2m`, `1h30m` or seconds), or a
+/// diagnostic at `pos` that starts with `what`.
+pub fn duration(text: &str, pos: Pos, what: &str) -> Result<std::time::Duration, Diagnostic> {
+    crate::duration::parse(text).map_err(|e| {
+        Diagnostic::error("invalid-duration", pos, format!("{what}: {e}"))
+            .with_hint("write a duration such as `30s`, `2m` or `1h30m`")
+    })
+}
+
+/// [`duration`] for a value read with its location.
+pub fn spanned_duration(
+    d: &serde_saphyr::Spanned<DurationText>,
+    what: &str,
+) -> Result<std::time::Duration, Diagnostic> {
+    duration(&d.value.0, pos_of(&d.referenced), what)
+}
+
 pub fn pos_of(loc: &serde_saphyr::Location) -> Pos {
     Pos::new(clamp32(loc.line()), clamp32(loc.column()))
 }

@@ -347,17 +347,10 @@ fn parse_duration_at(
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<std::time::Duration> {
-    match crate::duration::parse(&d.value.0) {
+    match crate::yamlutil::spanned_duration(d, what) {
         Ok(v) => Some(v),
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(
-                    "invalid-duration",
-                    pos_of(&d.referenced),
-                    format!("{what}: {e}"),
-                )
-                .with_hint("write a duration such as `30s`, `2m` or `1h30m`"),
-            );
+        Err(d) => {
+            diags.push(d);
             None
         }
     }

@@ -384,14 +384,7 @@ fn duration_of(
     what: &str,
     source: &str,
 ) -> Result<Duration, Diagnostic> {
-    crate::duration::parse(&d.value.0).map_err(|e| {
-        Diagnostic::error(
-            "invalid-duration",
-            pos_of(&d.referenced),
-            format!("source `{source}`: {what}: {e}"),
-        )
-        .with_hint("write a duration such as `30s`, `10m` or `1h`")
-    })
+    crate::yamlutil::spanned_duration(d, &format!("source `{source}`: {what}"))
 }
 
 fn text(field: &Option<Spanned<String>>) -> Option<(&str, &Location)> {
