@@ -145,6 +145,27 @@ pub struct StartRequest {
     pub at: Timestamp,
 }
 
+impl StartRequest {
+    /// The first event of the incident's log. The id is filled in when the
+    /// log is created (it depends on what is already in the data dir).
+    pub fn started_event(&self, dry_run: bool) -> EventKind {
+        EventKind::IncidentStarted {
+            incident_id: String::new(),
+            runbook_id: self.runbook.id.clone(),
+            runbook_title: self.runbook.title.clone(),
+            runbook_hash: self.runbook.hash.clone(),
+            runbook_path: self.runbook.path.clone(),
+            variables: self.variables.clone(),
+            severity: self.severity,
+            responder: self.responder.clone(),
+            rehearsal: self.rehearsal,
+            scenario: self.scenario.clone(),
+            dry_run,
+            mayday_version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
 /// What `update` asks the runtime to do.
 #[derive(Debug, PartialEq)]
 pub enum Effect {

@@ -195,20 +195,7 @@ fn create(
     req: &StartRequest,
     dry_run: bool,
 ) -> Result<(crate::incident::log::LogWriter, Vec<crate::incident::Event>)> {
-    let first = EventKind::IncidentStarted {
-        incident_id: String::new(),
-        runbook_id: req.runbook.id.clone(),
-        runbook_title: req.runbook.title.clone(),
-        runbook_hash: req.runbook.hash.clone(),
-        runbook_path: req.runbook.path.clone(),
-        variables: req.variables.clone(),
-        severity: req.severity,
-        responder: req.responder.clone(),
-        rehearsal: req.rehearsal,
-        scenario: req.scenario.clone(),
-        dry_run,
-        mayday_version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
+    let first = req.started_event(dry_run);
     let (log, event) = store::create(data_dir, &req.runbook.id, first, req.at)?;
     match crate::library::source_bytes(&req.runbook) {
         Some(bytes) => store::save_runbook_copy(data_dir, log.incident_id(), &req.runbook, &bytes),

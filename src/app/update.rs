@@ -111,23 +111,7 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                     // timeline now, not at their next change.
                     if session.incident.is_open() {
                         for v in &state.status.sources {
-                            let snap = &v.snapshot;
-                            let logged = session
-                                .incident
-                                .sources
-                                .get(&snap.name)
-                                .copied()
-                                .unwrap_or_default();
-                            if logged != snap.state {
-                                let kind = EventKind::StatusChanged {
-                                    source: snap.name.clone(),
-                                    from: logged,
-                                    to: snap.state,
-                                    summary: snap.summary.clone(),
-                                    error: snap.error.clone(),
-                                };
-                                emit(&mut session, kind, now, fx);
-                            }
+                            log_source_state(&mut session, &v.snapshot, now, fx);
                         }
                     }
                     state.session = Some(session);
@@ -1841,26 +1825,37 @@ fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effect>) 
         && s.incident.is_open()
         && s.read_only.is_none()
     {
-        let logged = s
-            .incident
-            .sources
-            .get(&snap.name)
-            .copied()
-            .unwrap_or_default();
-        if logged != snap.state {
-            let kind = EventKind::StatusChanged {
-                source: snap.name.clone(),
-                from: logged,
-                to: snap.state,
-                summary: snap.summary.clone(),
-                error: snap.error.clone(),
-            };
-            emit(s, kind, at, fx);
-        }
+        log_source_state(s, &snap, at, fx);
         check_verify(s, &state.status, at.max(state.now), fx);
     }
     if had_alerts && state.screen == Screen::Picker {
         refilter(state);
+    }
+}
+
+/// Log a source's state if it differs from the last state the log has for
+/// it (the timeline writes itself; the same state twice is logged once).
+fn log_source_state(
+    s: &mut Session,
+    snap: &crate::status::Snapshot,
+    at: Timestamp,
+    fx: &mut Vec<Effect>,
+) {
+    let logged = s
+        .incident
+        .sources
+        .get(&snap.name)
+        .copied()
+        .unwrap_or_default();
+    if logged != snap.state {
+        let kind = EventKind::StatusChanged {
+            source: snap.name.clone(),
+            from: logged,
+            to: snap.state,
+            summary: snap.summary.clone(),
+            error: snap.error.clone(),
+        };
+        emit(s, kind, at, fx);
     }
 }
 

@@ -411,19 +411,7 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
         match *item {
             PickItem::Resume(i) => {
                 if let Some(inc) = state.incidents.get(i) {
-                    spans.push(Span::styled(
-                        "⟳ resume ",
-                        base.patch(theme.style("phase.open")),
-                    ));
-                    spans.push(Span::styled(
-                        s(&inc.title),
-                        base.patch(theme.style("ui.header")),
-                    ));
-                    let age = crate::duration::short((now - inc.started_at).as_secs());
-                    spans.push(Span::styled(
-                        format!("  {age} ago"),
-                        base.patch(theme.style("ui.muted")),
-                    ));
+                    incident_row(&mut spans, "⟳ resume ", "phase.open", inc, now, base, theme);
                 }
             }
             PickItem::Runbook(i) => {
@@ -452,22 +440,15 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
             }
             PickItem::Review(i) => {
                 if let Some(inc) = state.past.get(i) {
-                    spans.push(Span::styled(
+                    incident_row(
+                        &mut spans,
                         "✔ review ",
-                        base.patch(theme.style("phase.resolved")),
-                    ));
-                    spans.push(Span::styled(
-                        s(&inc.title),
-                        base.patch(theme.style("ui.header")),
-                    ));
-                    let age = crate::duration::short((now - inc.started_at).as_secs());
-                    spans.push(Span::styled(
-                        format!(
-                            "  {age} ago{}",
-                            if inc.rehearsal { " · rehearsal" } else { "" }
-                        ),
-                        base.patch(theme.style("ui.muted")),
-                    ));
+                        "phase.resolved",
+                        inc,
+                        now,
+                        base,
+                        theme,
+                    );
                 }
             }
             PickItem::Firing(i, f) => {
@@ -544,6 +525,31 @@ fn draw_picker(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame, 
     if let Some(text) = text {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), pinner);
     }
+}
+
+/// A picker row for an incident: what Enter does, its title, its age.
+fn incident_row(
+    spans: &mut Vec<Span<'static>>,
+    label: &'static str,
+    scope: &str,
+    inc: &IncidentListing,
+    now: Timestamp,
+    base: Style,
+    theme: &Theme,
+) {
+    spans.push(Span::styled(label, base.patch(theme.style(scope))));
+    spans.push(Span::styled(
+        s(&inc.title),
+        base.patch(theme.style("ui.header")),
+    ));
+    let age = crate::duration::short((now - inc.started_at).as_secs());
+    spans.push(Span::styled(
+        format!(
+            "  {age} ago{}",
+            if inc.rehearsal { " · rehearsal" } else { "" }
+        ),
+        base.patch(theme.style("ui.muted")),
+    ));
 }
 
 fn gameday_preview(

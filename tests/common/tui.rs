@@ -115,23 +115,14 @@ pub fn typed(state: &mut State, s: &str, at: i64) -> Vec<Effect> {
 }
 
 pub fn first_event(req: &app::StartRequest, id: &str) -> Event {
+    let mut kind = req.started_event(false);
+    if let EventKind::IncidentStarted { incident_id, .. } = &mut kind {
+        *incident_id = id.into();
+    }
     Event {
         seq: 1,
         at: req.at,
-        kind: EventKind::IncidentStarted {
-            incident_id: id.into(),
-            runbook_id: req.runbook.id.clone(),
-            runbook_title: req.runbook.title.clone(),
-            runbook_hash: req.runbook.hash.clone(),
-            runbook_path: req.runbook.path.clone(),
-            variables: req.variables.clone(),
-            severity: req.severity,
-            responder: req.responder.clone(),
-            rehearsal: req.rehearsal,
-            scenario: req.scenario.clone(),
-            dry_run: false,
-            mayday_version: "test".into(),
-        },
+        kind,
     }
 }
 
