@@ -232,6 +232,9 @@ async fn main_loop(opts: Options) -> Result<()> {
     state.gamedays = gamedays;
     super::update::refilter(&mut state);
     let mut initial = vec![Effect::ListIncidents];
+    // `mayday gameday SCENARIO` shows simulated sources only: the real ones
+    // are not polled at all.
+    let poll_real_sources = gameday.is_none();
     if let Some(g) = gameday {
         state.gamedays.retain(|x| x.id != g.id);
         state.gamedays.insert(0, g.clone());
@@ -258,15 +261,19 @@ async fn main_loop(opts: Options) -> Result<()> {
     }
     // Live status: one poller task per configured source.
     let (status_tx, status_rx) = mpsc::channel::<crate::status::Update>(256);
-    for src in &config.sources {
+    let polled: &[crate::status::SourceConfig] = if poll_real_sources {
+        &config.sources
+    } else {
+        &[]
+    };
+    for src in polled {
         state.status.sources.push(super::state::SourceView {
             snapshot: crate::status::Snapshot::pending(&src.name, src.kind),
             since: crate::incident::cli::now(),
             latencies: std::collections::VecDeque::new(),
         });
     }
-    let status = (!config.sources.is_empty())
-        .then(|| crate::status::spawn(config.sources.clone(), status_tx));
+    let status = (!polled.is_empty()).then(|| crate::status::spawn(polled.to_vec(), status_tx));
     // Tokens the config loaded never reach a command's environment or the
     // output that is kept.
     let scrub_env: Vec<String> = config
