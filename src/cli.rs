@@ -387,16 +387,20 @@ fn export(
 ) -> Result<ExitCode> {
     let dir = crate::app::runtime::data_dir(g)?;
     let mut buf = Vec::new();
-    let problem = match format {
+    let warnings = match format {
         ExportFormat::Json => crate::incident::cli::export_json(&dir, id, &mut buf)?,
         ExportFormat::Md => crate::incident::cli::export_md(&dir, id, &mut buf)?,
     };
-    if let Some(p) = problem {
+    if let Some((problem, skipped)) = warnings.split_first() {
+        let mut err = std::io::stderr().lock();
         let _ = writeln!(
-            std::io::stderr(),
-            "mayday: warning: the incident log has a problem ({}); exported what can be read",
-            sanitize::line(&p)
+            err,
+            "mayday: warning: the incident log has a problem ({}); exported every record whose checksum is good, the file is unchanged",
+            sanitize::line(problem)
         );
+        for s in skipped {
+            let _ = writeln!(err, "mayday: warning: {}", sanitize::line(s));
+        }
     }
     match output {
         Some(path) => {

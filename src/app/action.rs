@@ -72,6 +72,8 @@ pub enum Action {
     ReviewOpened(Box<ReviewOpened>),
     /// The postmortem draft was written (path), or why not.
     DraftWritten(Result<String, String>),
+    /// A rescue copy of the open incident's events was written (or not).
+    Rescued(Box<crate::incident::writer::Rescue>),
 }
 
 /// A past incident, read back for review.
@@ -181,6 +183,9 @@ pub enum Effect {
     ListIncidents,
     /// Leave the app (after closing the log).
     Quit,
+    /// Write every event of the open incident, saved or not, to a rescue
+    /// copy outside the data directory.
+    Rescue,
     /// Ring the terminal bell (a wait finished, a status update is due).
     Bell,
     /// Poll status sources now (`None`: all).

@@ -19,6 +19,9 @@ pub struct IncidentIo {
     data_dir: PathBuf,
     writer: Option<WriterHandle>,
     forwarder: Option<JoinHandle<()>>,
+    /// Logs closed with events that could not be written (and where their
+    /// rescue copies went), reported once the terminal is restored.
+    lost: Vec<writer::Closed>,
 }
 
 impl IncidentIo {
@@ -27,6 +30,7 @@ impl IncidentIo {
             data_dir,
             writer: None,
             forwarder: None,
+            lost: Vec::new(),
         }
     }
 
@@ -125,11 +129,38 @@ impl IncidentIo {
     /// Close the log: returns when everything queued is on disk (or failed).
     pub async fn close(&mut self) {
         if let Some(w) = self.writer.take() {
-            w.close().await;
+            let closed = w.close().await;
+            if closed.unsaved > 0 {
+                self.lost.push(closed);
+            }
         }
         if let Some(f) = self.forwarder.take() {
             let _ = f.await;
         }
+    }
+
+    /// What closing could not save, for the message after the terminal is
+    /// restored.
+    pub fn take_lost(&mut self) -> Vec<writer::Closed> {
+        std::mem::take(&mut self.lost)
+    }
+
+    /// Write a rescue copy of every event (saved or not) outside the data
+    /// directory; reports `Action::Rescued`.
+    pub fn rescue(&self, tx: UnboundedSender<Action>) {
+        let Some(rx) = self.writer.as_ref().and_then(WriterHandle::rescue) else {
+            let _ = tx.send(Action::Rescued(Box::new(writer::Rescue {
+                result: Err("the incident log writer has stopped".into()),
+                unsaved: 0,
+                through_seq: 0,
+            })));
+            return;
+        };
+        tokio::spawn(async move {
+            if let Ok(r) = rx.await {
+                let _ = tx.send(Action::Rescued(Box::new(r)));
+            }
+        });
     }
 
     /// Read a past incident (and the runbook version it ran) for review.
@@ -137,16 +168,16 @@ impl IncidentIo {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
             let action = match crate::incident::cli::load(&dir, &id) {
-                Ok((found, events, inc, problem)) => {
-                    let (runbook, note) = store::runbook_for(&dir, &inc, &library);
+                Ok(loaded) => {
+                    let (runbook, note) = store::runbook_for(&dir, &loaded.incident, &library);
                     if let Some(n) = note {
                         let _ = tx.send(Action::Notice(Notice::warning(n)));
                     }
                     Action::ReviewOpened(Box::new(super::action::ReviewOpened {
-                        id: found.id,
+                        id: loaded.summary.id,
                         runbook,
-                        events,
-                        problem,
+                        events: loaded.events,
+                        problem: loaded.problem,
                     }))
                 }
                 Err(e) => Action::Notice(Notice::error(format!("cannot review {id}: {e:#}"))),

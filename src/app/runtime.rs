@@ -331,6 +331,28 @@ async fn main_loop(opts: Options) -> Result<()> {
     }
     terminal::restore();
     tracing::info!("mayday exiting");
+    let lost = io.take_lost();
+    if !lost.is_empty() {
+        let mut why = Vec::new();
+        for c in &lost {
+            let log = crate::sanitize::line(&c.log.display().to_string()).into_owned();
+            why.push(match &c.rescue {
+                Some(Ok(copy)) => format!(
+                    "{} event(s) could not be written to {log}; a complete copy of the log, with them, is in {} (copy it over the log to restore it)",
+                    c.unsaved,
+                    crate::sanitize::line(&copy.display().to_string())
+                ),
+                Some(Err(e)) => format!(
+                    "{} event(s) could not be written to {log}, and no rescue copy could be written either: {}",
+                    c.unsaved,
+                    crate::sanitize::line(e)
+                ),
+                None => format!("{} event(s) could not be written to {log}", c.unsaved),
+            });
+        }
+        result?;
+        anyhow::bail!("{}", why.join("\n"));
+    }
     result
 }
 
@@ -508,6 +530,7 @@ async fn run_effects(
             Effect::CloseIncident => io.close().await,
             Effect::ListIncidents => io.list(tx.clone()),
             Effect::Quit => *quit = true,
+            Effect::Rescue => io.rescue(tx.clone()),
             Effect::Bell => terminal::bell(),
             Effect::RunCommand(req) => {
                 if req.dry_run {

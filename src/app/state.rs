@@ -225,6 +225,9 @@ pub struct Session {
     pub saved_seq: u64,
     /// The log could not be written: shown as a banner until resolved.
     pub save_error: Option<String>,
+    /// The rescue copy written for unsaved events: the last sequence number
+    /// it holds, and its path.
+    pub rescued: Option<(u64, String)>,
     /// Why the log is read-only (corruption), if it is.
     pub read_only: Option<String>,
     pub trusted: bool,
@@ -259,6 +262,7 @@ impl Session {
             events: o.events.clone(),
             saved_seq,
             save_error: None,
+            rescued: None,
             read_only: o.read_only.clone(),
             trusted: o.trusted,
             focus: Pane::Content,
@@ -313,6 +317,19 @@ impl Session {
     /// Has every event been synced to disk?
     pub fn all_saved(&self) -> bool {
         self.saved_seq >= self.incident.last_seq
+    }
+
+    /// How many events are not on disk yet.
+    pub fn unsaved(&self) -> u64 {
+        self.incident.last_seq.saturating_sub(self.saved_seq)
+    }
+
+    /// The rescue copy, if it holds every event there is.
+    pub fn rescue_current(&self) -> Option<&str> {
+        self.rescued
+            .as_ref()
+            .filter(|(through, _)| *through >= self.incident.last_seq)
+            .map(|(_, p)| p.as_str())
     }
 
     /// When the next stakeholder status update is due.

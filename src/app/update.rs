@@ -142,6 +142,31 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 {
                     *mine = *event;
                 }
+                // The writer caught up (space was freed): the banner goes.
+                if s.all_saved() && s.save_error.take().is_some() {
+                    state.notices.retain(|n| n.level != NoticeLevel::Error || !n.text.starts_with("the incident log could not be saved"));
+                    state.notices.push(Notice::info(
+                        "the incident log is saved again: every event is on disk",
+                    ));
+                }
+            }
+        }
+        Action::Rescued(r) => {
+            let now_unsaved = state.session.as_ref().map_or(0, |s| s.unsaved());
+            match r.result {
+                Ok(path) => {
+                    let path = path.display().to_string();
+                    if let Some(s) = state.session.as_mut() {
+                        s.rescued = Some((r.through_seq, path.clone()));
+                    }
+                    state.notices.push(Notice::warning(format!(
+                        "{} unsaved event(s) written with the whole log to {path}",
+                        r.unsaved.max(now_unsaved as usize)
+                    )));
+                }
+                Err(e) => state.notices.push(Notice::error(format!(
+                    "no rescue copy could be written either: {e}. Stay, and free some disk space."
+                ))),
             }
         }
         Action::SaveFailed { error } => {
@@ -683,11 +708,26 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
             }
         }
         Overlay::ShowText { .. } => {}
-        Overlay::ConfirmQuit => match key.code {
-            KeyCode::Char('y' | 'Y') => quit_now(state, fx),
-            _ if is_ctrl_c(&key) => quit_now(state, fx),
-            _ => {}
-        },
+        Overlay::ConfirmQuit => {
+            // Unsaved events: quitting is refused until a rescue copy holds
+            // every one of them (asked for with `w`, named on screen).
+            let unsaved_unrescued = state
+                .session
+                .as_ref()
+                .is_some_and(|s| s.unsaved() > 0 && s.rescue_current().is_none());
+            match key.code {
+                KeyCode::Char('w' | 'W') if unsaved_unrescued => {
+                    fx.push(Effect::Rescue);
+                    state.overlay = Some(Overlay::ConfirmQuit);
+                }
+                KeyCode::Char('y' | 'Y') if unsaved_unrescued => {
+                    state.overlay = Some(Overlay::ConfirmQuit);
+                }
+                KeyCode::Char('y' | 'Y') => quit_now(state, fx),
+                _ if is_ctrl_c(&key) && !unsaved_unrescued => quit_now(state, fx),
+                _ => {}
+            }
+        }
         Overlay::Prompt(mut prompt) => match prompt.input.key(key) {
             Outcome::Submit => {
                 if let Err(e) = submit_prompt(state, &prompt, fx) {

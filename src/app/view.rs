@@ -197,6 +197,14 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
     let k = |c: Cmd| state.keymap.hint(c);
     match (&state.overlay, state.screen) {
         (Some(Overlay::Prompt(_)), _) => vec![("Enter".into(), "save"), ("Esc".into(), "cancel")],
+        (Some(Overlay::ConfirmQuit), _)
+            if state
+                .session
+                .as_ref()
+                .is_some_and(|s| s.unsaved() > 0 && s.rescue_current().is_none()) =>
+        {
+            vec![("w".into(), "write a rescue copy"), ("n".into(), "stay")]
+        }
         (Some(Overlay::ConfirmQuit), _) => vec![("y".into(), "quit"), ("n".into(), "stay")],
         (Some(Overlay::Help { .. }), _) => {
             vec![("↑↓".into(), "scroll"), ("any key".into(), "close")]
@@ -1784,32 +1792,61 @@ fn draw_help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area:
 }
 
 fn draw_confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let r = centered(area, 64, 7);
+    let Some(session) = state.session.as_ref() else {
+        return;
+    };
+    let id = s(&session.incident.id);
+    let unsaved = session.unsaved();
+    let key = |k: &'static str, what: &'static str| {
+        [
+            Span::styled(k, theme.style("ui.key")),
+            Span::styled(what, theme.style("ui")),
+        ]
+    };
+    let mut lines = Vec::new();
+    if unsaved == 0 {
+        lines.push(Line::styled(
+            "The incident stays OPEN. Everything is saved in its log.",
+            theme.style("ui.header"),
+        ));
+    } else {
+        lines.push(Line::styled(
+            format!("✗ {unsaved} event(s) are NOT saved in the incident log."),
+            theme.style("ui.banner.error"),
+        ));
+        if let Some(e) = &session.save_error {
+            lines.push(Line::styled(s(e), theme.style("ui.muted")));
+        }
+        match session.rescue_current() {
+            Some(path) => lines.push(Line::styled(
+                format!("A complete copy with them is in {}", s(path)),
+                theme.style("ui.header"),
+            )),
+            None => lines.push(Line::styled(
+                "Quitting now would lose them: write a rescue copy first.",
+                theme.style("ui.header"),
+            )),
+        }
+    }
+    lines.push(Line::styled(
+        format!("Resume it with: mayday resume {id}"),
+        theme.style("ui"),
+    ));
+    lines.push(Line::default());
+    let mut keys = Vec::new();
+    if unsaved > 0 && session.rescue_current().is_none() {
+        keys.extend(key(" w ", "write a rescue copy   "));
+    } else {
+        keys.extend(key(" y ", "quit   "));
+    }
+    keys.extend(key(" n ", "stay"));
+    lines.push(Line::from(keys));
+    let height = lines.len() as u16 + 3;
+    let r = centered(area, if unsaved == 0 { 64 } else { 76 }, height);
     frame.render_widget(Clear, r);
     let b = block(theme, " Quit? ", true);
     let inner = b.inner(r);
     frame.render_widget(b, r);
-    let id = state
-        .session
-        .as_ref()
-        .map_or(String::new(), |s_| s(&s_.incident.id));
-    let lines = vec![
-        Line::styled(
-            "The incident stays OPEN. Everything is saved in its log.",
-            theme.style("ui.header"),
-        ),
-        Line::styled(
-            format!("Resume it with: mayday resume {id}"),
-            theme.style("ui"),
-        ),
-        Line::default(),
-        Line::from(vec![
-            Span::styled(" y ", theme.style("ui.key")),
-            Span::styled("quit   ", theme.style("ui")),
-            Span::styled(" n ", theme.style("ui.key")),
-            Span::styled("stay", theme.style("ui")),
-        ]),
-    ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

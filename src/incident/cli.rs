@@ -103,6 +103,9 @@ struct ExportIncident<'a> {
     events: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<String>,
+    /// Damaged records left out, with where the checksum chain broke.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    skipped: &'a [log::Skipped],
 }
 
 #[derive(Serialize)]
@@ -111,19 +114,68 @@ struct Export<'a> {
     events: &'a [Event],
 }
 
-/// Read an incident's events (whatever can be read) and the replayed state.
-pub fn load(data_dir: &Path, id: &str) -> Result<(Summary, Vec<Event>, Incident, Option<String>)> {
+/// An incident as read for export: whatever can be read, and what could not.
+pub struct Loaded {
+    pub summary: Summary,
+    pub events: Vec<Event>,
+    pub incident: Incident,
+    /// A one-line description of damage, if any.
+    pub problem: Option<String>,
+    /// The damaged records that were left out.
+    pub skipped: Vec<log::Skipped>,
+    /// Every damaged record, one line each, for a warning.
+    pub skipped_lines: Vec<String>,
+}
+
+impl Loaded {
+    /// The warnings an export prints: the problem, then each skipped record.
+    pub fn warnings(&self) -> Vec<String> {
+        self.problem
+            .iter()
+            .cloned()
+            .chain(self.skipped_lines.iter().map(|l| format!("skipped {l}")))
+            .collect()
+    }
+}
+
+/// Read an incident's events (every record whose own checksum is good) and
+/// the replayed state. Never changes the file.
+pub fn load(data_dir: &Path, id: &str) -> Result<Loaded> {
     let found = store::find(data_dir, id)?;
     let read =
         log::read(&found.path).with_context(|| format!("reading {}", found.path.display()))?;
     let problem = read.problem();
-    let inc = Incident::replay(&read.events).context("the log has no `incident_started` event")?;
-    Ok((found, read.events, inc, problem))
+    let Some(inc) = Incident::replay(&read.events) else {
+        match read.skipped.first() {
+            Some(s) if s.after_seq == 0 => bail!(
+                "{}: the first record (`incident_started`, line {}) is damaged ({}); \
+                 the other {} record(s) cannot be read as an incident",
+                found.path.display(),
+                s.line,
+                s.reason,
+                read.events.len()
+            ),
+            _ => bail!(
+                "{}: the log has no `incident_started` event",
+                found.path.display()
+            ),
+        }
+    };
+    let skipped_lines = read.skipped_lines();
+    Ok(Loaded {
+        summary: found,
+        events: read.events,
+        incident: inc,
+        problem,
+        skipped: read.skipped,
+        skipped_lines,
+    })
 }
 
 /// `mayday export ID --format json`.
-pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Option<String>> {
-    let (_, events, inc, problem) = load(data_dir, id)?;
+pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Vec<String>> {
+    let loaded = load(data_dir, id)?;
+    let (events, inc) = (&loaded.events, &loaded.incident);
     let export = Export {
         incident: ExportIncident {
             id: &inc.id,
@@ -143,31 +195,37 @@ pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Opt
             dry_run: inc.dry_run,
             variables: &inc.variables,
             events: events.len(),
-            problem: problem.clone(),
+            problem: loaded.problem.clone(),
+            skipped: &loaded.skipped,
         },
-        events: &events,
+        events,
     };
     serde_json::to_writer_pretty(&mut *out, &export)?;
     writeln!(out)?;
-    Ok(problem)
+    Ok(loaded.warnings())
 }
 
 /// `mayday export ID --format md`: a postmortem draft (see
 /// [`crate::postmortem`]), with the runbook copy saved with the incident (for
 /// step kinds and the steps never reached) and times in the local time zone.
-pub fn export_md(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Option<String>> {
-    let (_, events, inc, problem) = load(data_dir, id)?;
+pub fn export_md(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Vec<String>> {
+    let loaded = load(data_dir, id)?;
+    let (events, inc) = (&loaded.events, &loaded.incident);
     // Only the copy the incident started with: with an empty library,
     // `runbook_for` notes when there is none and gives a stand-in.
     let (runbook, missing) =
-        store::runbook_for(data_dir, &inc, &crate::library::Library::default());
+        store::runbook_for(data_dir, inc, &crate::library::Library::default());
     let runbook = missing.is_none().then_some(&*runbook);
-    let stats = crate::review::stats(&events, runbook).context("the log has no events")?;
+    let stats = crate::review::stats(events, runbook).context("the log has no events")?;
     let tz = jiff::tz::TimeZone::system();
-    let doc = crate::postmortem::markdown(&inc, &events, &stats, runbook, &tz);
+    let doc = crate::postmortem::markdown(inc, events, &stats, runbook, &tz);
     out.write_all(doc.as_bytes())?;
-    Ok(problem)
+    Ok(loaded.warnings())
 }
+
+/// How long `mayday note` waits for another writer (another `mayday note`
+/// takes milliseconds; an open incident screen holds the lock for good).
+pub const NOTE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `mayday note [--incident ID] TEXT|-`: append notes to an incident from a
 /// script or another terminal. With `-`, every line of stdin is a note and
@@ -190,7 +248,9 @@ pub fn note(
             found.id
         );
     }
-    let (mut writer, _) = LogWriter::open_append(&found.path)?;
+    // Lock first, then read: another `mayday note` finishing its write is
+    // waited for, never raced.
+    let (mut writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;
     let mut append = |text: String, out: &mut dyn Write| -> Result<()> {
         let e = writer.append(
             EventKind::Note {

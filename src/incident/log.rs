@@ -119,14 +119,22 @@ pub struct ReadLog {
     pub good_len: u64,
     /// The chained CRC after the last good record.
     pub last_crc: u32,
+    /// Damaged records that were skipped, in file order.
+    pub skipped: Vec<Skipped>,
+    /// Why the header line could not be used, when it was rebuilt.
+    pub header_damage: Option<String>,
 }
 
 impl ReadLog {
     /// A one-line description of a problem, if there is one.
     pub fn problem(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(h) = &self.header_damage {
+            parts.push(h.clone());
+        }
         match &self.tail {
-            Tail::Clean => None,
-            Tail::Torn { bytes, reason, .. } => Some(format!(
+            Tail::Clean => {}
+            Tail::Torn { bytes, reason, .. } => parts.push(format!(
                 "torn tail: the last {bytes} byte(s) are incomplete ({reason})"
             )),
             Tail::Corrupt {
@@ -134,23 +142,49 @@ impl ReadLog {
                 reason,
                 good_after,
                 ..
-            } => Some(format!(
-                "corrupt record on line {line} ({reason}); {good_after} good record(s) after it"
-            )),
+            } => {
+                let others = self.skipped.len().saturating_sub(1);
+                parts.push(format!(
+                    "corrupt record on line {line} ({reason}); {good_after} good record(s) after it{}",
+                    if others > 0 {
+                        format!(", {others} more damaged record(s) skipped")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
         }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+
+    /// What reading skipped, one line each (for a warning on stderr).
+    pub fn skipped_lines(&self) -> Vec<String> {
+        self.skipped
+            .iter()
+            .map(|s| {
+                format!(
+                    "line {} (bytes {}..{}, after event {}): {}",
+                    s.line,
+                    s.offset,
+                    s.offset + s.bytes,
+                    s.after_seq,
+                    s.reason
+                )
+            })
+            .collect()
     }
 }
 
-fn crc_of(prev: u32, seq: u64, json: &str) -> u32 {
+fn crc_of(prev: u32, seq: u64, json: &[u8]) -> u32 {
     let c = crc32c::crc32c_append(prev, seq.to_string().as_bytes());
     let c = crc32c::crc32c_append(c, b" ");
-    crc32c::crc32c_append(c, json.as_bytes())
+    crc32c::crc32c_append(c, json)
 }
 
 /// One record line (with its newline) and its CRC.
 fn record(prev: u32, event: &Event) -> Result<(String, u32), LogError> {
     let json = serde_json::to_string(event)?;
-    let crc = crc_of(prev, event.seq, &json);
+    let crc = crc_of(prev, event.seq, json.as_bytes());
     Ok((format!("{} {crc:08x} {json}\n", event.seq), crc))
 }
 
@@ -196,145 +230,266 @@ fn is_crc_text(c: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Check one record line: returns the event and its CRC.
-fn parse_record(line: &str, prev: u32, expect_seq: u64) -> Result<(Event, u32), String> {
-    let mut parts = line.splitn(3, ' ');
-    let seq: u64 = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or("no sequence number")?;
-    let crc = parts
-        .next()
-        .filter(|c| is_crc_text(c))
-        .and_then(|c| u32::from_str_radix(c, 16).ok())
-        .ok_or("no checksum")?;
-    let json = parts.next().ok_or("no payload")?;
-    if crc_of(prev, seq, json) != crc {
-        return Err("checksum mismatch".into());
-    }
-    if seq != expect_seq {
-        return Err(format!(
-            "sequence number {seq} where {expect_seq} was expected"
-        ));
-    }
-    let event: Event = serde_json::from_str(json).map_err(|e| format!("bad event: {e}"))?;
-    if event.seq != seq {
-        return Err("the sequence number inside the record differs".into());
-    }
-    Ok((event, crc))
+/// A damaged record that reading skipped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// The line it is on (the header is line 1).
+    pub line: usize,
+    /// Its byte range in the file.
+    pub offset: u64,
+    pub bytes: u64,
+    /// The sequence number of the last good event before it (0: none).
+    pub after_seq: u64,
+    pub reason: String,
 }
 
-/// Parse a whole log from its bytes. Never fails on damaged records: they
-/// are described in the tail.
+/// One line's fields, as written: `seq crc json`. Read as bytes, so damage
+/// inside the JSON still leaves the checksum readable.
+struct Fields<'a> {
+    seq: u64,
+    crc: u32,
+    json: &'a [u8],
+}
+
+fn fields(line: &[u8]) -> Option<Fields<'_>> {
+    let mut parts = line.splitn(3, |b| *b == b' ');
+    let seq = std::str::from_utf8(parts.next()?).ok()?.parse().ok()?;
+    let crc = std::str::from_utf8(parts.next()?)
+        .ok()
+        .filter(|c| is_crc_text(c))
+        .and_then(|c| u32::from_str_radix(c, 16).ok())?;
+    let json = parts.next()?;
+    Some(Fields { seq, crc, json })
+}
+
+/// Where a second record starts inside a damaged line (`<seq> <crc> {"seq":<seq>,`
+/// mid-line): a flipped line end glues two records together, and the second
+/// one is still good.
+fn glued_at(line: &[u8]) -> Option<usize> {
+    const KEY: &[u8] = b" {\"seq\":";
+    memchr::memmem::find_iter(line, KEY).find_map(|i| {
+        // `i` is the space before the JSON; before it, 8 hex digits and a
+        // space, and before that the sequence number the JSON repeats.
+        let digits_end = line[i + KEY.len()..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())?;
+        let seq = &line[i + KEY.len()..i + KEY.len() + digits_end];
+        if seq.is_empty() || line.get(i + KEY.len() + digits_end) != Some(&b',') {
+            return None;
+        }
+        let crc_start = i.checked_sub(8)?;
+        let start = crc_start.checked_sub(1 + seq.len())?;
+        (start > 0
+            && line[crc_start - 1] == b' '
+            && std::str::from_utf8(&line[crc_start..i]).is_ok_and(is_crc_text)
+            && &line[start..crc_start - 1] == seq)
+            .then_some(start)
+    })
+}
+
+/// Parse a whole log from its bytes. Never fails on damaged records: each
+/// record is checked against the checksum stored on the line before it, so
+/// one damaged record costs that record only; what was skipped is listed in
+/// `skipped` and summed up in the tail. CRLF line ends (a file converted by
+/// an editor or a transfer) are read as LF. A damaged header is rebuilt
+/// from the first record when that record's checksum proves the rebuild.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
     let not_a_log = |why: String| LogError::NotALog {
         path: path.to_path_buf(),
         why,
     };
-    let header_end = memchr::memchr(b'\n', bytes)
-        .ok_or_else(|| not_a_log("the header line is incomplete".into()))?;
-    let header_line = std::str::from_utf8(&bytes[..=header_end])
-        .map_err(|_| not_a_log("the header is not UTF-8".into()))?;
-    let header = parse_header(header_line).map_err(not_a_log)?;
-    let mut prev = header_crc(header_line);
-    let mut events = Vec::new();
-    let mut offset = header_end + 1;
-    let mut line_no = 1;
-    let mut tail = Tail::Clean;
+    // The lines, each with its offset and length (line end included). A
+    // line glued to the next by a damaged line end is split in two.
+    let mut lines: Vec<(u64, &[u8], bool)> = Vec::new();
+    let mut offset = 0usize;
+    let mut glued = false;
     while offset < bytes.len() {
-        line_no += 1;
         let rest = &bytes[offset..];
-        let Some(nl) = memchr::memchr(b'\n', rest) else {
-            tail = Tail::Torn {
-                offset: offset as u64,
-                bytes: rest.len() as u64,
-                reason: "the last record has no line end".into(),
-            };
-            break;
+        let (line, len, ended) = match memchr::memchr(b'\n', rest) {
+            Some(nl) => (&rest[..nl], nl + 1, true),
+            None => (rest, rest.len(), false),
         };
-        let line = &rest[..nl];
-        let parsed = std::str::from_utf8(line)
-            .map_err(|_| "not UTF-8".to_owned())
-            .and_then(|l| parse_record(l, prev, events.len() as u64 + 1));
-        match parsed {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match glued_at(line) {
+            Some(at) if ended => {
+                glued |= offset == 0;
+                lines.push((offset as u64, &line[..at], true));
+                lines.push(((offset + at) as u64, &line[at..], true));
+            }
+            _ => lines.push((offset as u64, line, ended)),
+        }
+        offset += len;
+    }
+    let Some(&(_, header_bytes, true)) = lines.first() else {
+        return Err(not_a_log("the header line is incomplete".into()));
+    };
+    let header_line = std::str::from_utf8(header_bytes).map_err(|_| "the header is not UTF-8");
+    let parsed_header = header_line
+        .map_err(str::to_owned)
+        .and_then(parse_header);
+    let mut header = parsed_header.clone().ok();
+    let mut header_damage =
+        glued.then(|| "the header's line end is damaged (the first record was read after it)".to_owned());
+    // The checksums a record may chain from: the one stored on the line
+    // before it, the one that line's own content gives, the last good one.
+    let mut stored_prev = header_line.ok().map(header_crc);
+    let mut computed_prev = None;
+    let mut last_good: Option<u32> = stored_prev;
+    let mut events: Vec<Event> = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let mut good_len = lines.get(1).map_or(bytes.len() as u64, |l| l.0);
+    let mut last_crc = stored_prev.unwrap_or(0);
+    let mut first_bad: Option<(usize, u64, String)> = None;
+    let mut good_after_bad = 0usize;
+    for (i, &(off, line, ended)) in lines.iter().enumerate().skip(1) {
+        let line_no = i + 1;
+        let next_off = lines.get(i + 1).map_or(bytes.len() as u64, |l| l.0);
+        let f = fields(line);
+        let candidates = [stored_prev, computed_prev, last_good];
+        let mut verdict: Result<(Event, u32), String> = Err(match &f {
+            None => "not a record (sequence number, checksum, event)".to_owned(),
+            Some(_) => "checksum mismatch".to_owned(),
+        });
+        if !ended {
+            verdict = Err("the last record has no line end".into());
+        } else if let Some(f) = &f {
+            let chained = candidates
+                .iter()
+                .flatten()
+                .any(|&p| crc_of(p, f.seq, f.json) == f.crc);
+            let rebuilt = if !chained && events.is_empty() && skipped.is_empty() {
+                rebuild_header(f)
+            } else {
+                None
+            };
+            if chained || rebuilt.is_some() {
+                verdict = match serde_json::from_slice::<Event>(f.json) {
+                    Err(e) => Err(format!("bad event: {e}")),
+                    Ok(e) if e.seq != f.seq => {
+                        Err("the sequence number inside the record differs".into())
+                    }
+                    Ok(e) if events.last().is_some_and(|l| l.seq >= e.seq) => Err(format!(
+                        "sequence number {} after {}",
+                        e.seq,
+                        events.last().map_or(0, |l| l.seq)
+                    )),
+                    Ok(e) if events.is_empty() && e.seq != 1 && first_bad.is_none() => {
+                        Err(format!("sequence number {} where 1 was expected", e.seq))
+                    }
+                    Ok(e) => Ok((e, f.crc)),
+                };
+                if verdict.is_ok()
+                    && let Some(h) = rebuilt
+                {
+                    header_damage = Some(match &parsed_header {
+                        Ok(_) => "the header line is damaged (rebuilt from the first record)".to_owned(),
+                        Err(why) => format!("{why} (rebuilt from the first record)"),
+                    });
+                    header = Some(h);
+                }
+            }
+        }
+        // When the frame is damaged, the checksum and the JSON may still be
+        // found where they always are: around ` {"seq":`.
+        let loose = memchr::memmem::find(line, b"{\"seq\":").map(|j| {
+            let crc = j
+                .checked_sub(9)
+                .and_then(|c| std::str::from_utf8(&line[c..j - 1]).ok())
+                .filter(|c| is_crc_text(c))
+                .and_then(|c| u32::from_str_radix(c, 16).ok());
+            (crc, &line[j..])
+        });
+        // What this line's checksum should be, from its own content: when
+        // only its checksum or its frame is damaged, the next record still
+        // chains to it.
+        let base = candidates.iter().flatten().next().copied();
+        computed_prev = match (&f, loose) {
+            (Some(f), _) => base.map(|p| crc_of(p, f.seq, f.json)),
+            (None, Some((_, json))) => {
+                let seq = events.last().map_or(1, |e| e.seq + 1);
+                last_good.map(|p| crc_of(p, seq, json))
+            }
+            _ => None,
+        };
+        stored_prev = f.as_ref().map(|f| f.crc).or(loose.and_then(|l| l.0));
+        match verdict {
             Ok((event, crc)) => {
                 events.push(event);
-                prev = crc;
-                offset += nl + 1;
+                last_good = Some(crc);
+                // A record proven by its own checksum vouches for the
+                // stored checksum it chains to on the next line.
+                computed_prev = None;
+                if first_bad.is_none() {
+                    good_len = next_off;
+                    last_crc = crc;
+                } else {
+                    good_after_bad += 1;
+                }
             }
             Err(reason) => {
-                // Good records after this one mean corruption, not a crash —
-                // including one glued to this line by a damaged line end.
-                let good_after = count_good_after(&rest[nl + 1..])
-                    + usize::from(has_embedded_record(line, events.len() as u64 + 2));
-                tail = if good_after == 0 {
-                    Tail::Torn {
-                        offset: offset as u64,
-                        bytes: rest.len() as u64,
-                        reason,
-                    }
-                } else {
-                    Tail::Corrupt {
-                        line: line_no,
-                        offset: offset as u64,
-                        reason,
-                        good_after,
-                    }
-                };
-                break;
+                if first_bad.is_none() {
+                    first_bad = Some((line_no, off, reason.clone()));
+                }
+                skipped.push(Skipped {
+                    line: line_no,
+                    offset: off,
+                    bytes: next_off - off,
+                    after_seq: events.last().map_or(0, |e| e.seq),
+                    reason,
+                });
             }
         }
     }
-    let good_len = match &tail {
-        Tail::Clean => bytes.len() as u64,
-        Tail::Torn { offset, .. } | Tail::Corrupt { offset, .. } => *offset,
+    let header = match header {
+        Some(h) => h,
+        None => {
+            return Err(not_a_log(
+                parsed_header.err().unwrap_or_else(|| "the header is damaged".into()),
+            ));
+        }
+    };
+    let tail = match first_bad {
+        None => Tail::Clean,
+        Some((_, off, reason)) if good_after_bad == 0 => Tail::Torn {
+            offset: off,
+            bytes: bytes.len() as u64 - off,
+            reason,
+        },
+        Some((line, off, reason)) => Tail::Corrupt {
+            line,
+            offset: off,
+            reason,
+            good_after: good_after_bad,
+        },
     };
     Ok(ReadLog {
         header,
         events,
         tail,
         good_len,
-        last_crc: prev,
+        last_crc,
+        skipped,
+        header_damage,
     })
 }
 
-/// Does a damaged line contain the start of record `seq` (`seq crc {`)? A
-/// flipped newline glues two records together; that is damage to data that
-/// was saved, not a write cut short.
-fn has_embedded_record(line: &[u8], seq: u64) -> bool {
-    let digits = seq.to_string();
-    let json = format!("{{\"seq\":{seq},");
-    memchr::memmem::find_iter(line, json.as_bytes()).any(|i| {
-        // `<seq> <crc> {"seq":<seq>,` with the record starting mid-line.
-        let Some(start) = i.checked_sub(digits.len() + 10) else {
-            return false;
-        };
-        start > 0
-            && &line[start..start + digits.len()] == digits.as_bytes()
-            && line[start + digits.len()] == b' '
-            && std::str::from_utf8(&line[i - 9..i - 1]).is_ok_and(is_crc_text)
-            && line[i - 1] == b' '
-    })
-}
-
-/// Records after a damaged one that look intact on their own (their chain
-/// cannot be checked, but their JSON and shape can).
-fn count_good_after(rest: &[u8]) -> usize {
-    rest.split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .filter(|l| {
-            std::str::from_utf8(l).is_ok_and(|l| {
-                let mut parts = l.splitn(3, ' ');
-                parts.next().is_some_and(|s| s.parse::<u64>().is_ok())
-                    && parts
-                        .next()
-                        .is_some_and(|c| c.len() == 8 && u32::from_str_radix(c, 16).is_ok())
-                    && parts
-                        .next()
-                        .is_some_and(|j| serde_json::from_str::<Event>(j).is_ok())
-            })
-        })
-        .count()
+/// A damaged header is rebuilt from the first record: the header holds
+/// the incident id and the first event's time, and the first record's
+/// checksum chains from the header's, so a rebuild is checked, not guessed.
+fn rebuild_header(f: &Fields<'_>) -> Option<Header> {
+    if f.seq != 1 {
+        return None;
+    }
+    let event: Event = serde_json::from_slice(f.json).ok()?;
+    let EventKind::IncidentStarted { incident_id, .. } = &event.kind else {
+        return None;
+    };
+    let header = Header {
+        version: VERSION,
+        created: event.at,
+        incident_id: incident_id.clone(),
+    };
+    (crc_of(header_crc(&header.line()), f.seq, f.json) == f.crc).then_some(header)
 }
 
 /// Read a log without changing anything.
@@ -352,17 +507,43 @@ pub fn sync_dir(dir: &Path) -> Result<(), LogError> {
     })
 }
 
-fn lock(file: &File, id: &str) -> Result<(), LogError> {
+/// Try the exclusive lock once.
+fn try_lock(file: &File) -> Result<bool, rustix::io::Errno> {
     use rustix::fs::{FlockOperation, flock};
     match flock(file, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => Ok(()),
-        Err(rustix::io::Errno::WOULDBLOCK) => Err(LogError::Locked { id: id.to_owned() }),
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+fn lock(file: &File, id: &str) -> Result<(), LogError> {
+    match try_lock(file) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(LogError::Locked { id: id.to_owned() }),
         // Filesystems without locks: carry on unlocked rather than refuse.
         Err(e) => {
             tracing::warn!("cannot lock the incident log: {e}");
             Ok(())
         }
     }
+}
+
+/// Is `file` still the file at `path`? A writer that rewrote the log after
+/// a failed sync renamed a fresh file over it; a lock on the old one
+/// guards nothing.
+fn still_at(file: &File, path: &Path) -> bool {
+    match (rustix::fs::fstat(file), rustix::fs::stat(path)) {
+        (Ok(a), Ok(b)) => a.st_dev == b.st_dev && a.st_ino == b.st_ino,
+        _ => false,
+    }
+}
+
+/// The id a log's file name gives (for messages before it is read).
+fn id_of(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// What reopening a log found and did.
@@ -395,6 +576,9 @@ pub struct LogWriter {
     header: Header,
     next_seq: u64,
     prev_crc: u32,
+    /// The file's length after the last good write: a failed write is cut
+    /// back to it, so a half-written record never stays in the file.
+    len: u64,
 }
 
 impl LogWriter {
@@ -437,11 +621,18 @@ impl LogWriter {
         let (rec, crc) = record(header_crc(&header_line), &event)?;
         let mut buf = header_line.into_bytes();
         buf.extend_from_slice(rec.as_bytes());
-        file.write_all(&buf).map_err(io_err(path))?;
-        file.sync_all().map_err(|source| LogError::Sync {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let written = file.write_all(&buf).map_err(io_err(path)).and_then(|()| {
+            file.sync_all().map_err(|source| LogError::Sync {
+                path: path.to_path_buf(),
+                source,
+            })
+        });
+        if let Err(e) = written {
+            // Nothing is acknowledged: leave no half-made log behind.
+            drop(file);
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
         if let Some(dir) = path.parent() {
             sync_dir(dir)?;
         }
@@ -452,24 +643,64 @@ impl LogWriter {
                 header,
                 next_seq: 2,
                 prev_crc: crc,
+                len: buf.len() as u64,
             },
             event,
         ))
     }
 
-    /// Reopen a log to append to it. A torn tail is copied aside
-    /// (`<log>.torn-N`), cut off, and recorded with a `log_recovered` event.
-    /// Corruption is refused: nothing is changed.
+    /// Reopen a log to append to it, refusing at once if another process
+    /// holds it. See [`LogWriter::open_append_waiting`].
     pub fn open_append(path: &Path) -> Result<(LogWriter, Recovered), LogError> {
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(io_err(path))?;
+        Self::open_append_waiting(path, std::time::Duration::ZERO)
+    }
+
+    /// Reopen a log to append to it. The lock is taken *before* the file is
+    /// read, so what is read is what the last writer left, and nobody can
+    /// append in between; while another process holds it, this waits up to
+    /// `wait` and then reports [`LogError::Locked`].
+    ///
+    /// A torn tail is copied aside (`<log>.torn-N`), cut off, and recorded
+    /// with a `log_recovered` event. Corruption, a damaged header and a log
+    /// with no first event are refused: nothing is changed.
+    pub fn open_append_waiting(
+        path: &Path,
+        wait: std::time::Duration,
+    ) -> Result<(LogWriter, Recovered), LogError> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut file = loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(io_err(path))?;
+            match try_lock(&file) {
+                Ok(true) => {}
+                Ok(false) => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(LogError::Locked { id: id_of(path) });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                }
+                Err(e) => tracing::warn!("cannot lock the incident log: {e}"),
+            }
+            if still_at(&file, path) {
+                break file;
+            }
+            // Replaced while we waited: lock the file that is there now.
+        };
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err(path))?;
         let log = parse(path, &bytes)?;
-        lock(&file, &log.header.incident_id)?;
+        if let Some(why) = &log.header_damage {
+            return Err(LogError::Corrupt {
+                path: path.to_path_buf(),
+                line: 1,
+                why: why.clone(),
+                after: log.events.len(),
+            });
+        }
         if let Tail::Corrupt {
             line,
             reason,
@@ -484,17 +715,21 @@ impl LogWriter {
                 after: *good_after,
             });
         }
+        if !matches!(
+            log.events.first().map(|e| &e.kind),
+            Some(EventKind::IncidentStarted { .. })
+        ) {
+            return Err(LogError::NotALog {
+                path: path.to_path_buf(),
+                why: "it has no `incident_started` record to append to (its first write never \
+                      finished); it is left as it is"
+                    .into(),
+            });
+        }
         let mut torn = None;
         if let Tail::Torn { offset, .. } = &log.tail {
-            let saved = torn_path(path);
             let torn_bytes = &bytes[*offset as usize..];
-            let mut aside = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&saved)
-                .map_err(io_err(&saved))?;
-            aside.write_all(torn_bytes).map_err(io_err(&saved))?;
-            aside.sync_all().map_err(io_err(&saved))?;
+            let saved = set_aside(path, torn_bytes)?;
             file.set_len(*offset).map_err(io_err(path))?;
             file.sync_all().map_err(|source| LogError::Sync {
                 path: path.to_path_buf(),
@@ -505,13 +740,14 @@ impl LogWriter {
             }
             torn = Some((torn_bytes.len() as u64, saved));
         }
-        file.seek(SeekFrom::End(0)).map_err(io_err(path))?;
+        let len = file.seek(SeekFrom::End(0)).map_err(io_err(path))?;
         let mut writer = LogWriter {
             file,
             path: path.to_path_buf(),
             header: log.header.clone(),
-            next_seq: log.events.len() as u64 + 1,
+            next_seq: log.events.last().map_or(1, |e| e.seq + 1),
             prev_crc: log.last_crc,
+            len,
         };
         let mut events = log.events;
         if let Some((bytes, saved)) = &torn {
@@ -533,6 +769,11 @@ impl LogWriter {
 
     pub fn incident_id(&self) -> &str {
         &self.header.incident_id
+    }
+
+    /// The log's header (a rescue copy carries the same one).
+    pub fn header(&self) -> &Header {
+        &self.header
     }
 
     pub fn path(&self) -> &Path {
@@ -570,13 +811,22 @@ impl LogWriter {
             seq += 1;
             events.push(event);
         }
-        self.file
-            .write_all(buf.as_bytes())
-            .map_err(io_err(&self.path))?;
+        if let Err(e) = self.file.write_all(buf.as_bytes()) {
+            // A short write (a full disk): cut the partial record off so the
+            // file ends on a whole record again. If even that fails, the
+            // next reader sees a torn tail and sets it aside.
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.seek(SeekFrom::Start(self.len));
+            return Err(LogError::Io {
+                path: self.path.clone(),
+                source: e,
+            });
+        }
         self.file.sync_data().map_err(|source| LogError::Sync {
             path: self.path.clone(),
             source,
         })?;
+        self.len += buf.len() as u64;
         self.prev_crc = crc;
         self.next_seq = seq;
         Ok(events)
@@ -594,12 +844,6 @@ impl LogWriter {
     ) -> Result<Vec<Event>, LogError> {
         let fresh_path = self.path.with_extension("log.new");
         let _ = std::fs::remove_file(&fresh_path);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&fresh_path)
-            .map_err(io_err(&fresh_path))?;
         let header_line = self.header.line();
         let mut crc = header_crc(&header_line);
         let mut buf = header_line;
@@ -608,7 +852,7 @@ impl LogWriter {
             buf.push_str(&rec);
             crc = c;
         }
-        let mut seq = known.len() as u64 + 1;
+        let mut seq = known.last().map_or(1, |e| e.seq + 1);
         let mut added = Vec::new();
         for (kind, at) in pending {
             let e = Event { seq, at, kind };
@@ -618,25 +862,152 @@ impl LogWriter {
             seq += 1;
             added.push(e);
         }
-        file.write_all(buf.as_bytes())
-            .map_err(io_err(&fresh_path))?;
-        file.sync_all().map_err(|source| LogError::Sync {
-            path: fresh_path.clone(),
-            source,
-        })?;
-        lock(&file, &self.header.incident_id)?;
-        std::fs::rename(&fresh_path, &self.path).map_err(io_err(&self.path))?;
-        if let Some(dir) = self.path.parent() {
-            sync_dir(dir)?;
-        }
+        let file = match self.write_fresh(&fresh_path, buf.as_bytes()) {
+            Ok(f) => f,
+            Err(e) => {
+                // Leave no half-written copy behind.
+                let _ = std::fs::remove_file(&fresh_path);
+                return Err(e);
+            }
+        };
         self.file = file;
         self.file
             .seek(SeekFrom::End(0))
             .map_err(io_err(&self.path))?;
+        self.len = buf.len() as u64;
         self.prev_crc = crc;
         self.next_seq = seq;
         Ok(added)
     }
+
+    /// Write, sync, lock and rename a fresh copy over the log.
+    fn write_fresh(&self, fresh_path: &Path, bytes: &[u8]) -> Result<File, LogError> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(fresh_path)
+            .map_err(io_err(fresh_path))?;
+        file.write_all(bytes).map_err(io_err(fresh_path))?;
+        file.sync_all().map_err(|source| LogError::Sync {
+            path: fresh_path.to_path_buf(),
+            source,
+        })?;
+        lock(&file, &self.header.incident_id)?;
+        std::fs::rename(fresh_path, &self.path).map_err(io_err(&self.path))?;
+        if let Some(dir) = self.path.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(file)
+    }
+}
+
+/// Copy torn bytes aside into a new `<log>.torn-N`, synced. On failure
+/// nothing is left behind (no empty `.torn-N` per failed attempt).
+fn set_aside(path: &Path, torn: &[u8]) -> Result<PathBuf, LogError> {
+    let saved = torn_path(path);
+    let result = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&saved)
+        .and_then(|mut f| {
+            f.write_all(torn)?;
+            f.sync_all()
+        });
+    match result {
+        Ok(()) => Ok(saved),
+        Err(e) => {
+            let _ = std::fs::remove_file(&saved);
+            Err(LogError::Io {
+                path: saved,
+                source: e,
+            })
+        }
+    }
+}
+
+/// Where rescue copies go when the data directory cannot be written:
+/// `MAYDAY_RESCUE_DIR` if set, then the temporary directory, the home
+/// directory and the working directory — each tried in turn.
+pub fn rescue_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(d) = std::env::var_os("MAYDAY_RESCUE_DIR") {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs.push(std::env::temp_dir());
+    if let Some(b) = directories::BaseDirs::new() {
+        dirs.push(b.home_dir().to_path_buf());
+    }
+    if let Ok(d) = std::env::current_dir() {
+        dirs.push(d);
+    }
+    dirs
+}
+
+/// Write a complete, valid log (the header and every event, chained and
+/// checksummed like the original) to `<dir>/<id>.rescue.log` in the first
+/// of `dirs` that works, replacing `previous` if it is given (so repeated
+/// rescues of one session keep one file). Synced before it returns. The
+/// copy reads like any log: `cp` it over the incident's log to restore it.
+pub fn write_rescue(
+    header: &Header,
+    events: &[Event],
+    dirs: &[PathBuf],
+    previous: Option<&Path>,
+) -> Result<PathBuf, LogError> {
+    let header_line = header.line();
+    let mut crc = header_crc(&header_line);
+    let mut buf = header_line;
+    for e in events {
+        let (rec, c) = record(crc, e)?;
+        buf.push_str(&rec);
+        crc = c;
+    }
+    let mut last_err = None;
+    let targets: Vec<PathBuf> = match previous {
+        Some(p) => vec![p.to_path_buf()],
+        None => dirs
+            .iter()
+            .map(|d| {
+                let base = d.join(format!("{}.rescue.log", header.incident_id));
+                (1..)
+                    .map(|n| {
+                        if n == 1 {
+                            base.clone()
+                        } else {
+                            d.join(format!("{}.rescue-{n}.log", header.incident_id))
+                        }
+                    })
+                    .find(|p| !p.exists())
+                    .unwrap_or(base)
+            })
+            .collect(),
+    };
+    for target in targets {
+        let tmp = target.with_extension("log.tmp");
+        let written = std::fs::write(&tmp, buf.as_bytes())
+            .and_then(|()| File::open(&tmp)?.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, &target));
+        match written {
+            Ok(()) => {
+                if let Some(dir) = target.parent() {
+                    let _ = sync_dir(dir);
+                }
+                return Ok(target);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                last_err = Some(LogError::Io {
+                    path: target,
+                    source: e,
+                });
+            }
+        }
+    }
+    Err(last_err.unwrap_or_else(|| LogError::NotALog {
+        path: PathBuf::new(),
+        why: "no directory to write a rescue copy to".into(),
+    }))
 }
 
 fn torn_path(path: &Path) -> PathBuf {

@@ -20,7 +20,32 @@ pub enum WriterEvent {
 
 enum Request {
     Append(Box<EventKind>, Timestamp),
-    Close(oneshot::Sender<()>),
+    /// Write every event, saved or not, to a rescue copy outside the data
+    /// directory.
+    Rescue(oneshot::Sender<Rescue>),
+    Close(oneshot::Sender<Closed>),
+}
+
+/// A rescue copy: where it is and how many of its events are not in the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rescue {
+    /// The copy's path, or why none could be written.
+    pub result: Result<std::path::PathBuf, String>,
+    /// Events in the copy that the incident log does not have.
+    pub unsaved: usize,
+    /// The sequence number of the last event in the copy.
+    pub through_seq: u64,
+}
+
+/// How closing ended.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Closed {
+    /// Events that could not be written to the log. When there are any, a
+    /// rescue copy was written (see `rescue`).
+    pub unsaved: usize,
+    pub rescue: Option<Result<std::path::PathBuf, String>>,
+    /// The log's path.
+    pub log: std::path::PathBuf,
 }
 
 /// The app's end of the writer.
@@ -38,12 +63,21 @@ impl WriterHandle {
         }
     }
 
-    /// Write everything queued, then stop.
-    pub async fn close(self) {
+    /// Write everything queued, then stop. Whatever still cannot be
+    /// written goes to a rescue copy, and the report says where.
+    pub async fn close(self) -> Closed {
         let (done_tx, done_rx) = oneshot::channel();
         if self.tx.send(Request::Close(done_tx)).is_ok() {
-            let _ = done_rx.await;
+            return done_rx.await.unwrap_or_default();
         }
+        Closed::default()
+    }
+
+    /// Ask for a rescue copy of every event, saved or not.
+    pub fn rescue(&self) -> Option<oneshot::Receiver<Rescue>> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Request::Rescue(tx)).ok()?;
+        Some(rx)
     }
 }
 
@@ -75,30 +109,81 @@ fn run(
     let mut written: Vec<Event> = history;
     let mut pending: Vec<(EventKind, Timestamp)> = Vec::new();
     let mut failed = false;
-    let mut closing: Option<oneshot::Sender<()>> = None;
+    let mut rescued: Option<std::path::PathBuf> = None;
+    let dirs = super::log::rescue_dirs();
     while let Some(req) = rx.blocking_recv() {
         let mut batch = vec![req];
         // Take the rest of a burst: one sync for all of it.
         while let Ok(more) = rx.try_recv() {
             batch.push(more);
         }
+        let mut closing = None;
+        let mut rescues = Vec::new();
         for r in batch {
             match r {
                 Request::Append(kind, at) => pending.push((*kind, at)),
+                Request::Rescue(reply) => rescues.push(reply),
                 Request::Close(done) => closing = Some(done),
             }
         }
         flush(&mut log, &mut written, &mut pending, &mut failed, &report);
-        if let Some(done) = closing.take() {
+        if let Some(done) = closing {
             if !pending.is_empty() {
                 // One more try before giving up on close.
                 flush(&mut log, &mut written, &mut pending, &mut failed, &report);
             }
-            let _ = done.send(());
+            let mut closed = Closed {
+                unsaved: pending.len(),
+                rescue: None,
+                log: log.path().to_path_buf(),
+            };
+            if !pending.is_empty() {
+                let r = rescue(&log, &written, &pending, &dirs, &mut rescued);
+                closed.rescue = Some(r.result);
+            }
+            let _ = done.send(closed);
             return;
+        }
+        for reply in rescues {
+            let _ = reply.send(rescue(&log, &written, &pending, &dirs, &mut rescued));
         }
     }
     flush(&mut log, &mut written, &mut pending, &mut failed, &report);
+}
+
+/// Write the whole history, saved and pending, to the session's rescue copy.
+fn rescue(
+    log: &LogWriter,
+    written: &[Event],
+    pending: &[(EventKind, Timestamp)],
+    dirs: &[std::path::PathBuf],
+    rescued: &mut Option<std::path::PathBuf>,
+) -> Rescue {
+    let mut all = written.to_vec();
+    let mut seq = written.last().map_or(1, |e| e.seq + 1);
+    for (kind, at) in pending {
+        all.push(Event {
+            seq,
+            at: *at,
+            kind: kind.clone(),
+        });
+        seq += 1;
+    }
+    let through_seq = seq - 1;
+    let result = super::log::write_rescue(log.header(), &all, dirs, rescued.as_deref())
+        .or_else(|_| super::log::write_rescue(log.header(), &all, dirs, None));
+    match &result {
+        Ok(p) => {
+            tracing::warn!("rescue copy of {} written to {}", log.incident_id(), p.display());
+            *rescued = Some(p.clone());
+        }
+        Err(e) => tracing::error!("cannot write a rescue copy: {e}"),
+    }
+    Rescue {
+        result: result.map_err(|e| e.to_string()),
+        unsaved: pending.len(),
+        through_seq,
+    }
 }
 
 fn flush(
