@@ -192,7 +192,7 @@ pub fn main() -> ExitCode {
             let _ = writeln!(
                 std::io::stderr(),
                 "mayday: error: {}",
-                sanitize::line(&format!("{e:#}"))
+                sanitize::line(&crate::diag::error_chain(&e))
             );
             ExitCode::from(2)
         }

@@ -161,3 +161,21 @@ mod tests {
         );
     }
 }
+
+/// An error and its causes, `: `-separated, each cause said once: error
+/// types that already print their source (`{path}: {source}`) are not
+/// followed by it again.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}

@@ -190,14 +190,25 @@ fn every_bit_flip_is_detected_and_never_accepted() {
             assert_subsequence(&read.events, &events, &format!("byte {byte} bit {bit}"));
             let lost = events.len() - read.events.len();
             assert!(lost <= 1, "byte {byte} bit {bit}: {lost} events lost");
-            assert_eq!(lost, read.skipped.len(), "byte {byte} bit {bit}: {:?}", read.skipped);
-            assert!(read.problem().is_some(), "byte {byte} bit {bit}: a flip is always noticed");
+            assert_eq!(
+                lost,
+                read.skipped.len(),
+                "byte {byte} bit {bit}: {:?}",
+                read.skipped
+            );
+            assert!(
+                read.problem().is_some(),
+                "byte {byte} bit {bit}: a flip is always noticed"
+            );
             if byte < ends[0] {
                 assert_eq!(lost, 0, "byte {byte} bit {bit}: the header is rebuilt");
                 assert!(read.header_damage.is_some());
                 assert_eq!(read.header.incident_id, "inc");
                 let opened = open_retrying(&path);
-                assert!(matches!(opened, Err(LogError::Corrupt { line: 1, .. })), "{opened:?}");
+                assert!(
+                    matches!(opened, Err(LogError::Corrupt { line: 1, .. })),
+                    "{opened:?}"
+                );
                 assert_eq!(std::fs::read(&path).unwrap(), flipped, "never repaired");
             }
             if byte >= ends[0] && byte < last_record_start {

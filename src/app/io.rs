@@ -93,9 +93,13 @@ impl IncidentIo {
                 })));
             }
             Err(e) => {
-                tracing::error!("cannot start the incident: {e:#}");
+                tracing::error!(
+                    "cannot start the incident: {}",
+                    crate::diag::error_chain(&e)
+                );
                 let _ = tx.send(Action::IncidentFailed(format!(
-                    "cannot start the incident: {e:#}"
+                    "cannot start the incident: {}",
+                    crate::diag::error_chain(&e)
                 )));
             }
         }
@@ -113,8 +117,11 @@ impl IncidentIo {
                 let _ = tx.send(Action::IncidentOpened(Box::new(opened)));
             }
             Err(e) => {
-                tracing::error!("cannot resume {id}: {e:#}");
-                let _ = tx.send(Action::IncidentFailed(format!("cannot resume {id}: {e:#}")));
+                tracing::error!("cannot resume {id}: {}", crate::diag::error_chain(&e));
+                let _ = tx.send(Action::IncidentFailed(format!(
+                    "cannot resume {id}: {}",
+                    crate::diag::error_chain(&e)
+                )));
             }
         }
     }
@@ -180,7 +187,10 @@ impl IncidentIo {
                         problem: loaded.problem,
                     }))
                 }
-                Err(e) => Action::Notice(Notice::error(format!("cannot review {id}: {e:#}"))),
+                Err(e) => Action::Notice(Notice::error(format!(
+                    "cannot review {id}: {}",
+                    crate::diag::error_chain(&e)
+                ))),
             };
             let _ = tx.send(action);
         });
@@ -192,7 +202,7 @@ impl IncidentIo {
         tokio::task::spawn_blocking(move || {
             let result = crate::incident::cli::write_draft(&dir, &id)
                 .map(|p| p.display().to_string())
-                .map_err(|e| format!("{e:#}"));
+                .map_err(|e| crate::diag::error_chain(&e));
             let _ = tx.send(Action::DraftWritten(result));
         });
     }

@@ -144,7 +144,10 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 }
                 // The writer caught up (space was freed): the banner goes.
                 if s.all_saved() && s.save_error.take().is_some() {
-                    state.notices.retain(|n| n.level != NoticeLevel::Error || !n.text.starts_with("the incident log could not be saved"));
+                    state.notices.retain(|n| {
+                        n.level != NoticeLevel::Error
+                            || !n.text.starts_with("the incident log could not be saved")
+                    });
                     state.notices.push(Notice::info(
                         "the incident log is saved again: every event is on disk",
                     ));

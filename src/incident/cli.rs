@@ -213,8 +213,7 @@ pub fn export_md(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Vec<S
     let (events, inc) = (&loaded.events, &loaded.incident);
     // Only the copy the incident started with: with an empty library,
     // `runbook_for` notes when there is none and gives a stand-in.
-    let (runbook, missing) =
-        store::runbook_for(data_dir, inc, &crate::library::Library::default());
+    let (runbook, missing) = store::runbook_for(data_dir, inc, &crate::library::Library::default());
     let runbook = missing.is_none().then_some(&*runbook);
     let stats = crate::review::stats(events, runbook).context("the log has no events")?;
     let tz = jiff::tz::TimeZone::system();

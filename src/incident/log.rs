@@ -324,12 +324,11 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
         return Err(not_a_log("the header line is incomplete".into()));
     };
     let header_line = std::str::from_utf8(header_bytes).map_err(|_| "the header is not UTF-8");
-    let parsed_header = header_line
-        .map_err(str::to_owned)
-        .and_then(parse_header);
+    let parsed_header = header_line.map_err(str::to_owned).and_then(parse_header);
     let mut header = parsed_header.clone().ok();
-    let mut header_damage =
-        glued.then(|| "the header's line end is damaged (the first record was read after it)".to_owned());
+    let mut header_damage = glued.then(|| {
+        "the header's line end is damaged (the first record was read after it)".to_owned()
+    });
     // The checksums a record may chain from: the one stored on the line
     // before it, the one that line's own content gives, the last good one.
     let mut stored_prev = header_line.ok().map(header_crc);
@@ -382,7 +381,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
                     && let Some(h) = rebuilt
                 {
                     header_damage = Some(match &parsed_header {
-                        Ok(_) => "the header line is damaged (rebuilt from the first record)".to_owned(),
+                        Ok(_) => {
+                            "the header line is damaged (rebuilt from the first record)".to_owned()
+                        }
                         Err(why) => format!("{why} (rebuilt from the first record)"),
                     });
                     header = Some(h);
@@ -444,7 +445,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
         Some(h) => h,
         None => {
             return Err(not_a_log(
-                parsed_header.err().unwrap_or_else(|| "the header is damaged".into()),
+                parsed_header
+                    .err()
+                    .unwrap_or_else(|| "the header is damaged".into()),
             ));
         }
     };

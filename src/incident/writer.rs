@@ -87,12 +87,21 @@ pub fn spawn(
     log: LogWriter,
     history: Vec<Event>,
 ) -> (WriterHandle, mpsc::UnboundedReceiver<WriterEvent>) {
+    spawn_with(log, history, super::log::rescue_dirs())
+}
+
+/// [`spawn`], with the directories a rescue copy may go to.
+pub fn spawn_with(
+    log: LogWriter,
+    history: Vec<Event>,
+    rescue_dirs: Vec<std::path::PathBuf>,
+) -> (WriterHandle, mpsc::UnboundedReceiver<WriterEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let (report_tx, report_rx) = mpsc::unbounded_channel();
     let name = format!("log-writer {}", log.incident_id());
     let spawned = std::thread::Builder::new()
         .name(name)
-        .spawn(move || run(log, history, rx, report_tx));
+        .spawn(move || run(log, history, rx, report_tx, rescue_dirs));
     if let Err(e) = spawned {
         tracing::error!("cannot start the log writer: {e}");
     }
@@ -104,13 +113,13 @@ fn run(
     history: Vec<Event>,
     mut rx: mpsc::UnboundedReceiver<Request>,
     report: mpsc::UnboundedSender<WriterEvent>,
+    dirs: Vec<std::path::PathBuf>,
 ) {
     // Events on disk (for a rewrite after a failed sync) and events not yet.
     let mut written: Vec<Event> = history;
     let mut pending: Vec<(EventKind, Timestamp)> = Vec::new();
     let mut failed = false;
     let mut rescued: Option<std::path::PathBuf> = None;
-    let dirs = super::log::rescue_dirs();
     while let Some(req) = rx.blocking_recv() {
         let mut batch = vec![req];
         // Take the rest of a burst: one sync for all of it.
@@ -174,7 +183,11 @@ fn rescue(
         .or_else(|_| super::log::write_rescue(log.header(), &all, dirs, None));
     match &result {
         Ok(p) => {
-            tracing::warn!("rescue copy of {} written to {}", log.incident_id(), p.display());
+            tracing::warn!(
+                "rescue copy of {} written to {}",
+                log.incident_id(),
+                p.display()
+            );
             *rescued = Some(p.clone());
         }
         Err(e) => tracing::error!("cannot write a rescue copy: {e}"),
