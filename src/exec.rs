@@ -92,9 +92,20 @@ pub fn env_name(var: &str) -> String {
 }
 
 /// Substitute the runbook's variables (Go-template look-alikes stay as
-/// written).
+/// written), as plain text: for a working directory or a phrase, never for
+/// a shell command (see [`expand_command`]).
 pub fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
     crate::runbook::template::substitute(text, vars)
+}
+
+/// Substitute the runbook's variables into a shell command, each value
+/// quoted for where it lands, so it reaches the shell as one literal piece
+/// of text; `{{name|raw}}` pastes a value unquoted (and `raw` is set).
+pub fn expand_command(
+    text: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<crate::runbook::template::ShellText, crate::runbook::template::UnsafeValue> {
+    crate::runbook::template::substitute_shell(text, vars)
 }
 
 /// What the confirmation dialog shows: the command with every invisible or

@@ -404,3 +404,51 @@ fn the_picker_follows_runbooks_added_edited_and_deleted_while_it_runs() {
     t.keys(&["C-c"]);
     t.wait_exit("MAYDAY-EXITED");
 }
+
+/// A variable value with shell syntax in it (`;`, `#`, `$( )`) is one
+/// argument: a no-confirmation command runs with it quoted, creates
+/// nothing, and the log records the command as it ran. A `{{x|raw}}`
+/// fragment always asks first.
+#[test]
+fn variable_values_reach_the_shell_quoted() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    std::fs::write(
+        s.env.user_runbooks().join("quote.md"),
+        "---\nid: quote\nvariables:\n  - name: node\n  - name: extra\n    default: \"-n\"\n---\n# Quote\n\n## Cordon {#cordon .diagnose}\n\n```sh {run confirm=none}\nprintf '[%s]\\n' {{node}} \"in {{node}}\"\n```\n\n## Raw {#raw .diagnose}\n\n```sh {run confirm=none}\necho {{extra|raw}} raw-ran\n```\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "cd {} && {} --no-bundled --data-dir {} start quote --var 'node=x; touch pwned-semi #' --var extra=-n --severity low --responder gus; echo MAYDAY-EXITED; sleep 60",
+        s.env.path().display(),
+        bin(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("quote", 140, 40, &cmd, &envs);
+    t.wait_for("Step 1/2");
+    t.keys(&["r"]);
+    let screen = t.wait_for("✔ exit 0");
+    assert!(screen.contains("[x; touch pwned-semi #]"), "{screen}");
+    assert!(screen.contains("[in x; touch pwned-semi #]"), "{screen}");
+    assert!(!s.env.path().join("pwned-semi").exists());
+    // The raw fragment asks, even though the runbook says confirm=none.
+    t.keys(&["n", "r"]);
+    let screen = t.wait_for("Run this command?");
+    assert!(screen.contains("RAW"), "{screen}");
+    t.keys(&["n"]);
+    t.wait_for("all saved");
+    quit(&t);
+    let v = export(&s);
+    let started = command_events(&v)
+        .into_iter()
+        .find(|e| e["kind"] == "command_started")
+        .unwrap();
+    assert_eq!(
+        started["text"],
+        r#"printf '[%s]\n' 'x; touch pwned-semi #' "in x; touch pwned-semi #""#
+    );
+}

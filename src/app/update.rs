@@ -1388,7 +1388,12 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             };
             match index.and_then(|i| s.runbook.steps.get(cur).and_then(|st| st.commands.get(i))) {
                 Some(cmd) => {
-                    let text = crate::exec::expand(&cmd.text, &s.incident.variables);
+                    // Copied as it would run: values quoted for the shell.
+                    let text = crate::exec::expand_command(&cmd.text, &s.incident.variables)
+                        .map_or_else(
+                            |_| crate::exec::expand(&cmd.text, &s.incident.variables),
+                            |t| t.text,
+                        );
                     fx.push(Effect::Copy(text.clone()));
                     state.overlay = Some(Overlay::ShowText {
                         title: "Copied to the clipboard (OSC 52) — or copy it from here".into(),
@@ -1999,7 +2004,14 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
         state.notices.push(Notice::info("the incident is resolved"));
         return;
     }
-    let text = crate::exec::expand(&cmd.text, &s.incident.variables);
+    let expanded = match crate::exec::expand_command(&cmd.text, &s.incident.variables) {
+        Ok(t) => t,
+        Err(e) => {
+            state.notices.push(Notice::error(format!("not run: {e}")));
+            return;
+        }
+    };
+    let text = expanded.text;
     let step_id = step.id.clone();
     let request = super::action::RunRequest {
         text: text.clone(),
@@ -2015,7 +2027,15 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
         cmd.phrase.as_deref().unwrap_or(s.runbook.default_phrase()),
         &s.incident.variables,
     );
-    let level = cmd.confirm;
+    // A raw fragment is the runbook's own choice, but never unasked.
+    let level = if expanded.raw {
+        match cmd.confirm {
+            crate::runbook::Confirm::None => crate::runbook::Confirm::Confirm,
+            other => other,
+        }
+    } else {
+        cmd.confirm
+    };
     let spec = crate::exec::CommandSpec {
         text: text.clone(),
         shell,
@@ -2026,6 +2046,12 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
         secrets: Vec::new(),
     };
     let mut preview = crate::exec::preview(&spec);
+    if expanded.raw {
+        preview.push(
+            "RAW: the runbook pastes a value unquoted ({{name|raw}}): read the command above"
+                .into(),
+        );
+    }
     if request.dry_run {
         preview.push("DRY RUN: nothing will be executed; the log records it as a dry run".into());
     }

@@ -17,6 +17,9 @@ pub struct VarRef<'a> {
     pub name: &'a str,
     pub start: usize,
     pub end: usize,
+    /// `{{name|raw}}`: the runbook asks for the value unquoted in a shell
+    /// command (such commands always ask before they run).
+    pub raw: bool,
 }
 
 /// Is `name` a valid variable name?
@@ -25,6 +28,9 @@ pub fn is_valid_name(name: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
+
+/// The longest text between `{{` and `}}` that can be a variable.
+const MAX_INNER: usize = 80;
 
 /// Where `bb` (two equal bytes, `{{` or `}}`) first occurs. memchr for the
 /// byte: cheaper than building a substring searcher for every text.
@@ -53,14 +59,20 @@ pub fn find(text: &str) -> Vec<VarRef<'_>> {
             continue;
         }
         let inner_start = start + 2;
-        let Some(close_rel) = find_double(&bytes[inner_start..], b'}') else {
-            break;
+        // A name is at most 80 bytes: look for `}}` that far only, so text
+        // full of unclosed `{{` is read in linear time.
+        let window = (inner_start + MAX_INNER + 2).min(bytes.len());
+        let Some(close_rel) = find_double(&bytes[inner_start..window], b'}') else {
+            continue;
         };
         let inner_end = inner_start + close_rel;
         let inner = &text[inner_start..inner_end];
-        let name = inner.trim_matches(' ');
+        let (name, raw) = match inner.split_once('|') {
+            Some((n, f)) if f.trim_matches(' ') == "raw" => (n.trim_matches(' '), true),
+            _ => (inner.trim_matches(' '), false),
+        };
         if name.is_empty()
-            || inner.len() > 80
+            || inner.len() > MAX_INNER
             || !is_valid_name(name)
             || GO_KEYWORDS.contains(&name)
         {
@@ -70,6 +82,7 @@ pub fn find(text: &str) -> Vec<VarRef<'_>> {
             name,
             start,
             end: inner_end + 2,
+            raw,
         });
         from = inner_end + 2;
     }
@@ -94,6 +107,251 @@ pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> String {
     }
     out.push_str(&text[last..]);
     out
+}
+
+/// A shell command with the variables substituted so that each value
+/// reaches the shell as the literal text it is, whatever it contains: quoted
+/// for the place it lands in (bare words, `'…'`, `"…"`, here-documents).
+/// `{{name|raw}}` pastes the value as written; `raw` in the result says
+/// the command holds such a fragment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellText {
+    pub text: String,
+    pub raw: bool,
+}
+
+/// Where in a shell command a byte is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    Bare,
+    Single,
+    Double,
+    Comment,
+    /// A here-document body; `expands` when its delimiter was unquoted.
+    Heredoc {
+        expands: bool,
+    },
+}
+
+/// The quoting context at each placeholder, by scanning the text once, and
+/// how many `…` command substitutions it sits in (each unescapes once).
+fn contexts(text: &str, refs: &[VarRef<'_>]) -> Vec<(Ctx, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(refs.len());
+    let mut k = 0;
+    let mut ctx = Ctx::Bare;
+    // Here-documents opened on the current line, bodies still to come.
+    let mut pending: std::collections::VecDeque<(String, bool)> = Default::default();
+    let mut delim: Option<String> = None;
+    // Command substitutions and subshells: the context to return to, and
+    // the byte that closes them.
+    let mut nest: Vec<(Ctx, u8)> = Vec::new();
+    let mut line_start = true;
+    let mut i = 0;
+    while i < b.len() {
+        if line_start && let Some(d) = &delim {
+            let line_end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+            if text[i..line_end].trim_start_matches('\t') == d {
+                while k < refs.len() && refs[k].start < line_end {
+                    out.push((Ctx::Bare, 0));
+                    k += 1;
+                }
+                ctx = Ctx::Bare;
+                delim = None;
+                if let Some((d, expands)) = pending.pop_front() {
+                    ctx = Ctx::Heredoc { expands };
+                    delim = Some(d);
+                }
+                i = line_end + 1;
+                continue;
+            }
+        }
+        line_start = false;
+        if k < refs.len() && refs[k].start == i {
+            out.push((ctx, nest.iter().filter(|(_, c)| *c == b'`').count()));
+            i = refs[k].end;
+            k += 1;
+            continue;
+        }
+        let c = b[i];
+        match ctx {
+            Ctx::Heredoc { .. } => line_start = c == b'\n',
+            Ctx::Single => {
+                if c == b'\'' {
+                    ctx = Ctx::Bare;
+                }
+            }
+            Ctx::Double => match c {
+                b'\\' => i += 1,
+                b'"' => ctx = Ctx::Bare,
+                b'$' if b.get(i + 1) == Some(&b'(') => {
+                    nest.push((ctx, b')'));
+                    ctx = Ctx::Bare;
+                    i += 1;
+                }
+                b'`' => {
+                    nest.push((ctx, b'`'));
+                    ctx = Ctx::Bare;
+                }
+                _ => {}
+            },
+            Ctx::Comment | Ctx::Bare if c == b'\n' => {
+                ctx = Ctx::Bare;
+                if let Some((d, expands)) = pending.pop_front() {
+                    ctx = Ctx::Heredoc { expands };
+                    delim = Some(d);
+                    line_start = true;
+                }
+            }
+            Ctx::Comment => {}
+            Ctx::Bare => match c {
+                b'\\' => i += 1,
+                b'\'' => ctx = Ctx::Single,
+                b'"' => ctx = Ctx::Double,
+                b'#' if i == 0 || b" \t;&|(".contains(&b[i - 1]) => ctx = Ctx::Comment,
+                b'(' => nest.push((Ctx::Bare, b')')),
+                b')' | b'`' if nest.last().is_some_and(|(_, close)| *close == c) => {
+                    ctx = nest.pop().map_or(Ctx::Bare, |(back, _)| back);
+                }
+                b'`' => nest.push((Ctx::Bare, b'`')),
+                b'<' if b.get(i + 1) == Some(&b'<') && b.get(i + 2) != Some(&b'<') => {
+                    let mut j = i + 2;
+                    if b.get(j) == Some(&b'-') {
+                        j += 1;
+                    }
+                    while b.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
+                        j += 1;
+                    }
+                    let start = j;
+                    while b
+                        .get(j)
+                        .is_some_and(|c| !c.is_ascii_whitespace() && !b";&|<>()".contains(c))
+                    {
+                        j += 1;
+                    }
+                    let word = &text[start..j];
+                    let quoted = word.contains(['\'', '"', '\\']);
+                    let d: String = word
+                        .chars()
+                        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+                        .collect();
+                    if !d.is_empty() {
+                        pending.push_back((d, !quoted));
+                    }
+                    i = j;
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    while out.len() < refs.len() {
+        out.push((ctx, 0));
+    }
+    out
+}
+
+/// Quote `value` for a bare word: `'…'`, with `'` as `'\''`.
+pub fn shell_quote(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&c))
+    {
+        return value.to_owned();
+    }
+    format!("'{}'", value.replace('\'', "'\\''"))
+}
+
+/// Why a value cannot be substituted safely where it is used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the value of `{name}` has a line break, which cannot go safely into a here-document")]
+pub struct UnsafeValue {
+    pub name: String,
+}
+
+/// Substitute `values` into a shell command, each quoted for where it lands
+/// (see [`ShellText`]). Names without a value stay as written.
+pub fn substitute_shell(
+    text: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<ShellText, UnsafeValue> {
+    let refs = find(text);
+    if refs.is_empty() {
+        return Ok(ShellText {
+            text: text.to_owned(),
+            raw: false,
+        });
+    }
+    let ctxs = contexts(text, &refs);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut last = 0;
+    let mut raw = false;
+    for (r, (ctx, backticks)) in refs.iter().zip(ctxs) {
+        let Some(value) = values.get(r.name) else {
+            continue;
+        };
+        out.push_str(&text[last..r.start]);
+        last = r.end;
+        if r.raw {
+            raw = true;
+            out.push_str(value);
+            continue;
+        }
+        let quoted = quote_for(ctx, r.name, value)?;
+        // Inside `…`, the shell first turns \\, \` and \$ back into \, `
+        // and $: escape once per level.
+        let mut quoted = quoted;
+        for _ in 0..backticks {
+            let mut esc = String::with_capacity(quoted.len() + 4);
+            for ch in quoted.chars() {
+                if matches!(ch, '\\' | '`' | '$') {
+                    esc.push('\\');
+                }
+                esc.push(ch);
+            }
+            quoted = esc;
+        }
+        out.push_str(&quoted);
+    }
+    out.push_str(&text[last..]);
+    Ok(ShellText { text: out, raw })
+}
+
+/// A value quoted for one context.
+fn quote_for(ctx: Ctx, name: &str, value: &str) -> Result<String, UnsafeValue> {
+    let mut out = String::with_capacity(value.len() + 2);
+    {
+        match ctx {
+            Ctx::Bare => out.push_str(&shell_quote(value)),
+            // A line break would end the comment and run the rest.
+            Ctx::Comment => out.push_str(&value.replace(['\n', '\r'], " ")),
+            Ctx::Single => out.push_str(&value.replace('\'', "'\\''")),
+            Ctx::Double | Ctx::Heredoc { expands: true } => {
+                if matches!(ctx, Ctx::Heredoc { .. }) && value.contains('\n') {
+                    return Err(UnsafeValue {
+                        name: name.to_owned(),
+                    });
+                }
+                for ch in value.chars() {
+                    if matches!(ch, '\\' | '$' | '`') || (ch == '"' && ctx == Ctx::Double) {
+                        out.push('\\');
+                    }
+                    out.push(ch);
+                }
+            }
+            Ctx::Heredoc { expands: false } => {
+                if value.contains('\n') {
+                    return Err(UnsafeValue {
+                        name: name.to_owned(),
+                    });
+                }
+                out.push_str(value);
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
