@@ -219,6 +219,61 @@ pub fn redact(text: &str, secrets: &[SecretString]) -> String {
     out
 }
 
+/// Redaction of a stream that arrives in pieces: a secret split across two
+/// writes (`printf 'CANARY-7f'; sleep 1; printf '3e…'`) is still caught,
+/// because the end of each piece that could begin a secret is held back
+/// until the next piece (or the end) shows what it is.
+pub struct StreamRedactor {
+    secrets: Vec<String>,
+    held: String,
+}
+
+impl StreamRedactor {
+    pub fn new(secrets: &[SecretString]) -> StreamRedactor {
+        StreamRedactor {
+            secrets: secrets
+                .iter()
+                .map(|s| s.expose_secret().to_owned())
+                .filter(|s| s.len() >= 4)
+                .collect(),
+            held: String::new(),
+        }
+    }
+
+    /// Take the next piece; returns what can be shown now.
+    pub fn push(&mut self, text: &str) -> String {
+        if self.secrets.is_empty() {
+            return text.to_owned();
+        }
+        let mut buf = std::mem::take(&mut self.held);
+        buf.push_str(text);
+        let mut out = buf;
+        for v in &self.secrets {
+            if out.contains(v.as_str()) {
+                out = out.replace(v.as_str(), "[REDACTED]");
+            }
+        }
+        // The longest end of `out` that is the start of a secret.
+        let hold = self
+            .secrets
+            .iter()
+            .filter_map(|v| {
+                (1..v.len().min(out.len() + 1))
+                    .rev()
+                    .find(|&n| v.is_char_boundary(n) && out.ends_with(&v[..n]))
+            })
+            .max()
+            .unwrap_or(0);
+        self.held = out.split_off(out.len() - hold);
+        out
+    }
+
+    /// The end of the stream: whatever was held back.
+    pub fn finish(&mut self) -> String {
+        std::mem::take(&mut self.held)
+    }
+}
+
 /// Start a command. Events go to `tx`; the returned handle cancels it.
 pub fn spawn(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>) -> RunHandle {
     let (cancel_tx, cancel_rx) = oneshot::channel();
@@ -383,15 +438,23 @@ async fn run(
     let mut timed_out = false;
     let mut cancelled = false;
     let mut streams_open = true;
-    let emit = |stream: Stream, text: String, tail: &mut Tail| {
-        if text.is_empty() {
-            return;
-        }
+    let mut redactors = [
+        StreamRedactor::new(&spec.secrets),
+        StreamRedactor::new(&spec.secrets),
+    ];
+    let mut emit = |stream: Stream, text: String, tail: &mut Tail, end: bool| {
         tail.push(&text);
-        let _ = tx.send(ExecEvent::Output {
-            stream,
-            text: redact(&text, &spec.secrets),
-        });
+        let r = &mut redactors[usize::from(stream == Stream::Stderr)];
+        let mut shown = r.push(&text);
+        if end {
+            shown.push_str(&r.finish());
+        }
+        if !shown.is_empty() {
+            let _ = tx.send(ExecEvent::Output {
+                stream,
+                text: shown,
+            });
+        }
     };
     let status = loop {
         tokio::select! {
@@ -399,7 +462,7 @@ async fn run(
                 Some((stream, bytes)) => {
                     let i = usize::from(stream == Stream::Stderr);
                     let text = sanitizers[i].push(&bytes);
-                    emit(stream, text, &mut tail);
+                    emit(stream, text, &mut tail, false);
                 }
                 None => streams_open = false,
             },
@@ -431,7 +494,7 @@ async fn run(
             Stream::Stderr
         };
         let text = s.finish();
-        emit(stream, text, &mut tail);
+        emit(stream, text, &mut tail, true);
     }
     let (tail, truncated) = tail.finish(&spec.secrets);
     let (exit_code, signal) = match status {
@@ -512,6 +575,29 @@ mod tests {
     fn osc52_is_base64_and_capped() {
         assert_eq!(osc52("hi").as_deref(), Some("\x1b]52;c;aGk=\x07"));
         assert!(osc52(&"x".repeat(200_000)).is_none());
+    }
+
+    #[test]
+    fn a_secret_split_across_pieces_is_redacted() {
+        let secret = SecretString::from("CANARY-7f3e9b2d");
+        let mut r = StreamRedactor::new(std::slice::from_ref(&secret));
+        // Every way of cutting the text in two.
+        let text = "token: CANARY-7f3e9b2d ok C";
+        for cut in 0..=text.len() {
+            let mut r2 = StreamRedactor::new(std::slice::from_ref(&secret));
+            let mut shown = r2.push(&text[..cut]);
+            shown.push_str(&r2.push(&text[cut..]));
+            shown.push_str(&r2.finish());
+            assert_eq!(shown, "token: [REDACTED] ok C", "cut at {cut}");
+        }
+        // Byte by byte, with multi-byte characters around it.
+        let text = "é CANARY-7f3e9b2d✓CANARY-7f";
+        let mut shown = String::new();
+        for ch in text.chars() {
+            shown.push_str(&r.push(&ch.to_string()));
+        }
+        shown.push_str(&r.finish());
+        assert_eq!(shown, "é [REDACTED]✓CANARY-7f");
     }
 
     #[test]

@@ -326,7 +326,7 @@ fn a_secret_never_reaches_a_commands_environment_screen_or_log() {
     let s = setup();
     std::fs::write(
         s.env.user_runbooks().join("env.md"),
-        "---\nid: envdump\n---\n# Env dump\n\n## Dump {#dump .diagnose}\n\n```sh {run confirm=none}\nenv | sort; echo \"and $HC_KEY\"\n```\n",
+        "---\nid: envdump\n---\n# Env dump\n\n## Dump {#dump .diagnose}\n\n```sh {run confirm=none}\nenv | sort; echo \"and $HC_KEY\"; tr '\\0' '\\n' < /proc/$PPID/environ | grep -c 'top-secret' | sed 's/^/parent-has-/'\n```\n",
     )
     .unwrap();
     let config = s.env.write(
@@ -345,7 +345,7 @@ fn a_secret_never_reaches_a_commands_environment_screen_or_log() {
     let t = Tmux::start("secret", 160, 50, &cmd, &envs);
     t.wait_for("Step 1/1");
     t.keys(&["r"]);
-    let screen = t.wait_for("✔ exit 0");
+    let screen = t.wait_for("parent-has-0");
     assert!(!screen.contains(canary), "{screen}");
     assert!(
         !screen.contains("HC_KEY="),

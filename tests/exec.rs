@@ -161,6 +161,40 @@ async fn secrets_never_reach_the_child_or_the_kept_output() {
     assert!(f.tail.iter().all(|l| !l.contains(canary)));
 }
 
+/// A token written in two pieces with a pause between them (two reads,
+/// two output events) is still redacted on screen.
+#[tokio::test]
+async fn a_secret_split_across_writes_is_redacted() {
+    let canary = "CANARY-7f3e9b2d41";
+    let mut s = spec(
+        "printf 'token CANARY-7f3e'; sleep 0.3; printf '9b2d41 end\\n'; printf 'CANARY-7f3e' >&2; sleep 0.2; printf '9b2d41\\n' >&2",
+    );
+    s.secrets = vec![SecretString::from(canary)];
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _handle = exec::spawn(s, tx);
+    let mut pieces = Vec::new();
+    let f = loop {
+        match tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            ExecEvent::Output { stream, text } => pieces.push((stream, text)),
+            ExecEvent::Finished(f) => break f,
+            ExecEvent::Started { .. } => {}
+        }
+    };
+    let stdout: String = pieces
+        .iter()
+        .filter(|(s, _)| *s == Stream::Stdout)
+        .map(|(_, t)| t.as_str())
+        .collect();
+    assert_eq!(stdout, "token [REDACTED] end\n");
+    let all: String = pieces.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(!all.contains("9b2d41"), "{pieces:?}");
+    assert!(f.tail.iter().all(|l| !l.contains("9b2d41")), "{:?}", f.tail);
+}
+
 #[tokio::test]
 async fn only_the_tail_of_big_output_is_kept() {
     let (_, _, f) = run(spec(

@@ -259,10 +259,18 @@ async fn canary_token_never_leaks() {
     let echo = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v2/monitors"))
-        .respond_with(ResponseTemplate::new(401).set_body_raw(
-            format!(r#"{{"errors":"Invalid token {TOKEN}"}}"#).into_bytes(),
-            "application/json",
-        ))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_raw(
+                // Long enough that the message is cut inside the token: the cut
+                // must not keep its start (redact first, then shorten).
+                format!(
+                    r#"{{"errors":"{} Invalid token: Bearer {TOKEN} (rejected)"}}"#,
+                    "x".repeat(130)
+                )
+                .into_bytes(),
+                "application/json",
+            ),
+        )
         .mount(&echo)
         .await;
     let tok = env(); // token file (mode 600), outside the program's dirs
@@ -310,14 +318,17 @@ async fn canary_token_never_leaks() {
         .map(|s| s["state"].as_str().unwrap())
         .collect();
     assert_eq!(states, ["degraded", "up", "up", "unknown"], "{v:#}");
-    assert!(
-        v[3]["error"].as_str().unwrap().contains("[redacted]"),
-        "{v:#}"
-    );
+    assert!(v[3]["error"].as_str().unwrap().contains("[redac"), "{v:#}");
+    let start = &TOKEN[..6];
 
     for out in &outputs {
         for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
             assert!(!text(bytes).contains(TOKEN), "the token is in {what}");
+            assert!(
+                !text(bytes).contains(start),
+                "the token's start is in {what}: {}",
+                text(bytes)
+            );
         }
     }
     let mut files = Vec::new();

@@ -97,6 +97,9 @@ async fn main_loop(opts: Options) -> Result<()> {
             Config::default()
         }
     };
+    // Tokens leave the environment before any task could read it or any
+    // command could inherit a way to it.
+    crate::status::capture_env_tokens(&config.sources);
     let library = Library::load(&crate::cli::sources(&opts.global));
     let failed: std::collections::BTreeSet<&str> =
         library.failures.iter().map(|d| d.path.as_str()).collect();

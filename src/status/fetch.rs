@@ -546,6 +546,12 @@ async fn send(ctx: &Ctx<'_>, req: &Req, read_body_partly: bool) -> Result<Respon
                 body.extend_from_slice(&chunk);
             }
         }
+        // A server that echoes the token back (in an error, a name) must
+        // not reach the screen: redact before anything parses, truncates
+        // or shortens the body, so no part of it survives.
+        if let Some(t) = ctx.token {
+            redact_body(&mut body, t.expose_secret().as_bytes(), truncated);
+        }
         Ok(Response {
             status,
             headers,
@@ -566,6 +572,34 @@ async fn send(ctx: &Ctx<'_>, req: &Req, read_body_partly: bool) -> Result<Respon
         }
     }
     result
+}
+
+/// Replace every occurrence of `token` in a response body (and, when the
+/// body was cut short, a start of it at the very end).
+pub fn redact_body(body: &mut Vec<u8>, token: &[u8], truncated: bool) {
+    if token.len() < 4 {
+        return;
+    }
+    if memchr::memmem::find(body, token).is_some() {
+        let finder = memchr::memmem::Finder::new(token);
+        let mut out = Vec::with_capacity(body.len());
+        let mut last = 0;
+        for i in finder.find_iter(body) {
+            out.extend_from_slice(&body[last..i]);
+            out.extend_from_slice(b"[redacted]");
+            last = i + token.len();
+        }
+        out.extend_from_slice(&body[last..]);
+        *body = out;
+    }
+    if truncated
+        && let Some(n) = (1..token.len().min(body.len() + 1))
+            .rev()
+            .find(|&n| body.ends_with(&token[..n]))
+    {
+        body.truncate(body.len() - n);
+        body.extend_from_slice(b"[redacted]");
+    }
 }
 
 /// A URL for the log: no query string (it may carry an expression or a key).

@@ -25,7 +25,7 @@ pub mod source;
 
 pub use parse::Reading;
 pub use poller::{PollTarget, StatusHandle, spawn};
-pub use source::{Credential, Kind, SourceConfig, Spec};
+pub use source::{Credential, Kind, SourceConfig, Spec, capture_env_tokens};
 
 use crate::health::Health;
 use crate::sanitize;

@@ -177,6 +177,8 @@ pub fn init_log(data_dir: &Path) {
 /// Poll every source once, or keep polling until Ctrl-C with `watch`.
 /// Returns the exit code (0 all up, 1 otherwise).
 pub fn run(sources: Vec<SourceConfig>, json: bool, watch: bool) -> anyhow::Result<u8> {
+    // Before the runtime's threads exist.
+    super::capture_env_tokens(&sources);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -122,11 +122,89 @@ pub enum Credential {
     File(PathBuf),
 }
 
+/// Tokens taken out of the environment by [`capture_env_tokens`].
+static CAPTURED: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<String, SecretString>>,
+> = std::sync::OnceLock::new();
+
+/// Read every `token_env` token once, keep it in memory only, and take it
+/// out of this process's environment — the variable and the bytes of the
+/// environment block that `/proc/<pid>/environ` shows — so a command run
+/// from a runbook cannot read it from its parent. The process is also
+/// marked non-dumpable, which keeps other processes of the same user out of
+/// its `/proc` files and memory (root can still read them: `token_file`
+/// with mode 600 is the stronger choice). Call it before any thread other
+/// than the caller reads the environment.
+pub fn capture_env_tokens(sources: &[SourceConfig]) {
+    let names: Vec<&str> = sources
+        .iter()
+        .filter_map(|s| match &s.credential {
+            Credential::Env(v) => Some(v.as_str()),
+            _ => None,
+        })
+        .collect();
+    let has_secret = sources
+        .iter()
+        .any(|s| !matches!(s.credential, Credential::None));
+    if has_secret {
+        #[cfg(target_os = "linux")]
+        if let Err(e) =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        {
+            tracing::warn!("cannot mark the process non-dumpable: {e}");
+        }
+    }
+    let map = CAPTURED.get_or_init(Default::default);
+    let Ok(mut map) = map.lock() else { return };
+    for name in names {
+        if map.contains_key(name) {
+            continue;
+        }
+        // Empty or unreadable values stay where they are, for `resolve` to
+        // report.
+        let Ok(value) = std::env::var(name) else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        map.insert(name.to_owned(), SecretString::from(value.trim().to_owned()));
+        scrub_env_var(name);
+    }
+}
+
+/// Overwrite a variable's value in the environment block, then remove it.
+fn scrub_env_var(name: &str) {
+    let Ok(c_name) = std::ffi::CString::new(name) else {
+        return;
+    };
+    // SAFETY: called at start-up before other threads touch the
+    // environment (see `capture_env_tokens`). `getenv` returns a pointer to
+    // the value inside the environment string it owns; the value is
+    // NUL-terminated, and overwriting its bytes (not its length) keeps the
+    // block well-formed.
+    unsafe {
+        let p = libc::getenv(c_name.as_ptr());
+        if !p.is_null() {
+            let len = libc::strlen(p);
+            std::ptr::write_bytes(p, 0, len);
+        }
+        std::env::remove_var(name);
+    }
+}
+
 impl Credential {
     /// Read the token. Errors name the variable or file and what to do, never the token.
     pub fn resolve(&self) -> Result<Option<SecretString>, String> {
         match self {
             Credential::None => Ok(None),
+            Credential::Env(var)
+                if let Some(t) = CAPTURED
+                    .get()
+                    .and_then(|m| m.lock().ok()?.get(var).cloned()) =>
+            {
+                Ok(Some(t))
+            }
             Credential::Env(var) => match std::env::var(var) {
                 Ok(v) if !v.trim().is_empty() => Ok(Some(SecretString::from(v.trim().to_owned()))),
                 Ok(_) => Err(format!("token_env: environment variable {var} is empty")),
