@@ -13,7 +13,7 @@ pub fn render(rb: &Runbook, width: u16) -> String {
     let _ = writeln!(
         out,
         "{}",
-        "=".repeat(rb.title.chars().count().clamp(3, usize::from(width)))
+        "=".repeat(rb.title.chars().count().min(usize::from(width)).max(3))
     );
     let mut meta = vec![format!("id: {}", s(&rb.id))];
     if let Some(sev) = rb.severity {

@@ -118,3 +118,71 @@ fn a_directory_of_garbage_still_loads_the_good_files() {
     assert!(lib.get("good").is_some());
     assert!(!lib.failures.is_empty());
 }
+
+/// `show` at any width, down to zero, never panics.
+#[test]
+fn show_renders_at_every_small_width() {
+    for (name, bytes) in bundled_texts() {
+        let loaded = runbook::load(&name, &bytes, Origin::Extra);
+        let rb = loaded.runbook.expect("bundled runbooks load");
+        for width in 0..12 {
+            let text = mayday::show::render(&rb, width);
+            assert!(text.contains(&rb.id), "{name} at {width}");
+        }
+    }
+}
+
+/// Load, lint and show one file; how long the best of three runs took.
+fn cost(bytes: &[u8]) -> std::time::Duration {
+    (0..3)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            load_and_lint("big.md", bytes);
+            started.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Loading is linear in the input: a 1 MB file built to hit every
+/// quadratic path found so far (one heading title repeated, `{{` that never
+/// closes, `{{ a}` runs) costs the same order of time as a 1 MB ordinary
+/// runbook. A ratio, not a time: both run on the same machine in the same
+/// build. (Before the fix the first took about 30 s for 40 KB.)
+#[test]
+fn pathological_inputs_load_in_linear_time() {
+    const MB: usize = 1 << 20;
+    let fill = |unit: &str| unit.repeat(MB / unit.len());
+    let ordinary = {
+        let (_, body) = bundled_texts()
+            .into_iter()
+            .find(|(n, _)| n.ends_with("database-down.md"))
+            .expect("bundled database-down");
+        let body = String::from_utf8(body).unwrap();
+        let mut out = String::new();
+        let mut i = 0;
+        while out.len() < MB {
+            out.push_str(&body.replace("## ", &format!("## {i} ")));
+            i += 1;
+        }
+        out
+    };
+    let base = cost(ordinary.as_bytes());
+    for (what, text) in [
+        ("one heading title repeated", fill("## a\n")),
+        ("unclosed {{", fill("{{ ")),
+        ("`{{ a} ` runs", fill("{{ a} ") + "}}"),
+        (
+            "headings with the same slug",
+            fill("## A!\n## a?\n## a-1\n"),
+        ),
+        ("fences", fill("```\n")),
+        ("decisions", fill("**Decision:** x\n")),
+    ] {
+        let took = cost(text.as_bytes());
+        assert!(
+            took < base * 25 + std::time::Duration::from_millis(50),
+            "{what}: {took:?} against {base:?} for an ordinary 1 MB runbook"
+        );
+    }
+}

@@ -6,7 +6,6 @@ use super::{Loaded, squash, template, yaml};
 use crate::diag::{Diagnostic, LineIndex, Pos};
 use crate::health::Health;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use std::collections::HashSet;
 use std::ops::Range;
 
 /// The Markdown options Mayday parses with (the TUI renders with the same).
@@ -163,7 +162,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
     let mut first_para: Option<String> = None;
     let mut steps: Vec<Step> = Vec::new();
     let mut current: Option<StepBuilder> = None;
-    let mut auto_ids = HashSet::new();
+    let mut auto_ids = super::AutoIds::default();
 
     // Inline text collectors.
     let mut heading: Option<HeadingAcc> = None;

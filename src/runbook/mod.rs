@@ -84,25 +84,38 @@ pub fn id_from_path(path: &str) -> String {
     }
 }
 
+/// The automatic ids given so far, and the next suffix to try for each
+/// base, so a thousand headings with one title cost a thousand steps, not
+/// half a million probes.
+#[derive(Debug, Default)]
+pub(crate) struct AutoIds {
+    used: HashSet<String>,
+    next: std::collections::HashMap<String, usize>,
+}
+
 /// A heading's slug, made unique the way GitHub does (`-1`, `-2`, …).
-pub(crate) fn unique_slug(title: &str, index: usize, used: &mut HashSet<String>) -> String {
+pub(crate) fn unique_slug(title: &str, index: usize, used: &mut AutoIds) -> String {
     unique_id(slugify(title), index, used)
 }
 
 /// Make a slug unique among `used` (`-1`, `-2`, …).
-pub(crate) fn unique_id(base: String, index: usize, used: &mut HashSet<String>) -> String {
+pub(crate) fn unique_id(base: String, index: usize, used: &mut AutoIds) -> String {
     let base = if base.is_empty() {
         format!("step-{}", index + 1)
     } else {
         base
     };
-    let mut id = base.clone();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+    if used.used.insert(base.clone()) {
+        return base;
     }
-    id
+    let n = used.next.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.used.insert(id.clone()) {
+            return id;
+        }
+    }
 }
 
 /// Collapse runs of white space (new lines included) into single spaces.

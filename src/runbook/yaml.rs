@@ -435,7 +435,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         rb.intro = intro.value.trim().to_owned();
     }
     rb.links = links.into_iter().map(link).collect();
-    let mut auto_ids = std::collections::HashSet::new();
+    let mut auto_ids = super::AutoIds::default();
     let steps = match steps {
         Some(st) => {
             rb.steps_pos = Some(pos_of(&st.referenced));
