@@ -502,11 +502,8 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
             .collect();
         // Indented for a person at a terminal; compact for a program (half
         // the bytes for ten thousand runbooks).
-        if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-            serde_json::to_writer_pretty(&mut out, &rows)?;
-        } else {
-            serde_json::to_writer(&mut out, &rows)?;
-        }
+        let pretty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+        sanitize::write_json(&mut out, &rows, pretty)?;
         writeln!(out)?;
     } else {
         let idw = lib
@@ -639,7 +636,7 @@ fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match format {
         LintFormat::Json => {
-            serde_json::to_writer_pretty(
+            sanitize::write_json(
                 &mut out,
                 &LintReport {
                     files: lib.files,
@@ -647,6 +644,7 @@ fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
                     warnings,
                     diagnostics: &diags,
                 },
+                true,
             )?;
             writeln!(out)?;
         }

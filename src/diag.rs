@@ -132,6 +132,24 @@ impl LineIndex {
     }
 }
 
+/// An error and its causes, `: `-separated, each cause said once: error
+/// types that already print their source (`{path}: {source}`) are not
+/// followed by it again.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,22 +178,4 @@ mod tests {
             "a.md:3:1: error[no-steps]: no steps\n  = hint: add a `##` section"
         );
     }
-}
-
-/// An error and its causes, `: `-separated, each cause said once: error
-/// types that already print their source (`{path}: {source}`) are not
-/// followed by it again.
-pub fn error_chain(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
 }

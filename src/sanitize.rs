@@ -370,8 +370,78 @@ impl Perform for Collector {
     }
 }
 
+/// Is `c` a character JSON may carry raw but a terminal or an editor would
+/// act on: C1 controls (U+0080–U+009F: U+009B is a CSI on some
+/// terminals, U+0085 a line end), the line and paragraph separators, and
+/// the bidi marks, embeddings, overrides and isolates that reorder text?
+fn json_needs_escape(c: char) -> bool {
+    matches!(c,
+        '\u{80}'..='\u{9f}'
+        | '\u{061c}'
+        | '\u{200e}' | '\u{200f}'
+        | '\u{2028}' | '\u{2029}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text with every character of [`json_needs_escape`] written as a
+/// `\uXXXX` escape (serde_json already escapes C0 controls, ESC among
+/// them). Outside strings JSON is ASCII, so the escapes only ever land in
+/// strings, where they mean the same character.
+pub fn json_text(json: String) -> String {
+    if json.is_ascii() || !json.chars().any(json_needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if json_needs_escape(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Serialize `value` as JSON for a terminal or a file: indented or compact,
+/// with [`json_text`]'s escapes.
+pub fn to_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    pretty: bool,
+) -> serde_json::Result<String> {
+    let text = if pretty {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string(value)?
+    };
+    Ok(json_text(text))
+}
+
+/// [`to_json`] written to `out`.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+    pretty: bool,
+) -> std::io::Result<()> {
+    let text = to_json(value, pretty).map_err(std::io::Error::other)?;
+    out.write_all(text.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_escapes_c1_and_bidi_and_means_the_same() {
+        let hostile = "a\u{9b}31m b\u{85}c \u{202e}evil\u{2066}x\u{2069} \u{1b}[2J ok é";
+        let text = super::to_json(&serde_json::json!({ "t": hostile }), false).unwrap();
+        assert!(text.is_ascii() || text.chars().all(|c| !super::json_needs_escape(c)));
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e") && text.contains("\\u001b"),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["t"], hostile);
+    }
+
     use super::*;
 
     /// The byte-level fast path agrees with the character check.

@@ -343,3 +343,89 @@ fn escape_sequences_in_file_names_and_text_never_reach_the_terminal() {
     );
     assert!(text.contains("^[]0;pwned^G"), "{text}");
 }
+
+/// Titles, file names and notes with C1 controls and bidi overrides come
+/// out of every JSON output as `\u` escapes, never raw.
+#[test]
+fn json_outputs_escape_c1_controls_and_bidi_overrides() {
+    let env = common::Env::new();
+    let hostile = "X\u{9b}31mY\u{85}Z \u{202e}txt.exe\u{2066}i\u{2069}";
+    let dir = env.mkdir("rb");
+    std::fs::write(
+        dir.join("evil\u{202e}name.md"),
+        format!("---\nid: evil\ntitle: \"{hostile}\"\n---\n# T\n\n## Check {{#check .diagnose}}\n\nLook.\n"),
+    )
+    .unwrap();
+    let data = env.data_home().join("mayday");
+    let is_clean = |out: &[u8]| {
+        let text = String::from_utf8_lossy(out);
+        text.chars()
+            .all(|c| !matches!(c, '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    };
+    let list = env
+        .cmd()
+        .args(["--no-bundled", "--runbooks"])
+        .arg(&dir)
+        .args(["list", "--json"])
+        .output()
+        .unwrap();
+    assert!(list.status.success());
+    assert!(
+        is_clean(&list.stdout),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(v[0]["title"], hostile, "the escapes mean the same text");
+    // An incident with a hostile note.
+    let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let (mut w, _) = mayday::incident::store::create(
+        &data,
+        "evil",
+        mayday::incident::EventKind::IncidentStarted {
+            incident_id: String::new(),
+            runbook_id: "evil".into(),
+            runbook_title: hostile.into(),
+            runbook_hash: "h".into(),
+            runbook_path: "p".into(),
+            variables: Default::default(),
+            severity: mayday::runbook::Severity::High,
+            responder: "me".into(),
+            rehearsal: false,
+            scenario: None,
+            dry_run: false,
+            mayday_version: "t".into(),
+        },
+        at,
+    )
+    .unwrap();
+    w.append(
+        mayday::incident::EventKind::Note {
+            text: hostile.into(),
+            status_update: false,
+        },
+        at,
+    )
+    .unwrap();
+    let id = w.incident_id().to_owned();
+    drop(w);
+    for args in [vec!["incidents", "--json"], vec!["export", id.as_str()]] {
+        let out = env
+            .cmd()
+            .arg("--data-dir")
+            .arg(&data)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            is_clean(&out.stdout),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("\\u202e"),
+            "{args:?}"
+        );
+    }
+}

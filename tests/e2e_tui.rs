@@ -277,3 +277,29 @@ fn a_canary_token_never_reaches_the_screen_or_a_file() {
     assert!(checked >= 3, "checked {checked} files");
     assert!(data.join("mayday.log").exists());
 }
+
+/// A data directory where the diagnostics log cannot be created
+/// (`mayday.log` is a directory) never crashes the TUI: it says the file
+/// log is off and carries on.
+#[test]
+fn an_unwritable_diagnostics_log_is_a_warning_not_a_crash() {
+    if !tmux::available() {
+        return;
+    }
+    let env = Env::new();
+    let data = env.data_home().join("mayday");
+    std::fs::create_dir_all(data.join("mayday.log")).unwrap();
+    let cmd = format!(
+        "{} --data-dir {}; echo MAYDAY-EXITED-$?; sleep 60",
+        bin(),
+        data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", env.config_home())];
+    let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("nolog", 120, 30, &cmd, &envs);
+    let screen = t.wait_for("diagnostics log");
+    assert!(screen.contains("is off"), "{screen}");
+    t.wait_for("Runbooks");
+    t.keys(&["C-c"]);
+    t.wait_exit("MAYDAY-EXITED-0");
+}

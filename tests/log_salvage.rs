@@ -278,7 +278,7 @@ fn a_header_only_log_is_left_alone() {
 
 /// A small filesystem filled up: run as root (CI) with `mount`; skipped
 /// elsewhere unless `MAYDAY_REQUIRE_TMPFS` is set.
-struct Tmpfs(PathBuf, tempfile::TempDir);
+struct Tmpfs(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl Tmpfs {
     fn mount(kib: u32) -> Option<Tmpfs> {

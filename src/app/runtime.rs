@@ -48,11 +48,22 @@ pub fn data_dir(global: &Global) -> Result<PathBuf> {
 }
 
 /// Send diagnostics to `<data dir>/mayday.log` (never to the screen).
-/// Level from `MAYDAY_LOG` (default `info`).
-fn init_tracing(dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    std::fs::create_dir_all(dir).ok()?;
-    let appender = tracing_appender::rolling::never(dir, "mayday.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+/// Level from `MAYDAY_LOG` (default `info`). A data directory that cannot
+/// hold the file (read-only, `mayday.log` a directory, a full disk) turns
+/// the file log off with the reason, never stops the program.
+fn init_tracing(
+    dir: &std::path::Path,
+) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
+    let path = dir.join("mayday.log");
+    let file = std::fs::create_dir_all(dir)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+        })
+        .map_err(|e| format!("the diagnostics log {} is off: {e}", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("MAYDAY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -60,8 +71,8 @@ fn init_tracing(dir: &std::path::Path) -> Option<tracing_appender::non_blocking:
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init()
-        .ok()?;
-    Some(guard)
+        .map_err(|e| format!("the diagnostics log is off: {e}"))?;
+    Ok(guard)
 }
 
 /// The OS user, for the responder's default handle.
@@ -84,10 +95,17 @@ pub fn run(opts: Options) -> Result<()> {
 
 async fn main_loop(opts: Options) -> Result<()> {
     let data_dir = data_dir(&opts.global)?;
-    let _log_guard = init_tracing(&data_dir);
+    let log_guard = init_tracing(&data_dir);
     tracing::info!("mayday {} starting", env!("CARGO_PKG_VERSION"));
 
     let mut notices = Vec::new();
+    let _log_guard = match log_guard {
+        Ok(g) => Some(g),
+        Err(why) => {
+            notices.push(Notice::warning(why));
+            None
+        }
+    };
     let config = match Config::load(opts.global.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {

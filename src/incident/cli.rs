@@ -44,7 +44,7 @@ pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()>
                 problem: s.problem.as_deref(),
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        sanitize::write_json(&mut *out, &rows, true)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -200,7 +200,7 @@ pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Vec
         },
         events,
     };
-    serde_json::to_writer_pretty(&mut *out, &export)?;
+    sanitize::write_json(&mut *out, &export, true)?;
     writeln!(out)?;
     Ok(loaded.warnings())
 }

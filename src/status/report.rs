@@ -58,12 +58,8 @@ pub fn render_json(snaps: &[Snapshot], pretty: bool) -> String {
                 .collect(),
         })
         .collect();
-    let out = if pretty {
-        serde_json::to_string_pretty(&rows)
-    } else {
-        serde_json::to_string(&rows)
-    };
-    out.unwrap_or_else(|e| format!("[] // cannot serialize: {e}"))
+    crate::sanitize::to_json(&rows, pretty)
+        .unwrap_or_else(|e| format!("[] // cannot serialize: {e}"))
 }
 
 fn pad(s: &str, w: usize) -> String {
