@@ -452,3 +452,71 @@ fn variable_values_reach_the_shell_quoted() {
         r#"printf '[%s]\n' 'x; touch pwned-semi #' "in x; touch pwned-semi #""#
     );
 }
+
+/// A full disk at 3 AM: notes keep being taken (in memory, NOT SAVED), quit
+/// says how many are unsaved and refuses, `w` writes a rescue copy outside
+/// the data dir and names it, and only then does `y` quit — with every note
+/// in the copy and the path printed after the terminal is restored.
+#[test]
+fn quitting_on_a_full_disk_rescues_every_unsaved_event() {
+    if !tmux::available() {
+        return;
+    }
+    let Some(fs) = common::Tmpfs::mount(256) else {
+        return;
+    };
+    let s = setup();
+    let data = fs.0.join("data");
+    let rescue = s.env.mkdir("rescue");
+    let cmd = format!(
+        "cd {} && MAYDAY_RESCUE_DIR={} {} --no-bundled --data-dir {} start cmds --var who=world --severity low --responder fay; echo MAYDAY-EXITED-$?; sleep 60",
+        s.env.path().display(),
+        rescue.display(),
+        bin(),
+        data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("diskfull", 120, 40, &cmd, &envs);
+    t.wait_for("Step 1/7");
+    t.wait_for("all saved");
+    fs.fill();
+    let long = "x".repeat(300);
+    for i in 0..20 {
+        t.keys(&["i"]);
+        t.wait_for("Enter saves");
+        t.type_text(&format!("note {i} {long}"));
+        t.keys(&["Enter"]);
+    }
+    t.wait_for("NOT SAVED");
+    t.keys(&["q"]);
+    let screen = t.wait_for("are NOT saved in the incident log");
+    assert!(screen.contains("write a rescue copy"), "{screen}");
+    // `y` is refused while nothing holds them.
+    t.keys(&["y"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(t.screen().contains("are NOT saved in the incident log"));
+    t.keys(&["w"]);
+    let screen = t.wait_for("A complete copy with them is in");
+    assert!(screen.contains("rescue"), "{screen}");
+    t.keys(&["y"]);
+    let screen = t.wait_for("MAYDAY-EXITED-2");
+    assert!(screen.contains(".rescue.log"), "{screen}");
+    let copy = std::fs::read_dir(&rescue)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".rescue.log"))
+        .expect("a rescue copy");
+    let read = mayday::incident::log::read(&copy).unwrap();
+    let notes = read
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, mayday::incident::EventKind::Note { text, .. } if text.ends_with(&long)))
+        .count();
+    assert_eq!(notes, 20, "every note is in the rescue copy");
+    assert!(matches!(
+        read.events.last().map(|e| &e.kind),
+        Some(mayday::incident::EventKind::SessionEnded)
+    ));
+}

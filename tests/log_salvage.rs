@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Env;
+use common::{Env, Tmpfs};
 use jiff::Timestamp;
 use mayday::incident::log::{self, Tail};
 use mayday::incident::{EventKind, store};
@@ -276,46 +276,6 @@ fn a_header_only_log_is_left_alone() {
     assert_eq!(std::fs::read(&path).unwrap(), header_only);
 }
 
-/// A small filesystem filled up: run as root (CI) with `mount`; skipped
-/// elsewhere unless `MAYDAY_REQUIRE_TMPFS` is set.
-struct Tmpfs(PathBuf, #[allow(dead_code)] tempfile::TempDir);
-
-impl Tmpfs {
-    fn mount(kib: u32) -> Option<Tmpfs> {
-        let dir = tempfile::tempdir().unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
-            .arg(dir.path())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("MAYDAY_REQUIRE_TMPFS").is_none(),
-                "cannot mount a tmpfs, and MAYDAY_REQUIRE_TMPFS is set"
-            );
-            eprintln!("skipped: cannot mount a tmpfs (needs root)");
-            return None;
-        }
-        Some(Tmpfs(dir.path().to_path_buf(), dir))
-    }
-
-    /// Fill the filesystem to the last byte.
-    fn fill(&self) {
-        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
-        let block = vec![b'x'; 4096];
-        while f.write_all(&block).is_ok() {}
-        while f.write_all(b"x").is_ok() {}
-        let _ = f.sync_all();
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-    }
-}
-
 #[test]
 fn a_full_disk_fails_notes_cleanly() {
     let Some(fs) = Tmpfs::mount(256) else { return };
@@ -372,9 +332,12 @@ fn a_full_disk_fails_notes_cleanly() {
 }
 
 /// The writer thread on a full disk: nothing acknowledged is lost, a rescue
-/// copy outside the data dir holds every event, and closing reports it.
+/// copy outside the data dir holds every event on request, the writer saves
+/// by itself once there is room again, and closing with events it still
+/// cannot save rescues them and says so.
 #[test]
-fn the_writer_rescues_what_it_cannot_save() {
+fn the_writer_retries_and_rescues_what_it_cannot_save() {
+    use mayday::incident::writer::WriterEvent;
     let Some(fs) = Tmpfs::mount(256) else { return };
     let data = fs.0.join("data");
     let (_, path) = incident(&data, 2);
@@ -390,30 +353,59 @@ fn the_writer_rescues_what_it_cannot_save() {
             recovered.events,
             vec![rescue_dir.path().to_path_buf()],
         );
-        fs.fill();
+        let note = |i: usize| EventKind::Note {
+            text: format!("note {i} {}", "x".repeat(200)),
+            status_update: false,
+        };
         let at = Timestamp::from_second(1_800_000_100).unwrap();
+        fs.fill();
         for i in 0..25 {
-            h.append(
-                EventKind::Note {
-                    text: format!("unsaved {i} {}", "x".repeat(200)),
-                    status_update: false,
-                },
-                at,
-            );
+            h.append(note(i), at);
         }
         match reports.recv().await {
-            Some(mayday::incident::writer::WriterEvent::Failed(e)) => {
-                assert!(e.contains("No space left"), "{e}")
-            }
+            Some(WriterEvent::Failed(e)) => assert!(e.contains("No space left"), "{e}"),
             other => panic!("{other:?}"),
         }
-        let closed = h.close().await;
-        assert_eq!(closed.unsaved, 25);
-        let copy = closed.rescue.unwrap().unwrap();
+        // A rescue copy on request: every event, saved or not.
+        let r = h.rescue().unwrap().await.unwrap();
+        let copy = r.result.unwrap();
         assert!(copy.starts_with(rescue_dir.path()));
+        assert_eq!((r.unsaved, r.through_seq), (25, 28));
         let read = log::read(&copy).unwrap();
         assert_eq!(read.tail, Tail::Clean);
-        assert_eq!(read.events.len(), 3 + 25);
+        assert_eq!(read.events.len(), 28);
+        // Room again: the writer saves them by itself, no new event needed.
+        std::fs::remove_file(fs.0.join("filler")).unwrap();
+        let mut saved = 0;
+        while saved < 25 {
+            match tokio::time::timeout(std::time::Duration::from_secs(15), reports.recv())
+                .await
+                .expect("saved within seconds")
+            {
+                Some(WriterEvent::Saved(e)) => {
+                    saved += 1;
+                    assert_eq!(e.seq, 3 + saved as u64);
+                }
+                Some(WriterEvent::Failed(_)) => {}
+                None => panic!("the writer stopped"),
+            }
+        }
+        assert_eq!(log::read(&path).unwrap().events.len(), 28);
+        // Full again (the log's last page may still take a few), and closing
+        // with events unsaved: rescued, reported.
+        fs.fill();
+        for i in 25..50 {
+            h.append(note(i), at);
+        }
+        let closed = h.close().await;
+        assert!(closed.unsaved > 0);
+        let again = closed.rescue.unwrap().unwrap();
+        assert_eq!(
+            again, copy,
+            "one rescue copy per session, brought up to date"
+        );
+        let read = log::read(&again).unwrap();
+        assert_eq!(read.events.len(), 53);
         let on_disk = log::read(&path).unwrap();
         assert_eq!(&read.events[..on_disk.events.len()], &on_disk.events[..]);
     });

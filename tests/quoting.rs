@@ -47,7 +47,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         "printf '[%s]' \"$(printf '%s' {{v}})\"",
         "subst",
     ),
-    ("backticks", "printf '[%s]' \"`printf '%s' {{v}}`\"", "subst"),
+    (
+        "backticks",
+        "printf '[%s]' \"`printf '%s' {{v}}`\"",
+        "subst",
+    ),
     ("subshell", "(printf '[%s]' {{v}})", ""),
     ("after a comment", "# {{v}}\nprintf '[%s]' {{v}}", ""),
 ];

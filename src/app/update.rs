@@ -173,12 +173,16 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::SaveFailed { error } => {
-            if let Some(s) = state.session.as_mut() {
-                s.save_error = Some(error.clone());
-            }
-            state.notices.push(Notice::error(format!(
+            // The writer retries by itself every few seconds: say it once.
+            let first = state
+                .session
+                .as_mut()
+                .is_some_and(|s| s.save_error.replace(error.clone()).is_none());
+            if first {
+                state.notices.push(Notice::error(format!(
                 "the incident log could not be saved: {error}. Unsaved events are kept in memory; do not quit until this is resolved."
-            )));
+                )));
+            }
         }
         Action::Notice(n) => state.notices.push(n),
         Action::Status(u) => on_status(state, *u, fx),

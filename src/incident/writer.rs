@@ -120,7 +120,25 @@ fn run(
     let mut pending: Vec<(EventKind, Timestamp)> = Vec::new();
     let mut failed = false;
     let mut rescued: Option<std::path::PathBuf> = None;
-    while let Some(req) = rx.blocking_recv() {
+    loop {
+        let req = if failed && !pending.is_empty() {
+            // Unsaved events: retry on our own every few seconds, so they
+            // reach the disk (and the NOT SAVED banner clears) as soon as
+            // there is room, not only when the next event comes.
+            match wait_retrying(&mut rx, || {
+                flush(&mut log, &mut written, &mut pending, &mut failed, &report);
+                !failed
+            }) {
+                Waited::Request(r) => r,
+                Waited::Saved => continue,
+                Waited::Closed => break,
+            }
+        } else {
+            match rx.blocking_recv() {
+                Some(r) => r,
+                None => break,
+            }
+        };
         let mut batch = vec![req];
         // Take the rest of a burst: one sync for all of it.
         while let Ok(more) = rx.try_recv() {
@@ -158,6 +176,40 @@ fn run(
         }
     }
     flush(&mut log, &mut written, &mut pending, &mut failed, &report);
+}
+
+/// How often the writer retries unsaved events by itself.
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+enum Waited {
+    Request(Request),
+    Saved,
+    Closed,
+}
+
+/// Wait for the next request, calling `retry` every [`RETRY_EVERY`] until
+/// it reports everything saved.
+fn wait_retrying(
+    rx: &mut mpsc::UnboundedReceiver<Request>,
+    mut retry: impl FnMut() -> bool,
+) -> Waited {
+    let step = std::time::Duration::from_millis(50);
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        match rx.try_recv() {
+            Ok(r) => return Waited::Request(r),
+            Err(mpsc::error::TryRecvError::Disconnected) => return Waited::Closed,
+            Err(mpsc::error::TryRecvError::Empty) => {}
+        }
+        std::thread::sleep(step);
+        waited += step;
+        if waited >= RETRY_EVERY {
+            waited = std::time::Duration::ZERO;
+            if retry() {
+                return Waited::Saved;
+            }
+        }
+    }
 }
 
 /// Write the whole history, saved and pending, to the session's rescue copy.

@@ -106,3 +106,47 @@ pub fn runbook_md(id: &str, title: &str) -> String {
         "---\nid: {id}\nseverity: high\nalerts: [{id}Alert]\n---\n\n# {title}\n\nWhat this is about.\n\n## Check it {{#check .diagnose}}\n\n```sh {{run}}\necho checking\n```\n\n## Fix it {{#fix .mitigate}}\n\n- [ ] do the thing\n"
     )
 }
+
+/// A small filesystem filled up: run as root (CI) with `mount`; skipped
+/// elsewhere unless `MAYDAY_REQUIRE_TMPFS` is set.
+pub struct Tmpfs(pub PathBuf, #[allow(dead_code)] tempfile::TempDir);
+
+impl Tmpfs {
+    pub fn mount(kib: u32) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            assert!(
+                std::env::var_os("MAYDAY_REQUIRE_TMPFS").is_none(),
+                "cannot mount a tmpfs, and MAYDAY_REQUIRE_TMPFS is set"
+            );
+            eprintln!("skipped: cannot mount a tmpfs (needs root)");
+            return None;
+        }
+        Some(Tmpfs(dir.path().to_path_buf(), dir))
+    }
+
+    /// Fill the filesystem to the last byte.
+    pub fn fill(&self) {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(self.0.join("filler")).unwrap();
+        let block = vec![b'x'; 4096];
+        while f.write_all(&block).is_ok() {}
+        while f.write_all(b"x").is_ok() {}
+        let _ = f.sync_all();
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
