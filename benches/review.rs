@@ -119,6 +119,7 @@ fn incident() -> Vec<Event> {
                 cwd: "/srv".into(),
                 timeout_secs: 30,
                 dry_run: step.is_multiple_of(11),
+                shell: None,
             },
             EventKind::CommandFinished {
                 step: id.clone(),
@@ -131,6 +132,10 @@ fn incident() -> Vec<Event> {
                 dry_run: step.is_multiple_of(11),
                 output_tail: OUTPUT.iter().map(|s| (*s).to_owned()).collect(),
                 output_truncated: false,
+                ok: None,
+                failed_line: None,
+                failed_command: None,
+                abandoned_at_quit: false,
             },
             EventKind::StatusChanged {
                 source: format!("source-{}", step % 5),

@@ -38,6 +38,8 @@ pub struct CommandSpec {
     /// Secret values: removed from the environment wherever they appear and
     /// redacted from the output that is kept.
     pub secrets: Vec<SecretString>,
+    /// Exit codes that mean success for this block (empty: just 0).
+    pub ok_exit: Vec<i32>,
 }
 
 /// Which stream output came from.
@@ -52,6 +54,8 @@ pub enum Stream {
 pub enum ExecEvent {
     Started {
         pid: Option<u32>,
+        /// How it runs: `bash -e -o pipefail`, or what is missing.
+        shell: Option<String>,
     },
     /// Sanitized output (SGR colours kept, every other control made visible).
     Output {
@@ -75,14 +79,154 @@ pub struct Finished {
     pub truncated: bool,
     /// The command could not be started at all.
     pub spawn_error: Option<String>,
+    /// The exit code is one that means success for this block.
+    pub ok: bool,
+    /// The line of the block (1-based) whose command failed, when the
+    /// shell could tell (bash's ERR trap).
+    pub failed_line: Option<u32>,
 }
 
 impl Finished {
     pub fn succeeded(&self) -> bool {
-        self.exit_code == Some(0)
-            && !self.timed_out
-            && !self.cancelled
-            && self.spawn_error.is_none()
+        self.ok && !self.timed_out && !self.cancelled && self.spawn_error.is_none()
+    }
+}
+
+/// How a block runs: the program, its options, and whether a failure
+/// anywhere — inside a pipeline too — fails the block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellPlan {
+    pub program: String,
+    pub args: Vec<&'static str>,
+    pub pipefail: bool,
+    /// bash: an ERR trap names the failing line.
+    pub bash: bool,
+}
+
+impl ShellPlan {
+    /// What the output header and the log say.
+    pub fn label(&self) -> String {
+        let name = std::path::Path::new(&self.program)
+            .file_name()
+            .map_or(self.program.clone(), |n| n.to_string_lossy().into_owned());
+        let mut l = format!("{name} {}", self.args[..self.args.len() - 1].join(" "));
+        if !self.pipefail {
+            l.push_str(" (no pipefail: a failure inside a pipeline is not seen)");
+        }
+        l
+    }
+}
+
+/// Find `name` on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    if name.contains('/') {
+        return Some(PathBuf::from(name)).filter(|p| p.is_file());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Does `shell` take `-o pipefail`? Asked once per shell.
+fn has_pipefail(shell: &str) -> bool {
+    static SEEN: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, bool>>> =
+        std::sync::OnceLock::new();
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(v) = seen.lock().ok().and_then(|m| m.get(shell).copied()) {
+        return v;
+    }
+    let ok = std::process::Command::new(shell)
+        .args(["-o", "pipefail", "-c", "false | true"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.code() == Some(1));
+    if let Ok(mut m) = seen.lock() {
+        m.insert(shell.to_owned(), ok);
+    }
+    ok
+}
+
+/// How to run blocks for the configured shell. `sh` (the default) means
+/// "a POSIX shell": bash is used where it is installed, for `pipefail` and
+/// the failing line; otherwise the configured shell with `-e`, and
+/// `-o pipefail` where it has it.
+pub fn plan_shell(configured: &str) -> ShellPlan {
+    let bash = if configured == "sh" || configured.ends_with("/bash") || configured == "bash" {
+        on_path(if configured == "sh" {
+            "bash"
+        } else {
+            configured
+        })
+    } else {
+        None
+    };
+    if let Some(b) = bash {
+        return ShellPlan {
+            program: b.display().to_string(),
+            args: vec!["-e", "-o", "pipefail", "-c"],
+            pipefail: true,
+            bash: true,
+        };
+    }
+    let pipefail = has_pipefail(configured);
+    ShellPlan {
+        program: configured.to_owned(),
+        args: if pipefail {
+            vec!["-e", "-o", "pipefail", "-c"]
+        } else {
+            vec!["-e", "-c"]
+        },
+        pipefail,
+        bash: false,
+    }
+}
+
+/// Watches stderr for the ERR trap's line (`<nonce> <exit> <line>`), which
+/// is Mayday's, not the command's: it is taken out of the output.
+struct FailMarker {
+    nonce: String,
+    held: String,
+    found: Option<u32>,
+}
+
+impl FailMarker {
+    fn new(nonce: String) -> FailMarker {
+        FailMarker {
+            nonce,
+            held: String::new(),
+            found: None,
+        }
+    }
+
+    fn push(&mut self, text: &str) -> String {
+        let mut buf = std::mem::take(&mut self.held);
+        buf.push_str(text);
+        while let Some(i) = buf.find(&self.nonce) {
+            let Some(nl) = buf[i..].find('\n') else {
+                // The marker's end is still to come.
+                self.held = buf.split_off(i);
+                return buf;
+            };
+            let line = buf[i + self.nonce.len()..i + nl].trim().to_owned();
+            if let Some(n) = line.split(' ').nth(1).and_then(|n| n.parse::<u32>().ok()) {
+                // The trap is line 1; the block starts on line 2.
+                self.found.get_or_insert(n.saturating_sub(1));
+            }
+            buf.replace_range(i..=i + nl, "");
+        }
+        // Hold back an end that could be the start of the marker.
+        let hold = (1..self.nonce.len().min(buf.len() + 1))
+            .rev()
+            .find(|&n| self.nonce.is_char_boundary(n) && buf.ends_with(&self.nonce[..n]))
+            .unwrap_or(0);
+        self.held = buf.split_off(buf.len() - hold);
+        buf
+    }
+
+    fn finish(&mut self) -> String {
+        std::mem::take(&mut self.held)
     }
 }
 
@@ -122,7 +266,7 @@ pub fn preview(spec: &CommandSpec) -> Vec<String> {
     );
     lines.push(format!("in {}", crate::sanitize::line(&cwd)));
     lines.push(format!(
-        "with `{} -c`, timeout {}, {} variable(s) as MAYDAY_VAR_*",
+        "with `{}`, timeout {}, {} variable(s) as MAYDAY_VAR_*",
         crate::sanitize::line(&spec.shell),
         crate::duration::format(spec.timeout),
         spec.vars.len()
@@ -285,7 +429,10 @@ pub fn spawn(spec: CommandSpec, tx: mpsc::UnboundedSender<ExecEvent>) -> RunHand
 
 /// Report what would run, run nothing: the same events as [`spawn`].
 pub fn dry_run(tx: &mpsc::UnboundedSender<ExecEvent>) {
-    let _ = tx.send(ExecEvent::Started { pid: None });
+    let _ = tx.send(ExecEvent::Started {
+        pid: None,
+        shell: None,
+    });
     let _ = tx.send(ExecEvent::Finished(Finished {
         exit_code: None,
         signal: None,
@@ -296,12 +443,24 @@ pub fn dry_run(tx: &mpsc::UnboundedSender<ExecEvent>) {
         tail: Vec::new(),
         truncated: false,
         spawn_error: None,
+        ok: false,
+        failed_line: None,
     }));
 }
 
-fn command(spec: &CommandSpec) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(&spec.shell);
-    c.arg("-c").arg(&spec.text);
+fn command(spec: &CommandSpec, plan: &ShellPlan, nonce: &str) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(&plan.program);
+    c.args(&plan.args);
+    if plan.bash {
+        // Line 1: say which line failed (on stderr, with a nonce the
+        // runner takes out again), in functions and subshells too.
+        c.arg(format!(
+            "set -E; trap '__mayday_rc=$?; printf \"%s %s %s\\n\" {nonce} \"$__mayday_rc\" \"$LINENO\" >&2' ERR\n{}",
+            spec.text
+        ));
+    } else {
+        c.arg(&spec.text);
+    }
     // The parent's environment, minus every token the config loaded.
     for name in &spec.scrub_env {
         c.env_remove(name);
@@ -377,10 +536,15 @@ async fn run(
     mut cancel_rx: oneshot::Receiver<()>,
 ) {
     let started = Instant::now();
-    let mut child = match command(&spec).spawn() {
+    let plan = plan_shell(&spec.shell);
+    let nonce = nonce();
+    let mut child = match command(&spec, &plan, &nonce).spawn() {
         Ok(c) => c,
         Err(e) => {
-            let _ = tx.send(ExecEvent::Started { pid: None });
+            let _ = tx.send(ExecEvent::Started {
+                pid: None,
+                shell: Some(plan.label()),
+            });
             let _ = tx.send(ExecEvent::Finished(Finished {
                 exit_code: None,
                 signal: None,
@@ -388,15 +552,29 @@ async fn run(
                 timed_out: false,
                 cancelled: false,
                 dry_run: false,
-                tail: vec![format!("cannot start `{}`: {e}", spec.shell)],
+                tail: vec![format!("cannot start `{}`: {e}", plan.program)],
                 truncated: false,
                 spawn_error: Some(e.to_string()),
+                ok: false,
+                failed_line: None,
             }));
             return;
         }
     };
     let pid = child.id();
-    let _ = tx.send(ExecEvent::Started { pid });
+    let _ = tx.send(ExecEvent::Started {
+        pid,
+        shell: Some(plan.label()),
+    });
+    if !plan.pipefail {
+        let _ = tx.send(ExecEvent::Output {
+            stream: Stream::Stderr,
+            text: format!(
+                "mayday: {} has no pipefail: a failing command inside a pipeline does not fail the block\n",
+                crate::sanitize::line(&plan.program)
+            ),
+        });
+    }
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<(Stream, Vec<u8>)>();
     for (stream, reader) in [
         (
@@ -442,7 +620,17 @@ async fn run(
         StreamRedactor::new(&spec.secrets),
         StreamRedactor::new(&spec.secrets),
     ];
+    let mut marker = FailMarker::new(nonce);
     let mut emit = |stream: Stream, text: String, tail: &mut Tail, end: bool| {
+        let text = if stream == Stream::Stderr {
+            let mut t = marker.push(&text);
+            if end {
+                t.push_str(&marker.finish());
+            }
+            t
+        } else {
+            text
+        };
         tail.push(&text);
         let r = &mut redactors[usize::from(stream == Stream::Stderr)];
         let mut shown = r.push(&text);
@@ -496,6 +684,7 @@ async fn run(
         let text = s.finish();
         emit(stream, text, &mut tail, true);
     }
+    let failed_line = marker.found;
     let (tail, truncated) = tail.finish(&spec.secrets);
     let (exit_code, signal) = match status {
         Ok(st) => {
@@ -504,6 +693,13 @@ async fn run(
         }
         Err(_) => (None, None),
     };
+    let ok = exit_code.is_some_and(|c| {
+        if spec.ok_exit.is_empty() {
+            c == 0
+        } else {
+            spec.ok_exit.contains(&c)
+        }
+    });
     let _ = tx.send(ExecEvent::Finished(Finished {
         exit_code,
         signal,
@@ -514,7 +710,21 @@ async fn run(
         tail,
         truncated,
         spawn_error: None,
+        ok,
+        failed_line: failed_line.filter(|_| !ok),
     }));
+}
+
+/// A random marker for one run's ERR trap line.
+fn nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("mayday-failed-{:016x}", h.finish())
 }
 
 /// SIGTERM to the group, then SIGKILL if the child has not exited after
@@ -565,6 +775,7 @@ mod tests {
             timeout: Duration::from_secs(120),
             scrub_env: vec![],
             secrets: vec![],
+            ok_exit: vec![],
         };
         let p = preview(&spec);
         assert_eq!(p[0], "rm<U+202E> -rf<TAB>/tmp/x<U+200B>");

@@ -643,11 +643,16 @@ fn outcome(c: &CommandRecord) -> String {
     }
     match &c.finished {
         None => "no result recorded".into(),
+        Some(r) if r.abandoned_at_quit => "abandoned at quit (stopped)".into(),
         Some(r) if r.timed_out => "timed out".into(),
         Some(r) if r.cancelled => "cancelled".into(),
         Some(r) => match (r.exit_code, r.signal) {
-            (Some(0), _) => "exit 0".into(),
-            (Some(code), _) => format!("failed, exit {code}"),
+            (Some(code), _) if r.succeeded() && code == 0 => "exit 0".into(),
+            (Some(code), _) if r.succeeded() => format!("exit {code} (declared ok)"),
+            (Some(code), _) => match r.failed_line {
+                Some(line) => format!("failed, exit {code} at line {line}"),
+                None => format!("failed, exit {code}"),
+            },
             (None, Some(sig)) => format!("killed by signal {sig}"),
             (None, None) => "finished".into(),
         },

@@ -174,13 +174,19 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                 timed_out,
                 cancelled,
                 dry_run,
+                ok,
+                abandoned_at_quit,
                 ..
             } => {
                 if *dry_run {
                     counts.dry_runs += 1;
                 } else {
                     counts.commands += 1;
-                    if *exit_code != Some(0) || *timed_out || *cancelled {
+                    if !ok.unwrap_or(*exit_code == Some(0))
+                        || *timed_out
+                        || *cancelled
+                        || *abandoned_at_quit
+                    {
                         counts.commands_failed += 1;
                     }
                 }

@@ -16,6 +16,7 @@ fn spec(text: &str) -> CommandSpec {
         timeout: Duration::from_secs(20),
         scrub_env: Vec::new(),
         secrets: Vec::new(),
+        ok_exit: Vec::new(),
     }
 }
 
@@ -35,7 +36,7 @@ async fn collect(rx: &mut mpsc::UnboundedReceiver<ExecEvent>) -> (Option<u32>, S
             .expect("the command ends")
             .expect("events")
         {
-            ExecEvent::Started { pid: p } => pid = p,
+            ExecEvent::Started { pid: p, .. } => pid = p,
             ExecEvent::Output { text, .. } => out.push_str(&text),
             ExecEvent::Finished(f) => return (pid, out, f),
         }
@@ -99,7 +100,7 @@ async fn cancelling_kills_the_whole_group_with_no_orphans() {
     let mut grandchild = None;
     while grandchild.is_none() {
         match rx.recv().await.unwrap() {
-            ExecEvent::Started { pid: p } => pid = p,
+            ExecEvent::Started { pid: p, .. } => pid = p,
             ExecEvent::Output {
                 text,
                 stream: Stream::Stdout,
@@ -226,4 +227,83 @@ async fn a_missing_shell_is_reported() {
     let (_, _, f) = run(s).await;
     assert!(f.spawn_error.is_some());
     assert!(!f.succeeded());
+}
+
+/// A block is the truth of all its lines: the first line failing fails it
+/// (errexit), the failing line is named, and Mayday's marker never shows.
+#[tokio::test]
+async fn a_failing_first_line_fails_the_whole_block() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _h = exec::spawn(
+        spec("echo before\nnosuch-mayday-cmd --flag\necho after"),
+        tx,
+    );
+    let mut shell = None;
+    let mut out = String::new();
+    let f = loop {
+        match tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            ExecEvent::Started { shell: s, .. } => shell = s,
+            ExecEvent::Output { text, .. } => out.push_str(&text),
+            ExecEvent::Finished(f) => break f,
+        }
+    };
+    assert!(!f.succeeded());
+    assert_eq!(f.exit_code, Some(127));
+    assert!(out.contains("before") && !out.contains("after"), "{out}");
+    assert!(!out.contains("mayday-failed"), "{out}");
+    assert!(f.tail.iter().all(|l| !l.contains("mayday-failed")));
+    let shell = shell.unwrap();
+    if std::path::Path::new("/bin/bash").exists() {
+        assert_eq!(f.failed_line, Some(2), "{out}");
+        assert!(shell.starts_with("bash -e -o pipefail"), "{shell}");
+    }
+}
+
+/// A failure inside a pipeline fails the block (pipefail), including in
+/// a function and a subshell.
+#[tokio::test]
+async fn a_failure_inside_a_pipeline_fails_the_block() {
+    for text in [
+        "false | cat\necho after",
+        "f() { false | cat; }\nf\necho after",
+        "(exit 3) | tail -n 1",
+    ] {
+        let (_, out, f) = run(spec(text)).await;
+        assert!(!f.succeeded(), "{text}: {f:?}");
+        assert!(!out.contains("after"), "{text}: {out}");
+    }
+}
+
+/// The runbook's declared exit codes: `grep -c` finding nothing (exit 1)
+/// is a success when the block says `ok_exit=0,1`, and a failure when not.
+#[tokio::test]
+async fn declared_exit_codes_mean_success() {
+    let mut s = spec("grep -c no-such-text /dev/null");
+    let (_, out, f) = run(s.clone()).await;
+    assert_eq!(f.exit_code, Some(1));
+    assert!(!f.succeeded(), "{out}");
+    s.ok_exit = vec![0, 1];
+    let (_, out, f) = run(s).await;
+    assert_eq!(f.exit_code, Some(1));
+    assert!(f.succeeded(), "{out}");
+    assert_eq!(f.failed_line, None);
+}
+
+/// A shell without pipefail (dash) is said to be one, in the output.
+#[tokio::test]
+async fn a_shell_without_pipefail_says_so() {
+    let plan = exec::plan_shell("dash");
+    if plan.program != "dash" || plan.pipefail {
+        return; // no dash here, or a dash that has it
+    }
+    let mut s = spec("false | true\necho still-ran");
+    s.shell = "dash".into();
+    let (_, out, f) = run(s).await;
+    assert!(out.contains("has no pipefail"), "{out}");
+    assert!(plan.label().contains("no pipefail"));
+    assert!(f.succeeded(), "dash cannot see it: said, not hidden");
 }

@@ -93,6 +93,7 @@ fn command(
             cwd: "/srv".into(),
             timeout_secs: 30,
             dry_run,
+            shell: None,
         },
         EventKind::CommandFinished {
             step: step.into(),
@@ -105,6 +106,10 @@ fn command(
             dry_run,
             output_tail: output.iter().map(|s| (*s).to_owned()).collect(),
             output_truncated: false,
+            ok: None,
+            failed_line: None,
+            failed_command: None,
+            abandoned_at_quit: false,
         },
     ];
     (at..).zip(kinds).collect()

@@ -998,6 +998,8 @@ fn finished(code: i32, tail: &[&str]) -> mayday::exec::ExecEvent {
         tail: tail.iter().map(|s| (*s).to_owned()).collect(),
         truncated: false,
         spawn_error: None,
+        ok: code == 0,
+        failed_line: None,
     })
 }
 
@@ -1026,7 +1028,10 @@ fn running_a_command_asks_runs_and_logs_everything() {
     assert_eq!(
         kinds(&exec_event(
             &mut s,
-            mayday::exec::ExecEvent::Started { pid: Some(4242) }
+            mayday::exec::ExecEvent::Started {
+                pid: Some(4242),
+                shell: None
+            }
         )),
         ["command_started"]
     );
@@ -1128,7 +1133,13 @@ fn dry_runs_are_forced_and_logged_as_such() {
         panic!("{fx:?}")
     };
     assert!(req.dry_run);
-    exec_event(&mut s, mayday::exec::ExecEvent::Started { pid: None });
+    exec_event(
+        &mut s,
+        mayday::exec::ExecEvent::Started {
+            pid: None,
+            shell: None,
+        },
+    );
     let mut f = finished(0, &[]);
     if let mayday::exec::ExecEvent::Finished(x) = &mut f {
         x.exit_code = None;

@@ -12,12 +12,12 @@ sources:
   - {name: prom, kind: prometheus, url: "http://127.0.0.1:1"}
   - {name: promq, kind: prometheus, url: "http://127.0.0.1:1", query: "up", threshold: 1}
   - {name: am, kind: alertmanager, url: "http://127.0.0.1:1"}
-  - {name: sentry, kind: sentry, url: "http://127.0.0.1:1", org: o, project: p}
-  - {name: ur, kind: uptimerobot, url: "http://127.0.0.1:1"}
-  - {name: bs, kind: betterstack, url: "http://127.0.0.1:1"}
+  - {name: sentry, kind: sentry, url: "http://127.0.0.1:1", org: o, project: p, token_env: FUZZ_TOKEN}
+  - {name: ur, kind: uptimerobot, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
+  - {name: bs, kind: betterstack, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
   - {name: kuma, kind: uptime-kuma, url: "http://127.0.0.1:1", slug: s}
   - {name: gatus, kind: gatus, url: "http://127.0.0.1:1"}
-  - {name: hc, kind: healthchecks, url: "http://127.0.0.1:1"}
+  - {name: hc, kind: healthchecks, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
 "#;
 
 fn sources() -> &'static [mayday::status::SourceConfig] {

@@ -214,4 +214,6 @@ pub struct RunRequest {
     pub timeout: Option<std::time::Duration>,
     pub vars: BTreeMap<String, String>,
     pub dry_run: bool,
+    /// Exit codes that mean success (empty: 0).
+    pub ok_exit: Vec<i32>,
 }

@@ -156,7 +156,8 @@ async fn main_loop(opts: Options) -> Result<()> {
         default_responder: config.responder.clone().unwrap_or_else(os_user),
         dry_run: opts.global.dry_run,
         command_timeout: config.command_timeout,
-        shell: config.shell.clone(),
+        // What the confirmation shows: the shell that will really run.
+        shell: crate::exec::plan_shell(&config.shell).label(),
         preset: opts.preset.clone(),
     };
     let library = Arc::new(library);
@@ -565,6 +566,7 @@ async fn run_effects(
                         timeout: req.timeout.unwrap_or(state.settings.command_timeout),
                         scrub_env: bg.scrub_env.clone(),
                         secrets: bg.secrets.clone(),
+                        ok_exit: req.ok_exit,
                     };
                     bg.runner = Some(crate::exec::spawn(spec, bg.exec_tx.clone()));
                 }

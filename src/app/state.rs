@@ -20,7 +20,8 @@ pub struct Settings {
     pub dry_run: bool,
     /// The default command timeout (the config's `commands.default_timeout`).
     pub command_timeout: std::time::Duration,
-    /// The shell commands run with (`sh -c`).
+    /// How commands run, as the confirmation shows it
+    /// (`bash -e -o pipefail`).
     pub shell: String,
     /// Values from `mayday start --var/--severity/--responder`: not asked again.
     pub preset: Preset,
@@ -207,6 +208,8 @@ pub struct RunView {
     pub partial: String,
     pub finished: Option<crate::exec::Finished>,
     pub timeout: std::time::Duration,
+    /// How it runs (`bash -e -o pipefail`), once started.
+    pub shell: Option<String>,
 }
 
 /// How many output lines the pane keeps.

@@ -2026,6 +2026,7 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
         timeout: cmd.timeout,
         vars: s.incident.variables.clone(),
         dry_run: forced_dry,
+        ok_exit: cmd.ok_exit.clone(),
     };
     let phrase = crate::exec::expand(
         cmd.phrase.as_deref().unwrap_or(s.runbook.default_phrase()),
@@ -2048,6 +2049,7 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
         timeout: request.timeout.unwrap_or(timeout_default),
         scrub_env: Vec::new(),
         secrets: Vec::new(),
+        ok_exit: request.ok_exit.clone(),
     };
     let mut preview = crate::exec::preview(&spec);
     if expanded.raw {
@@ -2113,6 +2115,7 @@ fn run_confirmed(state: &mut State, c: &super::state::Confirmation, fx: &mut Vec
         partial: String::new(),
         finished: None,
         timeout,
+        shell: None,
     });
     fx.push(Effect::RunCommand(c.request.clone()));
 }
@@ -2126,8 +2129,9 @@ fn on_exec(state: &mut State, event: crate::exec::ExecEvent, fx: &mut Vec<Effect
     };
     let Some(run) = s.run.as_mut() else { return };
     match event {
-        ExecEvent::Started { pid } => {
+        ExecEvent::Started { pid, shell } => {
             run.pid = pid;
+            run.shell.clone_from(&shell);
             let kind = EventKind::CommandStarted {
                 step: run.step.clone(),
                 index: run.index,
@@ -2138,6 +2142,7 @@ fn on_exec(state: &mut State, event: crate::exec::ExecEvent, fx: &mut Vec<Effect
                     .unwrap_or_default(),
                 timeout_secs: run.timeout.as_secs(),
                 dry_run: run.dry_run,
+                shell,
             };
             emit(s, kind, now, fx);
         }
@@ -2169,6 +2174,13 @@ fn on_exec(state: &mut State, event: crate::exec::ExecEvent, fx: &mut Vec<Effect
                 dry_run: f.dry_run,
                 output_tail: f.tail.clone(),
                 output_truncated: f.truncated,
+                ok: (!f.dry_run).then_some(f.ok),
+                failed_line: f.failed_line,
+                failed_command: f
+                    .failed_line
+                    .and_then(|l| run.text.lines().nth(l.saturating_sub(1) as usize))
+                    .map(|l| l.trim().to_owned()),
+                abandoned_at_quit: false,
             };
             let failed = !f.succeeded() && !f.dry_run;
             let how = if f.timed_out {
@@ -2184,7 +2196,19 @@ fn on_exec(state: &mut State, event: crate::exec::ExecEvent, fx: &mut Vec<Effect
             } else {
                 "failed".to_owned()
             };
-            let first = run.text.lines().next().unwrap_or("").to_owned();
+            // Name the command that failed: the line the shell reported,
+            // else the block's only line, else the block.
+            let first = match f.failed_line {
+                Some(l) => run
+                    .text
+                    .lines()
+                    .nth(l.saturating_sub(1) as usize)
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned(),
+                None if run.text.lines().count() == 1 => run.text.trim().to_owned(),
+                None => format!("{} …", run.text.lines().next().unwrap_or("").trim()),
+            };
             run.finished = Some(f);
             emit(s, kind, now, fx);
             if failed {

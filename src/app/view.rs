@@ -1607,7 +1607,16 @@ fn draw_output(
             theme.style("ui.banner.warning"),
         ),
         Some(f) if f.succeeded() => (
-            format!("✔ exit 0 in {}", crate::duration::precise(f.duration)),
+            format!(
+                "✔ exit {}{} in {}",
+                f.exit_code.unwrap_or(0),
+                if f.exit_code == Some(0) {
+                    ""
+                } else {
+                    " (declared ok)"
+                },
+                crate::duration::precise(f.duration)
+            ),
             theme.style("status.up"),
         ),
         Some(f) => {
@@ -1618,7 +1627,10 @@ fn draw_output(
             } else if f.spawn_error.is_some() {
                 "COULD NOT START".to_owned()
             } else if let Some(code) = f.exit_code {
-                format!("EXIT {code}")
+                match f.failed_line {
+                    Some(line) => format!("EXIT {code} at line {line}"),
+                    None => format!("EXIT {code}"),
+                }
             } else if let Some(sig) = f.signal {
                 format!("KILLED (signal {sig})")
             } else {
@@ -1635,7 +1647,13 @@ fn draw_output(
         Span::styled(format!(" {status} "), style),
         Span::styled(format!(" {} ", s(first)), theme.style("ui.muted")),
     ]);
-    let b = block(theme, title, false);
+    let mut b = block(theme, title, false);
+    if let Some(shell) = &run.shell {
+        // Which shell ran, and whether it sees failures inside pipelines.
+        b = b.title_bottom(
+            Line::styled(format!(" {} ", s(shell)), theme.style("ui.muted")).right_aligned(),
+        );
+    }
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let h = usize::from(inner.height);

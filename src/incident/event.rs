@@ -171,6 +171,10 @@ pub enum EventKind {
         timeout_secs: u64,
         #[serde(default)]
         dry_run: bool,
+        /// The shell and options it ran with (`bash -e -o pipefail`), and
+        /// what that cannot see when the shell has no `pipefail`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        shell: Option<String>,
     },
     CommandFinished {
         step: String,
@@ -191,6 +195,20 @@ pub enum EventKind {
         output_tail: Vec<String>,
         #[serde(default)]
         output_truncated: bool,
+        /// Whether the block succeeded: its exit code is one the runbook
+        /// declares as success (`ok_exit`, default 0). Absent in logs
+        /// written before it existed (then: exit 0).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ok: Option<bool>,
+        /// The line of the block (1-based) whose command failed, and its
+        /// text, when the shell could tell.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failed_line: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failed_command: Option<String>,
+        /// The responder quit while it ran: it was stopped, not finished.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        abandoned_at_quit: bool,
     },
     /// The runbook file changed and the responder switched to the new version.
     RunbookSwitched {
@@ -386,16 +404,27 @@ impl EventKind {
                 cancelled,
                 dry_run,
                 duration_ms,
+                ok,
+                failed_line,
+                abandoned_at_quit,
                 ..
             } => {
                 let how = if *dry_run {
                     "dry run, nothing executed".to_owned()
+                } else if *abandoned_at_quit {
+                    "abandoned at quit (stopped)".to_owned()
                 } else if *timed_out {
                     "timed out".to_owned()
                 } else if *cancelled {
                     "cancelled".to_owned()
                 } else if let Some(code) = exit_code {
-                    format!("exit {code}")
+                    match (ok, failed_line) {
+                        (Some(true), _) if *code != 0 => format!("exit {code} (declared ok)"),
+                        (Some(false) | None, Some(line)) => {
+                            format!("exit {code}, failed at line {line}")
+                        }
+                        _ => format!("exit {code}"),
+                    }
                 } else if let Some(sig) = signal {
                     format!("killed by signal {sig}")
                 } else {

@@ -70,11 +70,18 @@ pub struct CommandResult {
     pub timed_out: bool,
     pub cancelled: bool,
     pub output_tail: Vec<String>,
+    /// The exit code is one the runbook declares as success (else: 0).
+    pub ok: Option<bool>,
+    pub failed_line: Option<u32>,
+    pub abandoned_at_quit: bool,
 }
 
 impl CommandResult {
     pub fn succeeded(&self) -> bool {
-        self.exit_code == Some(0) && !self.timed_out && !self.cancelled
+        !self.timed_out
+            && !self.cancelled
+            && !self.abandoned_at_quit
+            && self.ok.unwrap_or(self.exit_code == Some(0))
     }
 }
 
@@ -376,6 +383,9 @@ impl Incident {
                 timed_out,
                 cancelled,
                 output_tail,
+                ok,
+                failed_line,
+                abandoned_at_quit,
                 ..
             } => {
                 let at = e.at;
@@ -388,6 +398,9 @@ impl Incident {
                         timed_out: *timed_out,
                         cancelled: *cancelled,
                         output_tail: output_tail.clone(),
+                        ok: *ok,
+                        failed_line: *failed_line,
+                        abandoned_at_quit: *abandoned_at_quit,
                     });
                 }
             }

@@ -702,6 +702,7 @@ fn command(
         dangerous: false,
         phrase: None,
         cwd: None,
+        ok_exit: Vec::new(),
         pos: at,
     };
     let Some(attrs) = attrs else { return cmd };
@@ -734,9 +735,16 @@ fn command(
             },
             ("phrase", Some(v)) => cmd.phrase = Some(v),
             ("cwd", Some(v)) => cmd.cwd = Some(v),
+            ("ok_exit", Some(v)) => match super::parse_exit_codes(&v) {
+                Ok(c) => cmd.ok_exit = c,
+                Err(e) => diags.push(
+                    Diagnostic::error("invalid-exit-codes", at, format!("ok_exit: {e}"))
+                        .with_hint("write the codes that mean success, quoted when more than one: ok_exit=\"0,1\""),
+                ),
+            },
             (k, _) => diags.push(
                 Diagnostic::warning("unknown-attribute", at, format!("unknown attribute `{k}` in `{{run …}}`"))
-                    .with_hint("known: confirm=none|confirm|typed, timeout=DURATION, dangerous, phrase=TEXT, cwd=DIR"),
+                    .with_hint("known: confirm=none|confirm|typed, timeout=DURATION, dangerous, phrase=TEXT, cwd=DIR, ok_exit=CODES"),
             ),
         }
     }

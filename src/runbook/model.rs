@@ -307,8 +307,27 @@ pub struct Command {
     pub dangerous: bool,
     pub phrase: Option<String>,
     pub cwd: Option<String>,
+    /// Exit codes that mean success for the block (`ok_exit=0,1`); empty
+    /// means just 0.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ok_exit: Vec<i32>,
     #[serde(skip)]
     pub pos: Pos,
+}
+
+/// Parse `0,1` (or `0 1`) into exit codes.
+pub fn parse_exit_codes(s: &str) -> Result<Vec<i32>, String> {
+    let codes: Result<Vec<i32>, _> = s
+        .split([',', ' '])
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| p.trim().parse::<i32>())
+        .collect();
+    match codes {
+        Ok(c) if !c.is_empty() && c.iter().all(|c| (0..=255).contains(c)) => Ok(c),
+        _ => Err(format!(
+            "`{s}` is not a list of exit codes (0–255), such as `0,1`"
+        )),
+    }
 }
 
 /// The languages that can run (through `sh -c`).

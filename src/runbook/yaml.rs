@@ -92,6 +92,8 @@ struct RawCommand {
     dangerous: bool,
     phrase: Option<String>,
     cwd: Option<String>,
+    #[serde(default)]
+    ok_exit: Vec<i32>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -499,6 +501,19 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                 dangerous: c.dangerous,
                 phrase: c.phrase,
                 cwd: c.cwd,
+                ok_exit: if c.ok_exit.iter().all(|c| (0..=255).contains(c)) {
+                    c.ok_exit
+                } else {
+                    diags.push(
+                        Diagnostic::error(
+                            "invalid-exit-codes",
+                            cpos,
+                            "ok_exit: exit codes are 0–255",
+                        )
+                        .with_hint("list the codes that mean success, such as `ok_exit: [0, 1]`"),
+                    );
+                    Vec::new()
+                },
                 pos: cpos,
             });
         }
