@@ -211,8 +211,7 @@ impl FailMarker {
             };
             let line = buf[i + self.nonce.len()..i + nl].trim().to_owned();
             if let Some(n) = line.split(' ').nth(1).and_then(|n| n.parse::<u32>().ok()) {
-                // The trap is line 1; the block starts on line 2.
-                self.found.get_or_insert(n.saturating_sub(1));
+                self.found.get_or_insert(n);
             }
             buf.replace_range(i..=i + nl, "");
         }
@@ -452,10 +451,12 @@ fn command(spec: &CommandSpec, plan: &ShellPlan, nonce: &str) -> tokio::process:
     let mut c = tokio::process::Command::new(&plan.program);
     c.args(&plan.args);
     if plan.bash {
-        // Line 1: say which line failed (on stderr, with a nonce the
-        // runner takes out again), in functions and subshells too.
+        // Say which line failed (on stderr, with a nonce the runner takes
+        // out again), in functions and subshells too. On the block's own
+        // first line, so line numbers — bash's messages, the trap's — are
+        // the block's.
         c.arg(format!(
-            "set -E; trap '__mayday_rc=$?; printf \"%s %s %s\\n\" {nonce} \"$__mayday_rc\" \"$LINENO\" >&2' ERR\n{}",
+            "set -E; trap '__mayday_rc=$?; printf \"%s %s %s\\n\" {nonce} \"$__mayday_rc\" \"$LINENO\" >&2' ERR; {}",
             spec.text
         ));
     } else {

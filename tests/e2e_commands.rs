@@ -520,3 +520,119 @@ fn quitting_on_a_full_disk_rescues_every_unsaved_event() {
         Some(mayday::incident::EventKind::SessionEnded)
     ));
 }
+
+/// A multi-line block whose first line fails: the screen, the note offered
+/// and the log all say it failed, at that line — never `exit 0` because the
+/// last line succeeded.
+#[test]
+fn a_failing_first_line_fails_the_block() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    std::fs::write(
+        s.env.user_runbooks().join("freeze.md"),
+        "---\nid: freeze\n---\n# Freeze\n\n## Freeze the pipeline {#freeze .mitigate}\n\n```sh {run confirm=none}\nnosuch-argocd app set orders --sync-policy none\necho auto-sync is off\n```\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "cd {} && {} --no-bundled --data-dir {} start freeze --severity low --responder gus; echo MAYDAY-EXITED; sleep 60",
+        s.env.path().display(),
+        bin(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("freeze", 140, 40, &cmd, &envs);
+    t.wait_for("Step 1/1");
+    t.keys(&["r"]);
+    let screen = t.wait_for("✖ EXIT 127");
+    // Once, in the step pane; never in the output.
+    assert_eq!(screen.matches("auto-sync is off").count(), 1, "{screen}");
+    assert!(screen.contains("at line 1"), "{screen}");
+    assert!(screen.contains("line 1: nosuch-argocd"), "{screen}");
+    assert!(screen.contains("pipefail"), "the shell is named: {screen}");
+    t.keys(&["i"]);
+    let screen = t.wait_for("Enter saves");
+    assert!(
+        screen.contains("`nosuch-argocd app set orders --sync-policy none` exited with 127"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("all saved");
+    quit(&t);
+    let v = export(&s);
+    let f = finished(&command_events(&v), "freeze").clone();
+    assert_eq!(f["exit_code"], 127);
+    assert_eq!(f["ok"], false);
+    assert_eq!(f["failed_line"], 1);
+    assert_eq!(
+        f["failed_command"],
+        "nosuch-argocd app set orders --sync-policy none"
+    );
+}
+
+/// Quitting while a command runs: the dialog warns, the command's whole
+/// group is stopped, and the log records it as abandoned at quit.
+#[test]
+fn quitting_with_a_command_running_stops_it_and_logs_it() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let t = start(&s, "quitrun", "");
+    for _ in 0..4 {
+        t.keys(&["n"]);
+    }
+    t.wait_for("Step 5/7");
+    t.keys(&["r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    let gc: i32 = (0..100)
+        .find_map(|_| {
+            let found = t
+                .screen()
+                .split("grandchild ")
+                .skip(1)
+                .find_map(|r| r.split_whitespace().next()?.parse().ok());
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            found
+        })
+        .unwrap_or_else(|| panic!("the grandchild's pid; the screen is:\n{}", t.screen()));
+    t.keys(&["q"]);
+    let screen = t.wait_for("A command is still running");
+    assert!(screen.contains("abandoned"), "{screen}");
+    t.keys(&["y"]);
+    t.wait_exit("MAYDAY-EXITED");
+    let gone = (0..50).any(|_| {
+        let alive = std::fs::read_to_string(format!("/proc/{gc}/stat"))
+            .ok()
+            .and_then(|st| {
+                st.rsplit_once(')')
+                    .map(|(_, a)| a.split_whitespace().next() != Some("Z"))
+            })
+            .unwrap_or(false);
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        !alive
+    });
+    assert!(gone, "the grandchild {gc} was left running");
+    let v = export(&s);
+    let f = finished(&command_events(&v), "cancel").clone();
+    assert_eq!(f["abandoned_at_quit"], true, "{f}");
+    assert_eq!(f["cancelled"], true);
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    let at = kinds
+        .iter()
+        .rposition(|k| *k == "command_finished")
+        .unwrap();
+    assert_eq!(kinds[at + 1..], ["session_ended"]);
+}

@@ -523,6 +523,7 @@ async fn shutdown(
         && s.incident.is_open()
     {
         let mut fx = Vec::new();
+        super::update::abandon_running(s, now, &mut fx);
         super::update::emit(s, crate::incident::EventKind::SessionEnded, now, &mut fx);
         let mut quit = false;
         run_effects(fx, state, io, bg, tx, &mut quit).await;

@@ -751,10 +751,48 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
     }
 }
 
+/// A command still running when the responder quits is stopped, and the
+/// log says so: `command_finished` with `abandoned_at_quit`, so resume,
+/// review and the postmortem never show it as still running or as done.
+pub fn abandon_running(s: &mut Session, now: Timestamp, fx: &mut Vec<Effect>) {
+    let Some(run) = s.run.as_ref() else { return };
+    if run.finished.is_some() || run.dry_run {
+        return;
+    }
+    let mut tail: Vec<String> = run
+        .output
+        .iter()
+        .chain((!run.partial.is_empty()).then_some(&run.partial))
+        .map(|l| crate::sanitize::strip_sgr(l))
+        .collect();
+    let truncated = tail.len() > crate::exec::LOG_TAIL_LINES;
+    tail.drain(..tail.len().saturating_sub(crate::exec::LOG_TAIL_LINES));
+    let kind = EventKind::CommandFinished {
+        step: run.step.clone(),
+        index: run.index,
+        exit_code: None,
+        signal: Some(15),
+        duration_ms: u64::try_from(now.duration_since(run.started_at).as_millis()).unwrap_or(0),
+        timed_out: false,
+        cancelled: true,
+        dry_run: false,
+        output_tail: tail,
+        output_truncated: truncated,
+        ok: Some(false),
+        failed_line: None,
+        failed_command: None,
+        abandoned_at_quit: true,
+    };
+    s.run = None;
+    fx.push(Effect::CancelCommand);
+    emit(s, kind, now, fx);
+}
+
 /// Quit: an open incident gets `session_ended` and stays open.
 fn quit_now(state: &mut State, fx: &mut Vec<Effect>) {
     let now = state.now;
     if let Some(s) = state.session.as_mut() {
+        abandon_running(s, now, fx);
         if s.incident.is_open() {
             emit(s, EventKind::SessionEnded, now, fx);
         }

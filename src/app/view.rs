@@ -1846,6 +1846,19 @@ fn draw_confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect
             )),
         }
     }
+    if let Some(run) = session
+        .run
+        .as_ref()
+        .filter(|r| r.finished.is_none() && !r.dry_run)
+    {
+        lines.push(Line::styled(
+            format!(
+                "! A command is still running: {} — quitting stops it (SIGTERM to its group) and logs it as abandoned.",
+                s(run.text.lines().next().unwrap_or(""))
+            ),
+            theme.style("ui.banner.warning"),
+        ));
+    }
     lines.push(Line::styled(
         format!("Resume it with: mayday resume {id}"),
         theme.style("ui"),
@@ -1859,8 +1872,13 @@ fn draw_confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect
     }
     keys.extend(key(" n ", "stay"));
     lines.push(Line::from(keys));
-    let height = lines.len() as u16 + 3;
-    let r = centered(area, if unsaved == 0 { 64 } else { 76 }, height);
+    let running = session
+        .run
+        .as_ref()
+        .is_some_and(|r| r.finished.is_none() && !r.dry_run);
+    let wide = unsaved > 0 || running;
+    let height = lines.len() as u16 + 3 + u16::from(running) * 2;
+    let r = centered(area, if wide { 76 } else { 64 }, height);
     frame.render_widget(Clear, r);
     let b = block(theme, " Quit? ", true);
     let inner = b.inner(r);
