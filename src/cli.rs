@@ -74,6 +74,9 @@ pub enum Command {
     Resume {
         /// The incident id (or a unique prefix; see `mayday incidents`).
         id: Option<String>,
+        /// Who is resuming (default: the config's `responder`, else the OS user).
+        #[arg(long)]
+        responder: Option<String>,
     },
     /// List incidents (newest first).
     Incidents {
@@ -93,9 +96,12 @@ pub enum Command {
         /// json (the whole log) or md (a postmortem draft; also `markdown`).
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
-        /// Write to FILE instead of stdout.
+        /// Write to FILE instead of stdout (an existing FILE only with --force).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
     },
     /// Trust a runbook file so its commands can run (trust is bound to its content).
     Trust {
@@ -202,6 +208,16 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
+    // A config file named on the command line must be there, for every
+    // command: running on defaults instead would hide the mistake.
+    if let Some(p) = &g.config
+        && !p.is_file()
+    {
+        anyhow::bail!(
+            "the config file {} does not exist (given with --config or MAYDAY_CONFIG)",
+            p.display()
+        );
+    }
     match cli.command {
         None => tui(crate::app::runtime::Options {
             global: g,
@@ -222,8 +238,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             start: Some(id),
             ..Default::default()
         }),
-        Some(Command::Resume { id }) => tui(crate::app::runtime::Options {
+        Some(Command::Resume { id, responder }) => tui(crate::app::runtime::Options {
             global: g,
+            preset: crate::app::state::Preset {
+                responder,
+                ..Default::default()
+            },
             resume: Some(id),
             ..Default::default()
         }),
@@ -232,7 +252,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::incident::cli::incidents(&dir, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Export { id, format, output }) => export(&g, &id, format, output.as_deref()),
+        Some(Command::Export {
+            id,
+            format,
+            output,
+            force,
+        }) => export(&g, &id, format, output.as_deref(), force),
         Some(Command::Trust { path, revoke, list }) => trust(&g, path.as_deref(), revoke, list),
         Some(Command::Note { incident, text }) => {
             let dir = crate::app::runtime::data_dir(&g)?;
@@ -384,8 +409,18 @@ fn export(
     id: &str,
     format: ExportFormat,
     output: Option<&std::path::Path>,
+    force: bool,
 ) -> Result<ExitCode> {
     let dir = crate::app::runtime::data_dir(g)?;
+    if let Some(path) = output
+        && !force
+        && path.exists()
+    {
+        anyhow::bail!(
+            "{} already exists: pass --force to replace it, or choose another file",
+            path.display()
+        );
+    }
     let mut buf = Vec::new();
     let warnings = match format {
         ExportFormat::Json => crate::incident::cli::export_json(&dir, id, &mut buf)?,

@@ -429,3 +429,120 @@ fn json_outputs_escape_c1_controls_and_bidi_overrides() {
         );
     }
 }
+
+/// `--config FILE` that does not exist is an error for every command.
+#[test]
+fn a_missing_config_file_is_an_error_everywhere() {
+    let env = Env::new();
+    for args in [
+        vec!["list"],
+        vec!["status"],
+        vec!["incidents"],
+        vec!["lint"],
+    ] {
+        env.cmd()
+            .args(["--config", "/no/such/mayday.yaml"])
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "/no/such/mayday.yaml does not exist",
+            ));
+    }
+}
+
+/// `export -o FILE` never replaces a file without `--force`.
+#[test]
+fn export_does_not_overwrite_without_force() {
+    let env = Env::new();
+    let data = env.data_home().join("mayday");
+    let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let (w, _) = mayday::incident::store::create(
+        &data,
+        "rb",
+        mayday::incident::EventKind::IncidentStarted {
+            incident_id: String::new(),
+            runbook_id: "rb".into(),
+            runbook_title: "RB".into(),
+            runbook_hash: "h".into(),
+            runbook_path: "p".into(),
+            variables: Default::default(),
+            severity: mayday::runbook::Severity::High,
+            responder: "me".into(),
+            rehearsal: false,
+            scenario: None,
+            dry_run: false,
+            mayday_version: "t".into(),
+        },
+        at,
+    )
+    .unwrap();
+    let id = w.incident_id().to_owned();
+    drop(w);
+    let out = env.write("postmortem.md", "my careful edits\n");
+    env.cmd()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["export", &id, "--format", "md", "-o"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "my careful edits\n");
+    env.cmd()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["export", &id, "--format", "md", "--force", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("# "));
+}
+
+/// `mayday note` without `--incident` goes to the newest *real* open
+/// incident, never to a newer rehearsal.
+#[test]
+fn note_without_an_id_never_lands_in_a_rehearsal() {
+    let env = Env::new();
+    let data = env.data_home().join("mayday");
+    let make = |secs: i64, rehearsal: bool| {
+        let (w, _) = mayday::incident::store::create(
+            &data,
+            if rehearsal { "drill" } else { "real" },
+            mayday::incident::EventKind::IncidentStarted {
+                incident_id: String::new(),
+                runbook_id: "rb".into(),
+                runbook_title: "RB".into(),
+                runbook_hash: "h".into(),
+                runbook_path: "p".into(),
+                variables: Default::default(),
+                severity: mayday::runbook::Severity::High,
+                responder: "me".into(),
+                rehearsal,
+                scenario: rehearsal.then(|| "drill".into()),
+                dry_run: rehearsal,
+                mayday_version: "t".into(),
+            },
+            jiff::Timestamp::from_second(1_800_000_000 + secs).unwrap(),
+        )
+        .unwrap();
+        w.path().to_path_buf()
+    };
+    let real = make(0, false);
+    let drill = make(60, true);
+    env.cmd()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["note", "for the real page"])
+        .assert()
+        .success();
+    let has_note = |p: &std::path::Path| {
+        mayday::incident::log::read(p)
+            .unwrap()
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, mayday::incident::EventKind::Note { text, .. } if text == "for the real page"))
+    };
+    assert!(has_note(&real));
+    assert!(!has_note(&drill));
+}

@@ -668,6 +668,28 @@ fn hostile_text_in_the_log_never_reaches_the_screen_as_escapes() {
     };
 }
 
+/// Terminals paste line ends as CR or CRLF: the note keeps its lines, with
+/// LF, and no `^M`.
+#[test]
+fn a_crlf_paste_keeps_its_lines_with_lf() {
+    let mut s = started();
+    ch(&mut s, 'i', 10);
+    let pasted: String = (1..=20).map(|i| format!("log line {i}\r\n")).collect();
+    app::update(
+        &mut s,
+        Action::Paste {
+            text: format!("{pasted}tail\rend"),
+            at: t(11),
+        },
+    );
+    key(&mut s, KeyCode::Enter, 12);
+    let notes = &s.session.as_ref().unwrap().incident.notes;
+    let (_, _, text) = notes.last().expect("the note");
+    assert!(!text.contains('\r'), "{text:?}");
+    assert_eq!(text.lines().count(), 22, "{text:?}");
+    assert!(text.starts_with("log line 1\nlog line 2\n"));
+}
+
 // ---------------------------------------------------------------- live status
 
 fn snapshot(

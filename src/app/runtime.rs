@@ -80,7 +80,26 @@ pub fn os_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
-        .unwrap_or_else(|| "responder".to_owned())
+        .or_else(passwd_name)
+        .unwrap_or_else(|| format!("uid-{}", rustix::process::getuid().as_raw()))
+}
+
+/// The login name of this process's user from the password database (for
+/// environments with no `USER`, such as cron or a bare `env -i`).
+fn passwd_name() -> Option<String> {
+    let uid = rustix::process::getuid().as_raw();
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: `pwd`, `buf` and `result` outlive the call; `getpwuid_r`
+    // writes only within `buf`'s length and sets `result` to `&pwd` or null.
+    let rc = unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_name` points to a NUL-terminated string in `buf`.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
 }
 
 /// Run the TUI until the user quits.
@@ -179,6 +198,34 @@ async fn main_loop(opts: Options) -> Result<()> {
         },
         None => None,
     };
+    // `--var` names the runbook does not declare are typing mistakes: a
+    // value that silently goes nowhere is worse than an error.
+    if let Some(rb) = &start_runbook {
+        let unknown: Vec<&str> = opts
+            .preset
+            .variables
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !rb.variables.iter().any(|v| v.name == *k))
+            .collect();
+        if !unknown.is_empty() {
+            let known: Vec<&str> = rb.variables.iter().map(|v| v.name.as_str()).collect();
+            bail!(
+                "`{}` declares no variable {} (it has: {})",
+                rb.id,
+                unknown
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        }
+    }
     let (gamedays, gameday_problems) = crate::gameday::load_all(&crate::cli::sources(&opts.global));
     for d in &gameday_problems {
         tracing::warn!("{d}");

@@ -176,11 +176,12 @@ pub fn find(data_dir: &Path, id: &str) -> Result<Summary, FindError> {
     }
 }
 
-/// The newest incident that is not resolved (and can be read).
+/// The newest unresolved real incident: never a rehearsal (a note or a
+/// resume meant for a real page must not land in a game day).
 pub fn newest_open(data_dir: &Path) -> Option<Summary> {
     list(data_dir)
         .into_iter()
-        .find(|s| s.state != Phase::Resolved && !s.runbook.is_empty())
+        .find(|s| s.state != Phase::Resolved && !s.runbook.is_empty() && !s.rehearsal)
 }
 
 fn copy_path(data_dir: &Path, id: &str, rb: &Runbook) -> PathBuf {
