@@ -31,6 +31,21 @@ pub struct WatchHandle {
     pub watching: Vec<PathBuf>,
 }
 
+/// A change that can alter what a file says: created, written, renamed,
+/// removed. Opening, reading and closing a file — what the reload itself
+/// does, and `cat`, `grep -r` and editors — are not changes (and the access
+/// time they touch is metadata we ignore), so they never trigger a reload.
+fn is_change(kind: &notify_debouncer_full::notify::EventKind) -> bool {
+    use notify_debouncer_full::notify::EventKind as K;
+    use notify_debouncer_full::notify::event::ModifyKind as M;
+    match kind {
+        K::Create(_) | K::Remove(_) => true,
+        K::Modify(M::Metadata(_)) => false,
+        K::Modify(_) => true,
+        K::Access(_) | K::Any | K::Other => false,
+    }
+}
+
 fn interesting(p: &std::path::Path) -> bool {
     let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
         return false;
@@ -51,6 +66,7 @@ pub fn spawn_watcher(
                 Ok(events) => {
                     let mut paths: Vec<PathBuf> = events
                         .into_iter()
+                        .filter(|e| is_change(&e.event.kind))
                         .flat_map(|e| e.event.paths)
                         .filter(|p| interesting(p))
                         .collect();

@@ -118,3 +118,38 @@ fn the_watcher_reports_adds_edits_renames_and_deletes() {
     }
     drop(handle);
 }
+
+/// Reading is not changing: `cat`, `grep -r`, an editor opening a file, and
+/// the reload itself read every watched file, and none of that may report a
+/// change (it used to reload in a loop, ten to a thousand times a second).
+#[test]
+fn reading_every_watched_file_reports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..5)
+        .map(|i| {
+            let f = dir.path().join(format!("r{i}.md"));
+            std::fs::write(&f, rb(&format!("r{i}"), "R")).unwrap();
+            f
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _handle = watch::spawn_watcher(vec![dir.path().to_path_buf()], tx).unwrap();
+    for _ in 0..20 {
+        for f in &files {
+            let _ = std::fs::read(f).unwrap();
+            let _ = std::fs::File::open(f).unwrap().metadata().unwrap();
+        }
+    }
+    // And the way `grep -r` does it, through a real process.
+    let _ = std::process::Command::new("grep")
+        .args(["-r", "anything"])
+        .arg(dir.path())
+        .output();
+    std::thread::sleep(watch::DEBOUNCE * 4);
+    let reported: Vec<WatchEvent> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert!(reported.is_empty(), "reads were reported: {reported:?}");
+    // The watcher is alive: a write is still seen.
+    std::fs::write(&files[0], rb("r0", "R2")).unwrap();
+    wait_for(&mut rx, &files[0]);
+}
