@@ -636,3 +636,37 @@ fn quitting_with_a_command_running_stops_it_and_logs_it() {
         .unwrap();
     assert_eq!(kinds[at + 1..], ["session_ended"]);
 }
+
+/// A sentence typed with no editor open ("restarted pgbouncer": `r` runs,
+/// `s` skips) runs nothing and skips nothing: it becomes a note draft.
+#[test]
+fn a_sentence_typed_with_no_editor_open_becomes_a_note() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let t = start(&s, "typed", "");
+    t.wait_for("all saved");
+    t.type_text("restarted pgbouncer");
+    let screen = t.wait_for("looked like typing");
+    assert!(!screen.contains("Run this command?"), "{screen}");
+    t.wait_for("restarted pgbouncer");
+    t.keys(&["Enter"]);
+    t.wait_for("note: restarted pgbouncer");
+    t.wait_for("all saved");
+    quit(&t);
+    let v = export(&s);
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| k.starts_with("command_") || *k == "step_skipped"),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"note"), "{kinds:?}");
+}

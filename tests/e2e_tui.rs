@@ -158,6 +158,7 @@ fn a_signal_saves_and_restores_the_terminal() {
         let t = Tmux::start(&format!("sig{signal}"), 100, 30, &cmd, &envs);
         t.wait_for("Step 1/4");
         t.keys(&["x"]);
+        t.wait_for("[x] ");
         t.wait_for("all saved");
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         let status = std::process::Command::new("kill")

@@ -668,6 +668,44 @@ fn hostile_text_in_the_log_never_reaches_the_screen_as_escapes() {
     };
 }
 
+/// A sentence typed into the incident screen with no editor open runs
+/// nothing, skips nothing, decides nothing: it becomes a note draft with
+/// every character, and Enter saves it.
+#[test]
+fn a_typed_sentence_becomes_a_note_not_commands() {
+    let mut s = started();
+    let before = s.session.as_ref().unwrap().events.len();
+    let at = t(10);
+    let mut fx = Vec::new();
+    for (i, c) in "restarted pgbouncer".chars().enumerate() {
+        // 80 ms apart: a person typing.
+        let at = at + jiff::SignedDuration::from_millis(80 * i as i64);
+        fx.extend(app::update(
+            &mut s,
+            Action::Key {
+                key: crossterm::event::KeyEvent::new(
+                    KeyCode::Char(c),
+                    crossterm::event::KeyModifiers::NONE,
+                ),
+                at,
+            },
+        ));
+    }
+    // The timer the first key asked for goes off: nothing is held any more.
+    fx.extend(app::update(&mut s, Action::Wake(t(12))));
+    assert!(kinds(&fx).is_empty(), "{:?}", kinds(&fx));
+    assert_eq!(s.session.as_ref().unwrap().events.len(), before);
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("a note draft: {:?}", s.overlay)
+    };
+    assert_eq!(p.input.text(), "restarted pgbouncer");
+    let fx = key(&mut s, KeyCode::Enter, 13);
+    assert_eq!(kinds(&fx), ["note"]);
+    // One key on its own still acts (after the guard's short wait).
+    let fx = ch(&mut s, 'r', 20);
+    assert_eq!(kinds(&fx), ["command_requested"]);
+}
+
 /// Terminals paste line ends as CR or CRLF: the note keeps its lines, with
 /// LF, and no `^M`.
 #[test]

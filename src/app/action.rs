@@ -37,6 +37,8 @@ pub enum Action {
     },
     /// The 1 Hz clock.
     Tick(Timestamp),
+    /// A timer asked for with `Effect::WakeAfter` went off.
+    Wake(Timestamp),
     Resize {
         width: u16,
         height: u16,
@@ -186,6 +188,8 @@ pub enum Effect {
     /// Write every event of the open incident, saved or not, to a rescue
     /// copy outside the data directory.
     Rescue,
+    /// Send `Action::Wake` after this long (the typing guard's timer).
+    WakeAfter(std::time::Duration),
     /// Ring the terminal bell (a wait finished, a status update is due).
     Bell,
     /// Poll status sources now (`None`: all).

@@ -566,6 +566,10 @@ async fn shutdown(
     tx: &mpsc::UnboundedSender<Action>,
 ) {
     let now = crate::incident::cli::now();
+    let mut held = Vec::new();
+    super::update::typing::flush(state, &mut held);
+    let mut quit = false;
+    run_effects(held, state, io, bg, tx, &mut quit).await;
     if let Some(s) = state.session.as_mut()
         && s.incident.is_open()
     {
@@ -601,6 +605,13 @@ async fn run_effects(
             Effect::ListIncidents => io.list(tx.clone()),
             Effect::Quit => *quit = true,
             Effect::Rescue => io.rescue(tx.clone()),
+            Effect::WakeAfter(d) => {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(d).await;
+                    let _ = tx.send(Action::Wake(crate::incident::cli::now()));
+                });
+            }
             Effect::Bell => terminal::bell(),
             Effect::RunCommand(req) => {
                 if req.dry_run {

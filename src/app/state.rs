@@ -429,7 +429,24 @@ pub struct State {
     pub size: (u16, u16),
     /// The app is on its way out (waiting for the log to be saved).
     pub quitting: bool,
+    /// The typing guard on the incident screen (see `update::typing`).
+    pub typing: Typing,
 }
+
+/// Keys that look like typing never act on the incident: a key that would
+/// change it waits [`BURST`] before it acts, and one more printable key in
+/// that time turns the lot into a note draft.
+#[derive(Clone, Debug, Default)]
+pub struct Typing {
+    /// An acting key held back, and when it came.
+    pub deferred: Option<(crossterm::event::KeyEvent, jiff::Timestamp)>,
+    /// Printable characters of the current burst, and the last one's time.
+    pub burst: String,
+    pub last: Option<jiff::Timestamp>,
+}
+
+/// Keys closer together than this are typing, not commands.
+pub const BURST: std::time::Duration = std::time::Duration::from_millis(300);
 
 impl State {
     pub fn new(
@@ -463,6 +480,7 @@ impl State {
             firing: Vec::new(),
             size: (80, 24),
             quitting: false,
+            typing: Typing::default(),
         };
         super::update::refilter(&mut s);
         s

@@ -60,7 +60,12 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Tick(at) => {
             state.now = at;
+            typing::fire_due(state, fx);
             on_tick(state, fx);
+        }
+        Action::Wake(at) => {
+            state.now = at;
+            typing::fire_due(state, fx);
         }
         Action::Resize { width, height } => state.size = (width, height),
         Action::Incidents(list) => {
@@ -622,6 +627,9 @@ fn on_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Screen::Start => start_key(state, key, fx),
         Screen::Incident if state.review.as_ref().is_some_and(|r| r.replay.is_some()) => {
             replay_key(state, key, fx)
+        }
+        Screen::Incident if state.session.is_some() && state.review.is_none() => {
+            typing::on_incident_key(state, key, fx)
         }
         Screen::Incident => incident_key(state, key, fx),
         Screen::Review => review_key(state, key, fx),
@@ -1312,6 +1320,168 @@ fn start_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 // ---------------------------------------------------------------- incident
+
+/// The typing guard: a sentence typed into the incident screen with no
+/// editor open ("restarted pgbouncer") must not run, skip, decide or
+/// mitigate anything. Keys that change the incident are held back for
+/// [`BURST`]; another printable key in that time (or such a key arriving
+/// within a burst of typing) opens a note draft holding what was typed.
+pub mod typing {
+    use super::*;
+    use crate::app::state::BURST;
+
+    fn printable(key: &KeyEvent) -> Option<char> {
+        match key.code {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
+    /// Keys whose command changes the incident (or opens a dialog that
+    /// would swallow the rest of a sentence).
+    fn acts(state: &State, key: &KeyEvent) -> bool {
+        let ctxs: &[Ctx] = &[Ctx::Incident, Ctx::Lists, Ctx::Global];
+        matches!(
+            state.keymap.lookup(ctxs, key),
+            Some(
+                Cmd::Run
+                    | Cmd::Skip
+                    | Cmd::Choose(_)
+                    | Cmd::Mitigate
+                    | Cmd::Resolve
+                    | Cmd::Trust
+                    | Cmd::Done
+                    | Cmd::Toggle
+                    | Cmd::SwitchRunbook
+                    | Cmd::StartWait
+                    | Cmd::NextStep
+                    | Cmd::PrevStep
+            )
+        )
+    }
+
+    fn within(a: Timestamp, b: Timestamp) -> bool {
+        b.duration_since(a).unsigned_abs() < BURST
+    }
+
+    /// A held-back key acts with the time it was pressed: that is when the
+    /// responder acted, and what the log records.
+    fn act(state: &mut State, key: KeyEvent, at: Timestamp, fx: &mut Vec<Effect>) {
+        let now = std::mem::replace(&mut state.now, at);
+        super::incident_key(state, key, fx);
+        state.now = now;
+    }
+
+    /// Is every character of `text` a key bound to a command here? A burst
+    /// of nothing but command keys (`n` `r`) is a fast hand; one with any
+    /// other character in it (`re…`, `10 p…`) is typing.
+    fn all_commands(state: &State, text: &str) -> bool {
+        let ctxs: &[Ctx] = &[Ctx::Incident, Ctx::Lists, Ctx::Global];
+        text.chars().all(|c| {
+            let mods = if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            state
+                .keymap
+                .lookup(ctxs, &KeyEvent::new(KeyCode::Char(c), mods))
+                .is_some()
+        })
+    }
+
+    pub fn on_incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+        let now = state.now;
+        let c = printable(&key);
+        let in_burst = state.typing.last.is_some_and(|t| within(t, now));
+        if !in_burst {
+            state.typing.burst.clear();
+        }
+        let Some(c) = c else {
+            // Not a character: whatever was held back acts first.
+            if let Some((held, at)) = state.typing.deferred.take() {
+                act(state, held, at, fx);
+            }
+            state.typing.burst.clear();
+            state.typing.last = None;
+            if state.overlay.is_none() {
+                super::incident_key(state, key, fx);
+            }
+            return;
+        };
+        state.typing.last = Some(now);
+        state.typing.burst.push(c);
+        let typing = in_burst
+            && state.typing.burst.chars().count() > 1
+            && !all_commands(state, &state.typing.burst);
+        if typing && (state.typing.deferred.is_some() || acts(state, &key)) {
+            let text = std::mem::take(&mut state.typing.burst);
+            return draft(state, text);
+        }
+        if let Some((held, at)) = state.typing.deferred.take() {
+            act(state, held, at, fx);
+            if state.overlay.is_some() {
+                // The held key opened a dialog: this key is for it.
+                return super::on_key(state, key, fx);
+            }
+        }
+        if acts(state, &key) {
+            state.typing.deferred = Some((key, now));
+            fx.push(Effect::WakeAfter(BURST));
+            return;
+        }
+        super::incident_key(state, key, fx);
+    }
+
+    /// A held-back key whose time has come acts now.
+    pub fn fire_due(state: &mut State, fx: &mut Vec<Effect>) {
+        let due = state
+            .typing
+            .deferred
+            .as_ref()
+            .is_some_and(|(_, at)| !within(*at, state.now));
+        if due && let Some((key, at)) = state.typing.deferred.take() {
+            state.typing.burst.clear();
+            if state.overlay.is_none() && state.screen == Screen::Incident {
+                act(state, key, at, fx);
+            }
+        }
+    }
+
+    /// The app is closing: a key pressed just before acts now (the
+    /// responder pressed it; a signal must not eat it).
+    pub fn flush(state: &mut State, fx: &mut Vec<Effect>) {
+        if let Some((key, at)) = state.typing.deferred.take()
+            && state.overlay.is_none()
+            && state.screen == Screen::Incident
+        {
+            act(state, key, at, fx);
+        }
+    }
+
+    fn draft(state: &mut State, text: String) {
+        state.typing.deferred = None;
+        state.typing.burst.clear();
+        // Keep typing into the draft: the keys that follow land in it.
+        let start = state
+            .session
+            .as_mut()
+            .and_then(|s| s.note_template.take())
+            .unwrap_or_default();
+        state.overlay = Some(prompt(
+            PromptKind::Note,
+            "Note",
+            "That looked like typing, so it became a note: nothing was run, skipped or decided. Enter saves · Esc discards",
+            TextInput::new(&format!("{start}{text}"), true),
+        ));
+    }
+}
 
 fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     let Some(focus) = state.session.as_ref().map(|s| s.focus) else {

@@ -83,14 +83,24 @@ pub fn screen(state: &State, now: Timestamp, w: u16, h: u16) -> String {
     text(&render(state, now, w, h, &theme("dark")))
 }
 
+/// Press a key and let go: a key the typing guard holds back acts when
+/// its timer goes off, as it would for a person who pressed one key.
 pub fn key_mod(state: &mut State, code: KeyCode, mods: KeyModifiers, at: i64) -> Vec<Effect> {
-    app::update(
+    let mut fx = app::update(
         state,
         Action::Key {
             key: KeyEvent::new(code, mods),
             at: t(at),
         },
-    )
+    );
+    if let Some(i) = fx.iter().position(|e| matches!(e, Effect::WakeAfter(_))) {
+        let Effect::WakeAfter(d) = fx.remove(i) else {
+            unreachable!()
+        };
+        let wake = t(at) + jiff::SignedDuration::try_from(d).expect("a short timer");
+        fx.extend(app::update(state, Action::Wake(wake)));
+    }
+    fx
 }
 
 pub fn key(state: &mut State, code: KeyCode, at: i64) -> Vec<Effect> {
