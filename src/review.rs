@@ -214,6 +214,8 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
             EventKind::Mitigated => {
                 to_mitigate.get_or_insert(e.at.duration_since(started_at));
             }
+            // Taken back: mitigation is whenever it is marked again.
+            EventKind::MitigationRetracted => to_mitigate = None,
             EventKind::Resolved { .. } => {
                 close(&mut steps, &mut current, e.at);
                 to_mitigate.get_or_insert(e.at.duration_since(started_at));

@@ -267,9 +267,10 @@ fn checklist_decision_note_done_skip_mitigate_resolve() {
         s.session.as_ref().unwrap().incident.notes[0].2,
         "used 3.9G\nof 4G"
     );
-    // Esc cancels a note without logging.
+    // Esc, asked twice for a written draft, cancels a note without logging.
     ch(&mut s, 'i', 14);
     typed(&mut s, "never mind", 14);
+    assert!(kinds(&key(&mut s, KeyCode::Esc, 14)).is_empty());
     assert!(kinds(&key(&mut s, KeyCode::Esc, 14)).is_empty());
     assert!(s.overlay.is_none());
     // Choice 1 → "raise": decision, done, enter.
@@ -704,6 +705,68 @@ fn a_typed_sentence_becomes_a_note_not_commands() {
     // One key on its own still acts (after the guard's short wait).
     let fx = ch(&mut s, 'r', 20);
     assert_eq!(kinds(&fx), ["command_requested"]);
+}
+
+/// `m` by mistake can be taken back: asked, logged, and replay agrees.
+#[test]
+fn mitigated_can_be_taken_back() {
+    let mut s = started();
+    assert_eq!(kinds(&ch(&mut s, 'm', 10)), ["mitigated"]);
+    assert!(ch(&mut s, 'm', 11).is_empty(), "asks first");
+    assert!(screen(&s, t(11), 120, 34).contains("Take back"));
+    assert!(ch(&mut s, 'n', 11).is_empty());
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.phase,
+        mayday::incident::Phase::Mitigated
+    );
+    ch(&mut s, 'm', 12);
+    assert_eq!(kinds(&ch(&mut s, 'y', 12)), ["mitigation_retracted"]);
+    let inc = &s.session.as_ref().unwrap().incident;
+    assert_eq!(inc.phase, mayday::incident::Phase::Open);
+    assert_eq!(inc.mitigated_at, None);
+    assert_replays(&s);
+    assert_eq!(kinds(&ch(&mut s, 'm', 20)), ["mitigated"]);
+    assert_eq!(
+        s.session.as_ref().unwrap().incident.mitigated_at,
+        Some(t(20))
+    );
+}
+
+/// A note the responder wrote is never thrown away by one Esc (or Ctrl-C).
+#[test]
+fn a_written_note_is_not_discarded_without_asking() {
+    let mut s = started();
+    ch(&mut s, 'i', 10);
+    typed(&mut s, "pgbouncer restarted at 03:12", 11);
+    key(&mut s, KeyCode::Esc, 12);
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("still editing: {:?}", s.overlay)
+    };
+    assert_eq!(p.input.text(), "pgbouncer restarted at 03:12");
+    assert!(
+        p.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("Esc again discards")
+    );
+    // Any other key keeps editing; Enter saves.
+    typed(&mut s, "!", 13);
+    assert_eq!(kinds(&key(&mut s, KeyCode::Enter, 14)), ["note"]);
+    // An untouched note goes with one Esc; an edited one with two.
+    ch(&mut s, 'i', 20);
+    key(&mut s, KeyCode::Esc, 21);
+    assert!(s.overlay.is_none());
+    ch(&mut s, 'i', 22);
+    typed(&mut s, "draft", 23);
+    key_mod(
+        &mut s,
+        KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+        24,
+    );
+    assert!(s.overlay.is_some(), "Ctrl-C asks too");
+    key(&mut s, KeyCode::Esc, 25);
+    assert!(s.overlay.is_none());
 }
 
 /// Terminals paste line ends as CR or CRLF: the note keeps its lines, with
@@ -1170,7 +1233,18 @@ fn untrusted_runbooks_only_display_their_commands_until_trusted() {
     assert!(screen(&s, t(5), 120, 34).contains("UNTRUSTED"));
     assert!(ch(&mut s, 'r', 10).is_empty(), "nothing requested");
     assert!(s.notices.iter().any(|n| n.text.contains("not trusted")));
-    let fx = ch(&mut s, 'T', 11);
+    // `T` asks first, naming the file and its content hash.
+    assert!(ch(&mut s, 'T', 11).is_empty());
+    let text = screen(&s, t(11), 120, 34);
+    assert!(
+        text.contains("Trust this runbook file?") && text.contains("fixtures/cache-evictions.md"),
+        "{text}"
+    );
+    assert!(text.contains("content  blake3 "), "{text}");
+    assert!(ch(&mut s, 'n', 11).is_empty(), "n keeps it display-only");
+    assert!(s.overlay.is_none());
+    ch(&mut s, 'T', 11);
+    let fx = ch(&mut s, 'y', 11);
     let Some(Effect::Trust { path, hash }) = fx.first() else {
         panic!("{fx:?}")
     };

@@ -152,6 +152,11 @@ pub struct Prompt {
     pub title: String,
     pub help: String,
     pub input: TextInput,
+    /// The text it opened with: a draft that differs is never thrown away
+    /// without a second Esc.
+    pub initial: String,
+    /// Esc was pressed once on an edited draft.
+    pub discard_armed: bool,
     pub error: Option<String>,
 }
 
@@ -190,6 +195,13 @@ pub enum Overlay {
         scroll: u16,
     },
     ConfirmQuit,
+    /// Take back "mitigated"?
+    ConfirmRetract,
+    /// Trust this runbook file (its commands may then run)?
+    ConfirmTrust {
+        path: String,
+        hash: String,
+    },
     Prompt(Box<Prompt>),
 }
 

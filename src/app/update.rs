@@ -733,6 +733,25 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
             }
         }
         Overlay::ShowText { .. } => {}
+        Overlay::ConfirmRetract => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                let now = state.now;
+                if let Some(s) = state.session.as_mut()
+                    && s.incident.phase == Phase::Mitigated
+                {
+                    emit(s, EventKind::MitigationRetracted, now, fx);
+                }
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
+            _ if is_ctrl_c(&key) => {}
+            _ => state.overlay = Some(Overlay::ConfirmRetract),
+        },
+        Overlay::ConfirmTrust { path, hash } => match key.code {
+            KeyCode::Char('y' | 'Y') => fx.push(Effect::Trust { path, hash }),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
+            _ if is_ctrl_c(&key) => {}
+            _ => state.overlay = Some(Overlay::ConfirmTrust { path, hash }),
+        },
         Overlay::ConfirmQuit => {
             // Unsaved events: quitting is refused until a rescue copy holds
             // every one of them (asked for with `w`, named on screen).
@@ -760,9 +779,21 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
                     state.overlay = Some(Overlay::Prompt(prompt));
                 }
             }
+            // Esc or Ctrl-C on a draft the responder wrote: ask first.
+            Outcome::Cancel
+                if !prompt.discard_armed
+                    && matches!(prompt.kind, PromptKind::Note | PromptKind::StatusUpdate)
+                    && prompt.input.text().trim() != prompt.initial.trim() =>
+            {
+                prompt.discard_armed = true;
+                prompt.error =
+                    Some("Esc again discards this draft; any other key keeps editing it".into());
+                state.overlay = Some(Overlay::Prompt(prompt));
+            }
             Outcome::Cancel => {}
             Outcome::Changed | Outcome::Unchanged => {
                 prompt.error = None;
+                prompt.discard_armed = false;
                 state.overlay = Some(Overlay::Prompt(prompt));
             }
         },
@@ -1474,12 +1505,17 @@ pub mod typing {
             .as_mut()
             .and_then(|s| s.note_template.take())
             .unwrap_or_default();
-        state.overlay = Some(prompt(
+        let mut overlay = prompt(
             PromptKind::Note,
             "Note",
             "That looked like typing, so it became a note: nothing was run, skipped or decided. Enter saves · Esc discards",
             TextInput::new(&format!("{start}{text}"), true),
-        ));
+        );
+        // What was typed is the responder's text: Esc asks before it goes.
+        if let Overlay::Prompt(p) = &mut overlay {
+            p.initial = start;
+        }
+        state.overlay = Some(overlay);
     }
 }
 
@@ -1637,7 +1673,9 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     "this runbook's file cannot be read to trust it",
                 ));
             } else {
-                fx.push(Effect::Trust {
+                // Trusting lets every runnable command in the file run: say
+                // which file, and which content, and ask.
+                state.overlay = Some(Overlay::ConfirmTrust {
                     path: s.runbook.path.clone(),
                     hash: s.runbook.hash.clone(),
                 });
@@ -1727,6 +1765,10 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Cmd::Mitigate => {
             if s.incident.phase == Phase::Open {
                 emit(s, EventKind::Mitigated, now, fx);
+            } else if s.incident.phase == Phase::Mitigated {
+                // A slip of the finger can be taken back (and the log
+                // says so).
+                state.overlay = Some(Overlay::ConfirmRetract);
             } else {
                 state.notices.push(Notice::info(format!(
                     "the incident is already {}",
@@ -1763,8 +1805,10 @@ fn prompt(
         kind,
         title: title.into(),
         help: help.into(),
+        initial: input.text(),
         input,
         error: None,
+        discard_armed: false,
     }))
 }
 

@@ -73,6 +73,20 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Some(Overlay::Help { scroll }) => draw_help(state, *scroll, theme, frame, area),
         Some(Overlay::ConfirmQuit) => draw_confirm_quit(state, theme, frame, area),
+        Some(Overlay::ConfirmRetract) => draw_ask(
+            " Mitigated? ",
+            &[
+                "Take back \"mitigated\"? The incident goes back to OPEN;",
+                "the log keeps both events (mitigation_retracted).",
+            ],
+            ("take it back", "keep mitigated"),
+            theme,
+            frame,
+            area,
+        ),
+        Some(Overlay::ConfirmTrust { path, hash }) => {
+            draw_confirm_trust(state, path, hash, theme, frame, area)
+        }
         Some(Overlay::Confirm(c)) => draw_confirm_command(c, theme, frame, area),
         Some(Overlay::ShowText { title, text }) => draw_show_text(title, text, theme, frame, area),
         Some(Overlay::SourceDetails { index, scroll }) => {
@@ -206,6 +220,12 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             vec![("w".into(), "write a rescue copy"), ("n".into(), "stay")]
         }
         (Some(Overlay::ConfirmQuit), _) => vec![("y".into(), "quit"), ("n".into(), "stay")],
+        (Some(Overlay::ConfirmRetract), _) => {
+            vec![("y".into(), "take it back"), ("n".into(), "keep mitigated")]
+        }
+        (Some(Overlay::ConfirmTrust { .. }), _) => {
+            vec![("y".into(), "trust"), ("n".into(), "keep display-only")]
+        }
         (Some(Overlay::Help { .. }), _) => {
             vec![("↑↓".into(), "scroll"), ("any key".into(), "close")]
         }
@@ -1807,6 +1827,81 @@ fn draw_help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area:
         theme.style("ui.muted"),
     ));
     frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
+}
+
+/// A small yes/no question.
+fn draw_ask(
+    title: &str,
+    text: &[&str],
+    (yes, no): (&str, &str),
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let mut lines: Vec<Line> = text
+        .iter()
+        .map(|l| Line::styled((*l).to_owned(), theme.style("ui.header")))
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::from(vec![
+        Span::styled(" y ", theme.style("ui.key")),
+        Span::styled(format!("{yes}   "), theme.style("ui")),
+        Span::styled(" n ", theme.style("ui.key")),
+        Span::styled(no.to_owned(), theme.style("ui")),
+    ]));
+    let r = centered(area, 64, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    let b = block(theme, title.to_owned(), true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_confirm_trust(
+    state: &State,
+    path: &str,
+    hash: &str,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let runnable = state.session.as_ref().map_or(0, |s_| {
+        s_.runbook
+            .steps
+            .iter()
+            .flat_map(|st| &st.commands)
+            .filter(|c| c.runnable)
+            .count()
+    });
+    let lines = vec![
+        Line::styled("Trust this runbook file?", theme.style("ui.header")),
+        Line::default(),
+        Line::styled(format!("file     {}", s(path)), theme.style("ui")),
+        Line::styled(
+            format!("content  blake3 {}", s(hash.get(..16).unwrap_or(hash))),
+            theme.style("ui"),
+        ),
+        Line::default(),
+        Line::styled(
+            format!(
+                "Its {runnable} runnable command(s) may then run (each still asks as the runbook says). Any edit to the file revokes trust."
+            ),
+            theme.style("ui.muted"),
+        ),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(" y ", theme.style("ui.key")),
+            Span::styled("trust   ", theme.style("ui")),
+            Span::styled(" n ", theme.style("ui.key")),
+            Span::styled("keep display-only", theme.style("ui")),
+        ]),
+    ];
+    let r = centered(area, 76, lines.len() as u16 + 4);
+    frame.render_widget(Clear, r);
+    let b = block(theme, " Trust? ", true);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn draw_confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -126,6 +126,8 @@ pub enum EventKind {
         to: Severity,
     },
     Mitigated,
+    /// `m` pressed by mistake (or too soon): the incident is open again.
+    MitigationRetracted,
     Resolved {
         summary: String,
     },
@@ -260,6 +262,7 @@ impl EventKind {
             EventKind::Note { .. } => "note",
             EventKind::SeverityChanged { .. } => "severity_changed",
             EventKind::Mitigated => "mitigated",
+            EventKind::MitigationRetracted => "mitigation_retracted",
             EventKind::Resolved { .. } => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::StatusChanged { .. } => "status_changed",
@@ -351,6 +354,7 @@ impl EventKind {
             }
             EventKind::SeverityChanged { from, to } => format!("severity {from} → {to}"),
             EventKind::Mitigated => "marked mitigated".into(),
+            EventKind::MitigationRetracted => "mitigated taken back: open again".into(),
             EventKind::Resolved { summary } => format!("resolved: {summary}"),
             EventKind::Reopened => "reopened".into(),
             EventKind::StatusChanged {

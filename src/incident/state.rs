@@ -303,6 +303,12 @@ impl Incident {
                     self.mitigated_at = Some(e.at);
                 }
             }
+            EventKind::MitigationRetracted => {
+                if self.phase == Phase::Mitigated {
+                    self.phase = Phase::Open;
+                    self.mitigated_at = None;
+                }
+            }
             EventKind::Resolved { summary } => {
                 self.leave_current(e.at);
                 self.phase = Phase::Resolved;
