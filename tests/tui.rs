@@ -156,13 +156,13 @@ fn the_start_form_prefills_defaults_and_enter_accepts() {
     assert_eq!(form.fields[0].input.text(), "cache");
     assert_eq!(form.fields[2].input.text(), "alice");
     assert_eq!(form.severity, Severity::High, "the runbook's severity");
-    key(&mut s, KeyCode::Enter, 3);
+    // Tab (or ↓) moves to a field to change it; Enter starts at once.
+    key(&mut s, KeyCode::Tab, 3);
     ch(&mut s, '1', 3);
     assert_eq!(
         s.start.as_ref().map(|f| f.severity),
         Some(Severity::Critical)
     );
-    key(&mut s, KeyCode::Enter, 3);
     let fx = key(&mut s, KeyCode::Enter, 4);
     let Some(Effect::StartIncident(req)) = fx.first() else {
         panic!("expected a start: {fx:?}")
@@ -226,9 +226,8 @@ fn values_from_the_command_line_are_not_asked_again() {
 fn opening_an_incident_enters_the_first_step() {
     let mut s = state();
     typed(&mut s, "cache evic", 1);
-    for _ in 0..3 {
-        key(&mut s, KeyCode::Enter, 2);
-    }
+    // Enter on the runbook, Enter on the form: the incident.
+    key(&mut s, KeyCode::Enter, 2);
     let fx = key(&mut s, KeyCode::Enter, 3);
     let fx = open(&mut s, fx);
     assert_eq!(kinds(&fx), ["step_entered"]);
@@ -302,9 +301,11 @@ fn checklist_decision_note_done_skip_mitigate_resolve() {
     // p goes back, n forward.
     assert_eq!(kinds(&ch(&mut s, 'p', 31)), ["step_entered"]);
     assert_eq!(kinds(&ch(&mut s, 'n', 32)), ["step_entered"]);
-    // m: mitigated once.
+    // m: mitigated once (a second m offers to take it back; n keeps it).
     assert_eq!(kinds(&ch(&mut s, 'm', 40)), ["mitigated"]);
     assert!(kinds(&ch(&mut s, 'm', 41)).is_empty());
+    assert!(matches!(s.overlay, Some(Overlay::ConfirmRetract)));
+    assert!(kinds(&key(&mut s, KeyCode::Esc, 41)).is_empty());
     assert_eq!(s.session.as_ref().unwrap().incident.phase, Phase::Mitigated);
     // R: resolve with a summary.
     ch(&mut s, 'R', 50);
@@ -914,9 +915,8 @@ fn sources_known_before_the_incident_starts_are_logged_when_it_opens() {
     );
     status(&mut s, snapshot("quiet", Kind::Http, Unknown, "waiting", 0));
     typed(&mut s, "cache evic", 1);
-    for _ in 0..3 {
-        key(&mut s, KeyCode::Enter, 2);
-    }
+    // Enter on the runbook, Enter on the form: the incident.
+    key(&mut s, KeyCode::Enter, 2);
     let fx = key(&mut s, KeyCode::Enter, 3);
     let fx = open(&mut s, fx);
     assert_eq!(kinds(&fx), ["step_entered", "status_changed"]);

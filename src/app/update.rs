@@ -1310,12 +1310,12 @@ fn start_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         KeyCode::Up | KeyCode::BackTab => form.focus = form.focus.saturating_sub(1),
         KeyCode::Down | KeyCode::Tab => form.focus = (form.focus + 1).min(last),
+        // Enter starts the incident whenever every required value has one
+        // (Tab and the arrows move between fields to change them first);
+        // otherwise it goes to the first value still missing.
         KeyCode::Enter => {
-            if form.focus >= last {
-                submit_start(state, form, fx);
-                return;
-            }
-            form.focus += 1;
+            submit_start(state, form, fx);
+            return;
         }
         _ => {
             let focus = form.focus;

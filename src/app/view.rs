@@ -263,8 +263,8 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             (k(Cmd::Filter), "filter"),
         ],
         (None, Screen::Start) => vec![
-            ("Enter".into(), "next / start"),
-            ("↑↓".into(), "field"),
+            ("Enter".into(), "start"),
+            ("Tab ↑↓".into(), "field"),
             ("←→".into(), "severity"),
             ("Esc".into(), "back"),
         ],
@@ -794,11 +794,11 @@ fn draw_start(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(b, box_area);
     let mut lines = vec![
         Line::styled(
-            "Defaults are filled in. Enter accepts a field and moves on;",
+            "Defaults are filled in. Enter starts the incident now;",
             theme.style("ui.muted"),
         ),
         Line::styled(
-            "Enter on the last field starts the incident. Esc goes back.",
+            "Tab or ↑↓ moves to a field to change it first. Esc goes back.",
             theme.style("ui.muted"),
         ),
         Line::default(),
