@@ -708,6 +708,38 @@ fn a_typed_sentence_becomes_a_note_not_commands() {
     assert_eq!(kinds(&fx), ["command_requested"]);
 }
 
+/// Scrolled up, the log pane stays where it is and counts what arrived
+/// below; End follows again.
+#[test]
+fn the_log_pane_counts_new_events_while_scrolled_up() {
+    let mut s = started();
+    for i in 0..6 {
+        ch(&mut s, 'i', 10 + i);
+        typed(&mut s, &format!("note {i}"), 10 + i);
+        key(&mut s, KeyCode::Enter, 10 + i);
+    }
+    s.session.as_mut().unwrap().focus = app::state::Pane::Log;
+    key(&mut s, KeyCode::Up, 20);
+    key(&mut s, KeyCode::Up, 20);
+    let before = screen(&s, t(21), 120, 34);
+    assert!(before.contains("↓ 2 below"), "{before}");
+    ch(&mut s, 'i', 22);
+    typed(&mut s, "arrived while reading", 22);
+    key(&mut s, KeyCode::Enter, 22);
+    let after = screen(&s, t(23), 120, 34);
+    assert!(after.contains("↓ 1 new below"), "{after}");
+    assert!(
+        !after.contains("arrived while reading"),
+        "the view stayed put:\n{after}"
+    );
+    key(&mut s, KeyCode::End, 24);
+    let end = screen(&s, t(25), 120, 34);
+    assert!(
+        end.contains("note: arrived while reading") && !end.contains("new below"),
+        "{end}"
+    );
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

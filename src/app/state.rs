@@ -255,6 +255,9 @@ pub struct Session {
     pub content_scroll: u16,
     /// Log lines scrolled up from the bottom (0 = follow the newest).
     pub log_scroll: usize,
+    /// Events that arrived while the log was scrolled up (shown as "↓ N
+    /// new"; the view stays where the responder put it).
+    pub log_unseen: usize,
     /// The due time of the status update the bell already rang for.
     pub update_belled_for: Option<Timestamp>,
     /// The command running or last run.
@@ -285,6 +288,7 @@ impl Session {
             item_selected: 0,
             content_scroll: 0,
             log_scroll: 0,
+            log_unseen: 0,
             update_belled_for: None,
             run: None,
             note_template: None,

@@ -566,6 +566,11 @@ pub fn emit(session: &mut Session, kind: EventKind, at: Timestamp, fx: &mut Vec<
     };
     session.incident.apply(&event);
     session.events.push(event);
+    // Scrolled up: keep the same lines on screen and count what is new.
+    if session.log_scroll > 0 {
+        session.log_scroll += 1;
+        session.log_unseen += 1;
+    }
     fx.push(Effect::Append(kind, at));
     true
 }
@@ -1583,6 +1588,8 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     Cmd::Top => max,
                     _ => 0,
                 };
+                // Everything below the view has been seen once it is shown.
+                s.log_unseen = s.log_unseen.min(s.log_scroll);
             }
             Pane::Status => {
                 let len = state.status.sources.len();
@@ -1827,8 +1834,22 @@ fn enter_step(s: &mut Session, index: usize, now: Timestamp, fx: &mut Vec<Effect
     };
     emit(s, kind, now, fx);
     s.list_selected = index;
-    s.item_selected = 0;
     s.content_scroll = 0;
+    // The last step's output does not linger on this one (a command still
+    // running keeps its pane until it ends).
+    if s.run
+        .as_ref()
+        .is_some_and(|r| r.finished.is_some() || r.dry_run)
+    {
+        s.run = None;
+    }
+    // `r` right away runs this step's first runnable command.
+    let step = &s.runbook.steps[index];
+    s.item_selected = s
+        .selectables()
+        .iter()
+        .position(|sel| matches!(sel, Selectable::Command(i) if step.commands.get(*i).is_some_and(|c| c.runnable)))
+        .unwrap_or(0);
 }
 
 fn checked(s: &Session, step_index: usize, item: usize) -> bool {

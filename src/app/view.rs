@@ -1587,7 +1587,16 @@ fn draw_log(state: &State, s_: &Session, theme: &Theme, frame: &mut Frame, area:
     } else {
         format!(" Incident log · {} events · all saved ", s_.events.len())
     };
-    let b = block(theme, title, focused);
+    let mut b = block(theme, title, focused);
+    if s_.log_scroll > 0 {
+        // Scrolled up: the view stays put; say what arrived below.
+        let below = if s_.log_unseen > 0 {
+            format!(" ↓ {} new below · End follows ", s_.log_unseen)
+        } else {
+            format!(" ↓ {} below · End follows ", s_.log_scroll)
+        };
+        b = b.title_bottom(Line::styled(below, theme.style("ui.banner.info")).right_aligned());
+    }
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let h = usize::from(inner.height);
