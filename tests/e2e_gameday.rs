@@ -222,3 +222,42 @@ fn a_game_day_runs_end_to_end_with_a_scripted_recovery_and_executes_nothing() {
     t.keys(&["q"]);
     t.wait_exit("MAYDAY-EXITED");
 }
+
+/// At 80×24, a decision that comes after several commands is on screen
+/// (pinned at the foot of the step pane), so `1`–`9` is never pressed
+/// blind — the bundled bad-deploy rehearsal, step 2.
+#[test]
+fn a_decision_after_several_commands_is_visible_at_80x24() {
+    if !tmux::available() {
+        return;
+    }
+    let env = Env::new();
+    let data = env.data_home().join("mayday");
+    let cmd = format!(
+        "{} --data-dir {} gameday bad-deploy; echo MAYDAY-EXITED; sleep 60",
+        assert_cmd::cargo::cargo_bin("mayday").display(),
+        data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", env.config_home())];
+    let envs: Vec<(&str, &std::path::Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("decide80", 80, 24, &cmd, &envs);
+    t.wait_for("Step 1/");
+    let mut screen = String::new();
+    for _ in 0..6 {
+        screen = t.screen();
+        if screen.contains("Did the errors start") {
+            break;
+        }
+        t.keys(&["d"]);
+        std::thread::sleep(std::time::Duration::from_millis(700));
+    }
+    assert!(screen.contains("Did the errors start"), "{screen}");
+    assert!(
+        screen.contains(" 1 ") && screen.contains(" 2 "),
+        "the choices: {screen}"
+    );
+    t.keys(&["C-c"]);
+    t.wait_for("Quit?");
+    t.keys(&["y"]);
+    t.wait_exit("MAYDAY-EXITED");
+}

@@ -1575,7 +1575,23 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                         _ => s.content_scroll,
                     };
                 } else {
-                    move_sel(&mut s.item_selected, len, cmd, page);
+                    // Past the last command or checklist item, ↓ and PgDn
+                    // scroll on, to whatever the step says below it.
+                    let last = s.item_selected + 1 >= len;
+                    match cmd {
+                        Cmd::Down if last => s.content_scroll = s.content_scroll.saturating_add(1),
+                        Cmd::PageDown if last => {
+                            s.content_scroll = s.content_scroll.saturating_add(10)
+                        }
+                        Cmd::Bottom => {
+                            move_sel(&mut s.item_selected, len, cmd, page);
+                            s.content_scroll = u16::MAX;
+                        }
+                        _ => {
+                            s.content_scroll = 0;
+                            move_sel(&mut s.item_selected, len, cmd, page);
+                        }
+                    }
                 }
             }
             Pane::Log => {

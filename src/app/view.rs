@@ -1257,12 +1257,36 @@ fn draw_content(
         decisions: &decisions,
         untrusted: !s_.trusted,
     };
-    let mut lines = vec![Line::styled(
+    let mut lines = Vec::new();
+    // The runbook's intro (prerequisites, "kubectl points at production")
+    // comes before the first step, where the responder starts reading.
+    if idx == 0 && !s_.runbook.intro.trim().is_empty() {
+        lines.push(Line::styled(
+            "Before you start",
+            theme
+                .style("md.heading")
+                .remove_modifier(Modifier::UNDERLINED),
+        ));
+        lines.extend(mdview::render(
+            &s_.runbook.intro,
+            inner.width.saturating_sub(1),
+            &StepView {
+                vars: Some(&s_.incident.variables),
+                ..StepView::default()
+            },
+            &theme.md_styles(),
+        ));
+        lines.push(Line::styled(
+            "─".repeat(usize::from(inner.width.saturating_sub(1))),
+            theme.style("ui.muted"),
+        ));
+    }
+    lines.push(Line::styled(
         s(&step.title),
         theme
             .style("md.heading")
             .remove_modifier(Modifier::UNDERLINED),
-    )];
+    ));
     match s_.incident.status(&step.id) {
         StepStatus::Done => lines.push(Line::styled("✔ done", theme.style("step.done"))),
         StepStatus::Skipped => {
@@ -1293,23 +1317,88 @@ fn draw_content(
     });
     let header_len = lines.len();
     lines.extend(body);
-    if !step.decisions.is_empty() && decisions.iter().any(Option::is_none) {
-        lines.push(Line::default());
-        lines.push(Line::styled(
-            "Press the number of a choice to take it.",
-            theme.style("ui.muted"),
-        ));
+    // Pinned at the foot while the step is current: the choices still to
+    // take and the running waits, so `1`–`9` is never pressed blind.
+    let mut pinned: Vec<Line> = Vec::new();
+    if s_.incident.status(&step.id) != StepStatus::Done {
+        for (d, dec) in step.decisions.iter().enumerate() {
+            if decisions.get(d).copied().flatten().is_some() {
+                continue;
+            }
+            pinned.push(Line::styled(
+                format!(
+                    "? {}",
+                    s(&crate::runbook::template::substitute(
+                        &dec.question,
+                        &s_.incident.variables
+                    ))
+                ),
+                theme.style("ui.header"),
+            ));
+            for (c, choice) in dec.choices.iter().enumerate().take(9) {
+                pinned.push(Line::from(vec![
+                    Span::styled(format!(" {} ", c + 1), theme.style("ui.key")),
+                    Span::styled(format!(" {}", s(&choice.label)), theme.style("ui")),
+                ]));
+            }
+        }
+        for (w, label) in waits.iter().enumerate() {
+            if label.ends_with(" left") {
+                pinned.push(Line::styled(
+                    format!("⏳ wait {}: {label}", w + 1),
+                    theme.style("ui.banner.info"),
+                ));
+            }
+        }
     }
-    let h = usize::from(inner.height);
-    let scroll = match selected_line {
+    let total_h = usize::from(inner.height);
+    // Keep at least a few lines for the step itself.
+    let pin_h = if pinned.is_empty() {
+        0
+    } else {
+        (pinned.len() + 1).min(total_h.saturating_sub(4))
+    };
+    let h = total_h - pin_h;
+    let max_scroll = lines.len().saturating_sub(h);
+    let follow = match selected_line {
         Some(l) => {
             let l = l + header_len;
             if l + 2 > h { l + 3 - h } else { 0 }
         }
-        None => usize::from(s_.content_scroll).min(lines.len().saturating_sub(h)),
+        None => 0,
     };
-    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(h).collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    // The selection keeps itself in view; the responder can scroll further
+    // (past the last command, to a question or a verify line below it).
+    let scroll = follow.max(usize::from(s_.content_scroll)).min(max_scroll);
+    let mut visible: Vec<Line> = lines.into_iter().skip(scroll).take(h).collect();
+    if scroll < max_scroll {
+        if let Some(last) = visible.last_mut() {
+            *last = Line::styled(
+                format!(
+                    "↓ {} more line(s): scroll with ↓ / PgDn",
+                    max_scroll - scroll
+                ),
+                theme.style("ui.muted"),
+            );
+        }
+    }
+    let mut body_area = inner;
+    body_area.height = h as u16;
+    frame.render_widget(Paragraph::new(visible), body_area);
+    if pin_h > 0 {
+        let pin_area = Rect {
+            x: inner.x,
+            y: inner.y + h as u16,
+            width: inner.width,
+            height: pin_h as u16,
+        };
+        let mut shown = vec![Line::styled(
+            "─".repeat(usize::from(inner.width)),
+            theme.style("ui.muted"),
+        )];
+        shown.extend(pinned.into_iter().take(pin_h - 1));
+        frame.render_widget(Paragraph::new(shown), pin_area);
+    }
 }
 
 fn health_scope(h: crate::health::Health) -> &'static str {
