@@ -1371,16 +1371,16 @@ fn draw_content(
     // (past the last command, to a question or a verify line below it).
     let scroll = follow.max(usize::from(s_.content_scroll)).min(max_scroll);
     let mut visible: Vec<Line> = lines.into_iter().skip(scroll).take(h).collect();
-    if scroll < max_scroll {
-        if let Some(last) = visible.last_mut() {
-            *last = Line::styled(
-                format!(
-                    "↓ {} more line(s): scroll with ↓ / PgDn",
-                    max_scroll - scroll
-                ),
-                theme.style("ui.muted"),
-            );
-        }
+    if scroll < max_scroll
+        && let Some(last) = visible.last_mut()
+    {
+        *last = Line::styled(
+            format!(
+                "↓ {} more line(s): scroll with ↓ / PgDn",
+                max_scroll - scroll
+            ),
+            theme.style("ui.muted"),
+        );
     }
     let mut body_area = inner;
     body_area.height = h as u16;
