@@ -740,6 +740,40 @@ fn the_log_pane_counts_new_events_while_scrolled_up() {
     );
 }
 
+/// A variable a command uses is never blank when it runs: it is asked for
+/// (showing the command), logged, and the run goes on.
+#[test]
+fn a_blank_variable_is_asked_for_before_its_command_runs() {
+    let mut s = started();
+    s.session
+        .as_mut()
+        .unwrap()
+        .incident
+        .variables
+        .insert("namespace".into(), String::new());
+    assert!(kinds(&ch(&mut s, 'r', 10)).is_empty(), "nothing runs blank");
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("asks: {:?}", s.overlay)
+    };
+    assert!(p.title.contains("`namespace` is needed"), "{}", p.title);
+    assert!(p.help.contains("redis-cli info memory"), "{}", p.help);
+    assert!(
+        kinds(&key(&mut s, KeyCode::Enter, 11)).is_empty(),
+        "a value is needed"
+    );
+    typed(&mut s, "prod", 12);
+    let fx = key(&mut s, KeyCode::Enter, 12);
+    assert_eq!(kinds(&fx), ["variable_set", "command_requested"]);
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("on to the confirmation")
+    };
+    assert_eq!(
+        c.text,
+        "kubectl -n prod exec deploy/redis -- redis-cli info memory"
+    );
+    assert_replays(&s);
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

@@ -140,7 +140,14 @@ pub struct StartForm {
 /// What a prompt is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PromptKind {
-    SkipReason { step: String },
+    SkipReason {
+        step: String,
+    },
+    /// A blank variable the selected command needs: given, then the run
+    /// goes on.
+    Variable {
+        name: String,
+    },
     ResolveSummary,
     Note,
     StatusUpdate,

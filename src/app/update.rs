@@ -1895,7 +1895,8 @@ fn toggle_item(s: &mut Session, item: usize, now: Timestamp, fx: &mut Vec<Effect
     let kind = EventKind::ChecklistToggled {
         step: step.id.clone(),
         item,
-        text: c.text.clone(),
+        // As the screen showed it: variables substituted.
+        text: crate::runbook::template::substitute(&c.text, &s.incident.variables),
         checked: !checked(s, cur, item),
     };
     emit(s, kind, now, fx);
@@ -1939,7 +1940,11 @@ fn choose(
         )));
         return;
     };
-    let (step_id, label, goto) = (step.id.clone(), choice.label.clone(), choice.goto.clone());
+    let (step_id, label, goto) = (
+        step.id.clone(),
+        crate::runbook::template::substitute(&choice.label, &s.incident.variables),
+        choice.goto.clone(),
+    );
     let target = s.runbook.step_index(&goto);
     emit(
         s,
@@ -2058,6 +2063,22 @@ fn submit_prompt(state: &mut State, prompt: &Prompt, fx: &mut Vec<Effect>) -> Re
                 fx,
             );
             score_rehearsal(state, fx);
+        }
+        PromptKind::Variable { name } => {
+            if text.is_empty() {
+                return Err(format!("`{name}` needs a value for this command"));
+            }
+            emit(
+                s,
+                EventKind::VariableSet {
+                    name: name.clone(),
+                    value: text,
+                },
+                now,
+                fx,
+            );
+            // The command that asked for it goes on to its confirmation.
+            request_run(state, now, fx);
         }
         PromptKind::Note | PromptKind::StatusUpdate => {
             if text.is_empty() {
@@ -2305,6 +2326,39 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
     }
     if !s.incident.is_open() {
         state.notices.push(Notice::info("the incident is resolved"));
+        return;
+    }
+    // A variable the command uses may not be blank (`kubectl -n  get
+    // pods`): ask for it now, showing the command, then go on.
+    let blank = crate::runbook::template::find(&cmd.text)
+        .into_iter()
+        .map(|r| r.name)
+        .find(|n| {
+            s.runbook.variables.iter().any(|v| v.name == *n)
+                && s.incident
+                    .variables
+                    .get(*n)
+                    .is_none_or(|v| v.trim().is_empty())
+        })
+        .map(str::to_owned);
+    if let Some(name) = blank {
+        let first = cmd.text.lines().next().unwrap_or("").to_owned();
+        let label = s
+            .runbook
+            .variables
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.prompt.clone())
+            .unwrap_or_else(|| name.clone());
+        state.overlay = Some(prompt(
+            PromptKind::Variable { name: name.clone() },
+            format!("`{name}` is needed to run this command"),
+            format!(
+                "{label} — for: {}. Enter sets it (logged) and goes on to run · Esc cancels",
+                crate::sanitize::line(&first)
+            ),
+            TextInput::new("", false),
+        ));
         return;
     }
     let expanded = match crate::exec::expand_command(&cmd.text, &s.incident.variables) {

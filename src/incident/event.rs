@@ -128,6 +128,12 @@ pub enum EventKind {
     Mitigated,
     /// `m` pressed by mistake (or too soon): the incident is open again.
     MitigationRetracted,
+    /// A variable given (or changed) after the start: asked for when a
+    /// command that needs it was about to run with it blank.
+    VariableSet {
+        name: String,
+        value: String,
+    },
     Resolved {
         summary: String,
     },
@@ -263,6 +269,7 @@ impl EventKind {
             EventKind::SeverityChanged { .. } => "severity_changed",
             EventKind::Mitigated => "mitigated",
             EventKind::MitigationRetracted => "mitigation_retracted",
+            EventKind::VariableSet { .. } => "variable_set",
             EventKind::Resolved { .. } => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::StatusChanged { .. } => "status_changed",
@@ -355,6 +362,7 @@ impl EventKind {
             EventKind::SeverityChanged { from, to } => format!("severity {from} → {to}"),
             EventKind::Mitigated => "marked mitigated".into(),
             EventKind::MitigationRetracted => "mitigated taken back: open again".into(),
+            EventKind::VariableSet { name, value } => format!("variable {name} = {value}"),
             EventKind::Resolved { summary } => format!("resolved: {summary}"),
             EventKind::Reopened => "reopened".into(),
             EventKind::StatusChanged {

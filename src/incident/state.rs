@@ -303,6 +303,9 @@ impl Incident {
                     self.mitigated_at = Some(e.at);
                 }
             }
+            EventKind::VariableSet { name, value } => {
+                self.variables.insert(name.clone(), value.clone());
+            }
             EventKind::MitigationRetracted => {
                 if self.phase == Phase::Mitigated {
                     self.phase = Phase::Open;
