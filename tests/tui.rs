@@ -774,6 +774,70 @@ fn a_blank_variable_is_asked_for_before_its_command_runs() {
     assert_replays(&s);
 }
 
+/// Resolving while a mitigation step is still pending asks first.
+#[test]
+fn resolving_with_mitigation_pending_asks_first() {
+    let mut s = started();
+    assert!(ch(&mut s, 'R', 10).is_empty());
+    let Some(Overlay::ConfirmResolve { reasons }) = &s.overlay else {
+        panic!("asks: {:?}", s.overlay)
+    };
+    assert!(
+        reasons.iter().any(|r| r.contains("Raise the memory limit")),
+        "{reasons:?}"
+    );
+    assert!(screen(&s, t(10), 120, 34).contains("Resolve now?"));
+    ch(&mut s, 'n', 11);
+    assert!(s.overlay.is_none());
+    ch(&mut s, 'R', 12);
+    ch(&mut s, 'y', 12);
+    assert!(
+        matches!(s.overlay, Some(Overlay::Prompt(_))),
+        "then the summary"
+    );
+}
+
+/// Starting a runbook that already has an open incident offers to resume
+/// it; Enter resumes, `n` starts a second one.
+#[test]
+fn a_second_incident_on_a_runbook_offers_the_open_one() {
+    let mut s = state();
+    app::update(
+        &mut s,
+        Action::Incidents(vec![IncidentListing {
+            id: "20261122-230000-cache-evictions".into(),
+            runbook_id: "cache-evictions".into(),
+            title: "Cache eviction storm".into(),
+            started_at: t(-600),
+            state: Phase::Open,
+            events: 5,
+            rehearsal: false,
+            problem: None,
+        }]),
+    );
+    typed(&mut s, "cache evic", 1);
+    // The open incident's resume row comes first; the runbook below it.
+    key(&mut s, KeyCode::Down, 2);
+    key(&mut s, KeyCode::Enter, 2);
+    let Some(Overlay::ConfirmSecond { open_id, .. }) = &s.overlay else {
+        panic!("offers the open one: {:?} {:?}", s.overlay, s.screen)
+    };
+    assert_eq!(open_id, "20261122-230000-cache-evictions");
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    assert!(
+        matches!(fx.first(), Some(Effect::ResumeIncident(id)) if id == "20261122-230000-cache-evictions"),
+        "{fx:?}"
+    );
+    key(&mut s, KeyCode::Enter, 4);
+    assert!(
+        matches!(s.overlay, Some(Overlay::ConfirmSecond { .. })),
+        "{:?}",
+        s.overlay
+    );
+    ch(&mut s, 'n', 5);
+    assert_eq!(s.screen, Screen::Start, "a second one, on purpose");
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

@@ -204,6 +204,15 @@ pub enum Overlay {
     ConfirmQuit,
     /// Take back "mitigated"?
     ConfirmRetract,
+    /// Resolve although sources are down or mitigation steps are pending?
+    ConfirmResolve {
+        reasons: Vec<String>,
+    },
+    /// This runbook already has an open incident: resume it instead?
+    ConfirmSecond {
+        runbook: Arc<Runbook>,
+        open_id: String,
+    },
     /// Trust this runbook file (its commands may then run)?
     ConfirmTrust {
         path: String,

@@ -738,6 +738,20 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
             }
         }
         Overlay::ShowText { .. } => {}
+        Overlay::ConfirmResolve { reasons } => match key.code {
+            KeyCode::Char('y' | 'Y') => state.overlay = Some(resolve_prompt()),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
+            _ if is_ctrl_c(&key) => {}
+            _ => state.overlay = Some(Overlay::ConfirmResolve { reasons }),
+        },
+        Overlay::ConfirmSecond { runbook, open_id } => match key.code {
+            KeyCode::Char('r' | 'R') | KeyCode::Enter => fx.push(Effect::ResumeIncident(open_id)),
+            // The responder said so: a second incident on this runbook.
+            KeyCode::Char('n' | 'N') => open_start(state, runbook, fx),
+            KeyCode::Esc => {}
+            _ if is_ctrl_c(&key) => {}
+            _ => state.overlay = Some(Overlay::ConfirmSecond { runbook, open_id }),
+        },
         Overlay::ConfirmRetract => match key.code {
             KeyCode::Char('y' | 'Y') => {
                 let now = state.now;
@@ -1123,7 +1137,21 @@ fn activate_pick(state: &mut State, fx: &mut Vec<Effect>) {
         }
         PickItem::Runbook(i) | PickItem::Firing(i, _) => {
             if let Some(rb) = state.library.runbooks.get(i).cloned() {
-                open_start(state, rb, fx);
+                // One page, one incident: an open (real) incident on this
+                // runbook is offered first.
+                match state
+                    .incidents
+                    .iter()
+                    .find(|inc| inc.runbook_id == rb.id && !inc.rehearsal)
+                {
+                    Some(inc) => {
+                        state.overlay = Some(Overlay::ConfirmSecond {
+                            runbook: rb,
+                            open_id: inc.id.clone(),
+                        });
+                    }
+                    None => open_start(state, rb, fx),
+                }
             }
         }
         PickItem::Gameday(i) => {
@@ -1805,17 +1833,57 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     .notices
                     .push(Notice::info("the incident is already resolved"));
             } else {
-                state.overlay = Some(prompt(
-                    PromptKind::ResolveSummary,
-                    "Resolve the incident",
-                    "One line: what happened and what fixed it. Enter resolves, Esc cancels.",
-                    TextInput::new("", false),
-                ));
+                // Resolving while something still says "not fixed" asks
+                // first.
+                let mut reasons: Vec<String> = state
+                    .status
+                    .sources
+                    .iter()
+                    .filter(|v| v.snapshot.state == crate::health::Health::Down)
+                    .map(|v| format!("source `{}` is down", v.snapshot.name))
+                    .collect();
+                let pending: Vec<&str> = s
+                    .runbook
+                    .steps
+                    .iter()
+                    .filter(|st| {
+                        matches!(
+                            st.kind,
+                            crate::runbook::StepKind::Mitigate | crate::runbook::StepKind::Rollback
+                        ) && matches!(
+                            s.incident.status(&st.id),
+                            crate::incident::StepStatus::Pending
+                                | crate::incident::StepStatus::Current
+                        )
+                    })
+                    .map(|st| st.title.as_str())
+                    .collect();
+                if !pending.is_empty() {
+                    reasons.push(format!(
+                        "{} mitigation step(s) not done or skipped: {}",
+                        pending.len(),
+                        pending.join(", ")
+                    ));
+                }
+                state.overlay = Some(if reasons.is_empty() {
+                    resolve_prompt()
+                } else {
+                    Overlay::ConfirmResolve { reasons }
+                });
             }
         }
         Cmd::Back if focus != Pane::Content => s.focus = Pane::Content,
         _ => {}
     }
+}
+
+fn resolve_prompt() -> Overlay {
+    prompt(
+        PromptKind::ResolveSummary,
+        "Resolve the incident",
+        "One line: what happened and what fixed it. Enter resolves, Esc cancels.",
+        TextInput::new("", false),
+    )
 }
 
 fn prompt(

@@ -79,7 +79,34 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
                 "Take back \"mitigated\"? The incident goes back to OPEN;",
                 "the log keeps both events (mitigation_retracted).",
             ],
-            ("take it back", "keep mitigated"),
+            &[("y", "take it back"), ("n", "keep mitigated")],
+            theme,
+            frame,
+            area,
+        ),
+        Some(Overlay::ConfirmResolve { reasons }) => {
+            let mut text = vec!["Resolve now? Not everything says it is fixed:".to_owned()];
+            text.extend(reasons.iter().map(|r| format!("· {r}")));
+            draw_ask(
+                " Resolve? ",
+                &text,
+                &[("y", "resolve anyway"), ("n", "not yet")],
+                theme,
+                frame,
+                area,
+            );
+        }
+        Some(Overlay::ConfirmSecond { runbook, open_id }) => draw_ask(
+            " Already open ",
+            &[
+                format!("`{}` already has an open incident:", runbook.id),
+                open_id.clone(),
+            ],
+            &[
+                ("Enter", "resume it"),
+                ("n", "start a second"),
+                ("Esc", "back"),
+            ],
             theme,
             frame,
             area,
@@ -220,6 +247,14 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             vec![("w".into(), "write a rescue copy"), ("n".into(), "stay")]
         }
         (Some(Overlay::ConfirmQuit), _) => vec![("y".into(), "quit"), ("n".into(), "stay")],
+        (Some(Overlay::ConfirmResolve { .. }), _) => {
+            vec![("y".into(), "resolve anyway"), ("n".into(), "not yet")]
+        }
+        (Some(Overlay::ConfirmSecond { .. }), _) => vec![
+            ("Enter/r".into(), "resume it"),
+            ("n".into(), "start a second"),
+            ("Esc".into(), "back"),
+        ],
         (Some(Overlay::ConfirmRetract), _) => {
             vec![("y".into(), "take it back"), ("n".into(), "keep mitigated")]
         }
@@ -1928,26 +1963,30 @@ fn draw_help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area:
 }
 
 /// A small yes/no question.
-fn draw_ask(
+fn draw_ask<T: AsRef<str>>(
     title: &str,
-    text: &[&str],
-    (yes, no): (&str, &str),
+    text: &[T],
+    keys: &[(&str, &str)],
     theme: &Theme,
     frame: &mut Frame,
     area: Rect,
 ) {
     let mut lines: Vec<Line> = text
         .iter()
-        .map(|l| Line::styled((*l).to_owned(), theme.style("ui.header")))
+        .map(|l| Line::styled(s(l.as_ref()), theme.style("ui.header")))
         .collect();
     lines.push(Line::default());
-    lines.push(Line::from(vec![
-        Span::styled(" y ", theme.style("ui.key")),
-        Span::styled(format!("{yes}   "), theme.style("ui")),
-        Span::styled(" n ", theme.style("ui.key")),
-        Span::styled(no.to_owned(), theme.style("ui")),
-    ]));
-    let r = centered(area, 64, lines.len() as u16 + 2);
+    lines.push(Line::from(
+        keys.iter()
+            .flat_map(|(k, what)| {
+                [
+                    Span::styled(format!(" {k} "), theme.style("ui.key")),
+                    Span::styled(format!("{what}   "), theme.style("ui")),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    ));
+    let r = centered(area, 72, lines.len() as u16 + 4);
     frame.render_widget(Clear, r);
     let b = block(theme, title.to_owned(), true);
     let inner = b.inner(r);
