@@ -85,15 +85,21 @@ impl Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `path:line:column: error[code]: message`, then `  = hint: …` on its own line.
+    /// `path:line:column: error[code]: message` (`path: …` without a line), then `  = hint: …` on its own line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = crate::sanitize::line(&self.path);
         let message = crate::sanitize::line(&self.message);
-        write!(
-            f,
-            "{path}:{}:{}: {}[{}]: {message}",
-            self.line, self.column, self.severity, self.code
-        )?;
+        // A position only when there is one: no `:0:0:` for "no such
+        // theme" or an unreadable file.
+        match (path.is_empty(), self.line) {
+            (true, _) => write!(f, "{}[{}]: {message}", self.severity, self.code)?,
+            (false, 0) => write!(f, "{path}: {}[{}]: {message}", self.severity, self.code)?,
+            _ => write!(
+                f,
+                "{path}:{}:{}: {}[{}]: {message}",
+                self.line, self.column, self.severity, self.code
+            )?,
+        }
         if let Some(hint) = &self.hint {
             write!(f, "\n  = hint: {}", crate::sanitize::line(hint))?;
         }

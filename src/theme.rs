@@ -241,6 +241,27 @@ fn resolve(
     warnings: &mut Vec<Diagnostic>,
     chain: &mut Vec<String>,
 ) -> Option<Theme> {
+    let (raw, path) = resolve_raw(name, sources, warnings, chain)?;
+    let mut styles = HashMap::new();
+    let mut local = Vec::new();
+    apply_raw(&raw, &mut styles, &mut local, &path);
+    warnings.extend(local);
+    Some(Theme {
+        name: name.to_owned(),
+        styles,
+    })
+}
+
+/// A theme with its ancestors merged *before* colours are looked up: a
+/// child's palette entries replace the parent's, so the parent's styles
+/// that name `red` get the child's `red` (the colour-blind theme relies on
+/// this). The child's styles replace the parent's, scope by scope.
+fn resolve_raw(
+    name: &str,
+    sources: &ThemeSources,
+    warnings: &mut Vec<Diagnostic>,
+    chain: &mut Vec<String>,
+) -> Option<(RawTheme, String)> {
     if chain.iter().any(|n| n == name) {
         warnings.push(Diagnostic::warning(
             "theme",
@@ -251,9 +272,21 @@ fn resolve(
     }
     chain.push(name.to_owned());
     let Some((path, text)) = sources.find(name) else {
+        let mut searched = vec!["the bundled themes".to_owned()];
+        if let Some(d) = &sources.user_dir {
+            searched.push(d.display().to_string());
+        }
         warnings.push(
-            Diagnostic::warning("theme", Pos::new(0, 0), format!("no theme named `{name}`"))
-                .with_hint(format!("available: {}", sources.names().join(", "))),
+            Diagnostic::warning(
+                "theme",
+                Pos::new(0, 0),
+                format!(
+                    "no theme named `{name}` (searched {})",
+                    searched.join(" and ")
+                ),
+            )
+            .with_hint(format!("available: {}", sources.names().join(", ")))
+            .at_path(&format!("theme `{name}`")),
         );
         return None;
     };
@@ -271,7 +304,7 @@ fn resolve(
             return None;
         }
     };
-    let raw: RawTheme = match serde_saphyr::from_str::<Option<RawTheme>>(&text) {
+    let mut raw: RawTheme = match serde_saphyr::from_str::<Option<RawTheme>>(&text) {
         Ok(r) => r.unwrap_or_default(),
         Err(e) => {
             let mut d = crate::yamlutil::yaml_error(&e, &text, 0, "theme-syntax", "docs/themes.md")
@@ -281,19 +314,17 @@ fn resolve(
             return None;
         }
     };
-    let mut styles = match &raw.inherits {
-        Some(parent) => resolve(parent, sources, warnings, chain)
-            .map(|t| t.styles)
-            .unwrap_or_default(),
-        None => HashMap::new(),
-    };
-    let mut local = Vec::new();
-    apply_raw(&raw, &mut styles, &mut local, &path);
-    warnings.extend(local);
-    Some(Theme {
-        name: name.to_owned(),
-        styles,
-    })
+    if let Some(parent) = raw.inherits.take()
+        && let Some((base, _)) = resolve_raw(&parent, sources, warnings, chain)
+    {
+        let mut palette = base.palette;
+        palette.append(&mut raw.palette);
+        let mut styles = base.styles;
+        styles.append(&mut raw.styles);
+        raw.palette = palette;
+        raw.styles = styles;
+    }
+    Some((raw, path))
 }
 
 fn apply_raw(
@@ -405,6 +436,37 @@ pub fn check_file(path: &Path) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_child_palette_reaches_the_parents_styles() {
+        // colorblind inherits dark and only redefines `red`; dark's
+        // `status.down: red` must come out in colorblind's red.
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            return; // colours are stripped by design
+        }
+        let (cb, warnings) = Theme::load("colorblind", &ThemeSources::default());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            cb.style("status.down").fg,
+            Some(Color::Rgb(0xd5, 0x5e, 0x00))
+        );
+        let (dark, _) = Theme::load("dark", &ThemeSources::default());
+        assert_eq!(
+            dark.style("status.down").fg,
+            Some(Color::Rgb(0xbf, 0x61, 0x6a))
+        );
+    }
+
+    #[test]
+    fn an_unknown_theme_names_itself_and_where_it_looked() {
+        let (_, warnings) = Theme::load("bogus", &ThemeSources::default());
+        let text = warnings[0].to_string();
+        assert!(
+            text.starts_with("theme `bogus`: warning[theme]: no theme named `bogus` (searched"),
+            "{text}"
+        );
+        assert!(!text.contains(":0:0"), "{text}");
+    }
+
     use super::*;
 
     #[test]
