@@ -838,6 +838,31 @@ fn a_second_incident_on_a_runbook_offers_the_open_one() {
     assert_eq!(s.screen, Screen::Start, "a second one, on purpose");
 }
 
+/// `mayday gameday` with no scenario: the picker offers game days only, and
+/// nothing in it can start a real incident, whatever is typed.
+#[test]
+fn the_gameday_picker_offers_only_scenarios() {
+    let mut s = state();
+    s.gameday_only = true;
+    app::update::refilter(&mut s);
+    assert!(
+        s.picker
+            .items
+            .iter()
+            .all(|i| matches!(i, app::state::PickItem::Gameday(_))),
+        "{:?}",
+        s.picker.items
+    );
+    typed(&mut s, "cache", 1);
+    let fx = key(&mut s, KeyCode::Enter, 2);
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::StartIncident(r) if !r.rehearsal)),
+        "{fx:?}"
+    );
+    assert_ne!(s.screen, Screen::Start);
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

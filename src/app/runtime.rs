@@ -309,7 +309,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         state.gamedays.insert(0, g.clone());
         super::update::start_gameday(&mut state, g, &mut initial);
     } else if matches!(opts.gameday, Some(None)) {
-        state.picker.filter = super::input::TextInput::new("rehearse", false);
+        state.gameday_only = true;
         super::update::refilter(&mut state);
     }
     if let Some(id) = review_id {

@@ -454,6 +454,9 @@ pub struct State {
     pub review: Option<Box<super::review::Review>>,
     /// Started as `mayday review`: leaving the review quits.
     pub review_only: bool,
+    /// Started as `mayday gameday`: the picker offers game days only, so
+    /// nothing from it can start a real incident.
+    pub gameday_only: bool,
     /// Live status sources.
     pub status: StatusBoard,
     /// Runbooks whose alerts are firing now.
@@ -508,6 +511,7 @@ impl State {
             rehearsal: None,
             review: None,
             review_only: false,
+            gameday_only: false,
             status: StatusBoard::default(),
             firing: Vec::new(),
             size: (80, 24),

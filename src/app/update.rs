@@ -997,6 +997,9 @@ pub fn refilter(state: &mut State) {
         scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
         items.extend(scored.into_iter().map(|(_, i)| i));
     }
+    if state.gameday_only {
+        items.retain(|i| matches!(i, PickItem::Gameday(_)));
+    }
     state.picker.items = items;
     if state.picker.selected >= state.picker.items.len() {
         state.picker.selected = state.picker.items.len().saturating_sub(1);
@@ -1129,6 +1132,9 @@ fn activate_pick(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(item) = state.picker.items.get(state.picker.selected).copied() else {
         return;
     };
+    if state.gameday_only && !matches!(item, PickItem::Gameday(_)) {
+        return;
+    }
     match item {
         PickItem::Resume(i) => {
             if let Some(inc) = state.incidents.get(i) {
