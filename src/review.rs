@@ -71,7 +71,8 @@ pub struct Stats {
     /// When it was resolved, else the time of the last event.
     pub ended_at: Timestamp,
     pub resolved: bool,
-    /// Start → first diagnose step entered.
+    /// Start → first diagnose step done (or its decision taken): when the
+    /// responder knew, not when they started looking.
     pub to_diagnose: Option<SignedDuration>,
     /// Start → marked mitigated.
     pub to_mitigate: Option<SignedDuration>,
@@ -144,9 +145,6 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                     });
                     steps.len() - 1
                 });
-                if to_diagnose.is_none() && steps[i].kind == StepKind::Diagnose {
-                    to_diagnose = Some(e.at.duration_since(started_at));
-                }
                 current = Some((i, e.at));
             }
             EventKind::StepDone { step } | EventKind::StepSkipped { step, .. } => {
@@ -157,6 +155,9 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                     counts.steps_done += 1;
                 }
                 if let Some(&i) = step_index.get(step.as_str()) {
+                    if !skipped && to_diagnose.is_none() && steps[i].kind == StepKind::Diagnose {
+                        to_diagnose = Some(e.at.duration_since(started_at));
+                    }
                     if current.is_some_and(|(c, _)| c == i) {
                         close(&mut steps, &mut current, e.at);
                     }
@@ -167,8 +168,22 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                     };
                 }
             }
-            EventKind::Note { .. } => counts.notes += 1,
-            EventKind::DecisionTaken { .. } => counts.decisions += 1,
+            // A stakeholder update is not a note about the incident.
+            EventKind::Note { status_update, .. } => {
+                if !status_update {
+                    counts.notes += 1;
+                }
+            }
+            EventKind::DecisionTaken { step, .. } => {
+                counts.decisions += 1;
+                if to_diagnose.is_none()
+                    && step_index
+                        .get(step.as_str())
+                        .is_some_and(|&i| steps[i].kind == StepKind::Diagnose)
+                {
+                    to_diagnose = Some(e.at.duration_since(started_at));
+                }
+            }
             EventKind::CommandFinished {
                 exit_code,
                 timed_out,
@@ -363,7 +378,7 @@ mod tests {
             ),
         ];
         let s = stats(&events, None).unwrap();
-        assert_eq!(s.to_diagnose, Some(SignedDuration::from_secs(65)));
+        assert_eq!(s.to_diagnose, Some(SignedDuration::from_secs(125)));
         assert_eq!(s.to_mitigate, Some(SignedDuration::from_secs(200)));
         assert_eq!(s.to_resolve, Some(SignedDuration::from_secs(400)));
         assert_eq!(s.ended_at, events[9].at);

@@ -165,7 +165,7 @@ fn a_rehearsal_runs_its_script_against_the_real_status_panel_and_scores() {
             .cloned()
             .expect(label)
     };
-    assert_eq!(line("time to diagnose").value, "0s");
+    assert_eq!(line("time to diagnose").value, "40s");
     assert_eq!(line("time to diagnose").met, Some(true));
     assert_eq!(line("time to mitigate").value, "1m30s");
     assert_eq!(line("time to mitigate").met, Some(true));
@@ -307,7 +307,11 @@ fn review_statistics_filters_and_snapshots() {
     let (mut r, events) = reviewing();
     let rv = r.review.as_ref().expect("review");
     let st = &rv.stats;
-    assert_eq!(st.to_diagnose.map(|d| d.as_secs()), Some(0));
+    assert_eq!(
+        st.to_diagnose.map(|d| d.as_secs()),
+        Some(40),
+        "the first diagnose step's decision, not its entry"
+    );
     assert_eq!(st.to_mitigate.map(|d| d.as_secs()), Some(90));
     assert_eq!(st.to_resolve.map(|d| d.as_secs()), Some(101));
     let steps: Vec<_> = st
