@@ -670,3 +670,99 @@ fn a_sentence_typed_with_no_editor_open_becomes_a_note() {
     );
     assert!(kinds.contains(&"note"), "{kinds:?}");
 }
+
+/// `mayday note` while the incident screen holds the incident: the note
+/// reaches the open session, is saved by it (`saved N` only once it is on
+/// disk), and shows on screen at once — from several terminals at a time.
+#[test]
+fn notes_from_other_terminals_reach_the_open_session() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let t = start(&s, "inbox", "");
+    t.wait_for("all saved");
+    let list = s.env.stdout(&[
+        "--data-dir".as_ref(),
+        s.data.as_os_str(),
+        "incidents".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    // Four at once.
+    let running: Vec<_> = (0..4)
+        .map(|i| {
+            std::process::Command::new(bin())
+                .arg("--data-dir")
+                .arg(&s.data)
+                .args(["note", "--incident", &id, &format!("from terminal {i}")])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let children: Vec<_> = running
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut seqs = Vec::new();
+    for (i, out) in children.iter().enumerate() {
+        assert!(
+            out.status.success(),
+            "terminal {i}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        seqs.push(
+            text.trim()
+                .strip_prefix("saved ")
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{text}")),
+        );
+    }
+    t.wait_for("note: from terminal 3");
+    // Piped lines, one note each.
+    let mut child = std::process::Command::new(bin())
+        .arg("--data-dir")
+        .arg(&s.data)
+        .args(["note", "--incident", &id, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "piped one\r\npiped two").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    t.wait_for("note: piped two");
+    t.wait_for("all saved");
+    quit(&t);
+    let v = export(&s);
+    let notes: Vec<(u64, String)> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "note")
+        .map(|e| {
+            (
+                e["seq"].as_u64().unwrap(),
+                e["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for (i, seq) in seqs.iter().enumerate() {
+        assert!(
+            notes.contains(&(*seq, format!("from terminal {i}"))),
+            "{notes:?}"
+        );
+    }
+    assert_eq!(notes.len(), 6, "each once: {notes:?}");
+    // The socket goes with the session.
+    assert!(!s.data.join("incidents").join(format!("{id}.sock")).exists());
+}

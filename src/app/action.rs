@@ -39,6 +39,13 @@ pub enum Action {
     Tick(Timestamp),
     /// A timer asked for with `Effect::WakeAfter` went off.
     Wake(Timestamp),
+    /// A note from `mayday note` in another terminal (see `app::inbox`);
+    /// `ticket` names the answer the runtime owes it.
+    RemoteNote {
+        text: String,
+        ticket: u64,
+        at: Timestamp,
+    },
     Resize {
         width: u16,
         height: u16,
@@ -190,6 +197,10 @@ pub enum Effect {
     Rescue,
     /// Send `Action::Wake` after this long (the typing guard's timer).
     WakeAfter(std::time::Duration),
+    /// A remote note became event `seq`: answer `saved seq` once it is.
+    NoteAccepted { ticket: u64, seq: u64 },
+    /// A remote note was not taken, and why.
+    NoteRefused { ticket: u64, why: String },
     /// Ring the terminal bell (a wait finished, a status update is due).
     Bell,
     /// Poll status sources now (`None`: all).

@@ -3,6 +3,7 @@
 //! background tasks. See ARCHITECTURE.md for the flow.
 
 pub mod action;
+pub mod inbox;
 pub mod input;
 pub mod io;
 pub mod review;

@@ -375,6 +375,7 @@ async fn main_loop(opts: Options) -> Result<()> {
             None
         }
     };
+    let (inbox_tx, inbox_rx) = mpsc::unbounded_channel();
     let mut bg = Background {
         status,
         status_rx,
@@ -391,6 +392,12 @@ async fn main_loop(opts: Options) -> Result<()> {
         sources,
         theme_dir,
         theme_name,
+        inbox: None,
+        inbox_tx,
+        inbox_rx,
+        notes_waiting: std::collections::HashMap::new(),
+        notes_saving: std::collections::HashMap::new(),
+        next_ticket: 0,
     };
     let result = event_loop(&mut term, &mut state, &mut theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
@@ -445,6 +452,38 @@ struct Background {
     sources: crate::library::Sources,
     theme_dir: Option<PathBuf>,
     theme_name: String,
+    /// Notes from other terminals into the open incident.
+    inbox: Option<super::inbox::Inbox>,
+    inbox_tx: mpsc::UnboundedSender<super::inbox::Incoming>,
+    inbox_rx: mpsc::UnboundedReceiver<super::inbox::Incoming>,
+    /// Remote notes waiting for their event (by ticket), then for the disk
+    /// (by sequence number).
+    notes_waiting: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
+    notes_saving: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
+    next_ticket: u64,
+}
+
+/// Keep the inbox on the incident this session may write to (and only
+/// then): opened with it, closed when it closes or is resolved.
+fn sync_inbox(state: &State, bg: &mut Background) {
+    let want = state
+        .session
+        .as_ref()
+        .filter(|s| s.read_only.is_none() && !s.is_resolved())
+        .map(|s| s.incident.id.clone());
+    if bg.inbox.as_ref().map(|i| &i.incident_id) == want.as_ref() {
+        return;
+    }
+    bg.inbox = None;
+    bg.notes_waiting.clear();
+    bg.notes_saving.clear();
+    if let Some(id) = want {
+        let path = super::inbox::socket_path(&crate::incident::store::dir(&bg.data_dir), &id);
+        match super::inbox::Inbox::open(path, id, bg.inbox_tx.clone()) {
+            Ok(i) => bg.inbox = Some(i),
+            Err(e) => tracing::warn!("notes from other terminals are off: {e}"),
+        }
+    }
 }
 
 async fn event_loop(
@@ -498,6 +537,11 @@ async fn event_loop(
                 }
             },
             Some(action) = rx.recv() => action,
+            Some(note) = bg.inbox_rx.recv() => {
+                bg.next_ticket += 1;
+                bg.notes_waiting.insert(bg.next_ticket, note.reply);
+                Action::RemoteNote { text: note.text, ticket: bg.next_ticket, at: crate::incident::cli::now() }
+            }
             Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
             Some(event) = bg.exec_rx.recv() => Action::Exec(Box::new(event)),
             Some(crate::watch::WatchEvent::Changed(paths)) = bg.watch_rx.recv() => {
@@ -536,6 +580,7 @@ async fn event_loop(
         };
         let is_tick = matches!(action, Action::Tick(_));
         let before = redraw_key(state);
+        answer_saved(&action, bg);
         let fx = update(state, action);
         // Ticks redraw only where a clock or countdown is on screen.
         dirty = !is_tick
@@ -545,10 +590,21 @@ async fn event_loop(
         run_effects(fx, state, io, bg, &tx, &mut quit).await;
         // Take everything else that is already waiting before drawing.
         while let Ok(action) = rx.try_recv() {
+            answer_saved(&action, bg);
             let fx = update(state, action);
             dirty = true;
             run_effects(fx, state, io, bg, &tx, &mut quit).await;
         }
+        sync_inbox(state, bg);
+    }
+}
+
+/// A remote note is answered once its event is on disk.
+fn answer_saved(action: &Action, bg: &mut Background) {
+    if let Action::Saved(e) = action
+        && let Some(reply) = bg.notes_saving.remove(&e.seq)
+    {
+        let _ = reply.send(format!("saved {}", e.seq));
     }
 }
 
@@ -605,6 +661,16 @@ async fn run_effects(
             Effect::ListIncidents => io.list(tx.clone()),
             Effect::Quit => *quit = true,
             Effect::Rescue => io.rescue(tx.clone()),
+            Effect::NoteAccepted { ticket, seq } => {
+                if let Some(reply) = bg.notes_waiting.remove(&ticket) {
+                    bg.notes_saving.insert(seq, reply);
+                }
+            }
+            Effect::NoteRefused { ticket, why } => {
+                if let Some(reply) = bg.notes_waiting.remove(&ticket) {
+                    let _ = reply.send(format!("error: {why}"));
+                }
+            }
             Effect::WakeAfter(d) => {
                 let tx = tx.clone();
                 tokio::spawn(async move {

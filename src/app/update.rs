@@ -67,6 +67,43 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             state.now = at;
             typing::fire_due(state, fx);
         }
+        Action::RemoteNote { text, ticket, at } => {
+            state.now = at;
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            match state.session.as_mut() {
+                Some(s) if s.read_only.is_none() && !s.is_resolved() && !text.trim().is_empty() => {
+                    emit(
+                        s,
+                        EventKind::Note {
+                            text: text.trim_end().to_owned(),
+                            status_update: false,
+                        },
+                        at,
+                        fx,
+                    );
+                    fx.push(Effect::NoteAccepted {
+                        ticket,
+                        seq: s.incident.last_seq,
+                    });
+                    state.notices.push(Notice::info(format!(
+                        "note from another terminal: {}",
+                        text.lines().next().unwrap_or("")
+                    )));
+                }
+                Some(s) if s.is_resolved() => fx.push(Effect::NoteRefused {
+                    ticket,
+                    why: "the incident is resolved".into(),
+                }),
+                Some(_) if text.trim().is_empty() => fx.push(Effect::NoteRefused {
+                    ticket,
+                    why: "the note is empty".into(),
+                }),
+                _ => fx.push(Effect::NoteRefused {
+                    ticket,
+                    why: "the incident is not open for writing in this session".into(),
+                }),
+            }
+        }
         Action::Resize { width, height } => state.size = (width, height),
         Action::Incidents(list) => {
             let (past, open): (Vec<_>, Vec<_>) =

@@ -247,39 +247,100 @@ pub fn note(
             found.id
         );
     }
-    // Lock first, then read: another `mayday note` finishing its write is
-    // waited for, never raced.
-    let (mut writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;
-    let mut append = |text: String, out: &mut dyn Write| -> Result<()> {
-        let e = writer.append(
-            EventKind::Note {
-                text,
-                status_update: false,
-            },
-            now(),
-        )?;
-        writeln!(out, "saved {}", e.seq)?;
-        out.flush()?;
-        Ok(())
-    };
+    let mut notes: Vec<String> = Vec::new();
     if text == "-" {
         let mut line = String::new();
+        // Read as it comes: each line is saved (and acknowledged) before
+        // the next is read, so a pipe sees `saved N` as it goes.
+        let mut via = None;
         loop {
             line.clear();
             if input.read_line(&mut line)? == 0 {
                 break;
             }
             let t = line.trim_end_matches(['\n', '\r']);
-            if !t.trim().is_empty() {
-                append(t.to_owned(), out)?;
+            if t.trim().is_empty() {
+                continue;
             }
+            let sink = match &mut via {
+                Some(s) => s,
+                None => via.insert(Sink::open(data_dir, &found)?),
+            };
+            let seq = sink.note(t)?;
+            writeln!(out, "saved {seq}")?;
+            out.flush()?;
         }
+        return Ok(());
     } else if !text.trim().is_empty() {
-        append(text.to_owned(), out)?;
+        notes.push(text.to_owned());
     } else {
         bail!("the note is empty");
     }
+    let mut sink = Sink::open(data_dir, &found)?;
+    for n in notes {
+        let seq = sink.note(&n)?;
+        writeln!(out, "saved {seq}")?;
+        out.flush()?;
+    }
     Ok(())
+}
+
+/// Where `mayday note` writes: the log itself, or — while an incident
+/// screen holds the log — that session, through its inbox socket (see
+/// `app::inbox`), which saves the note and says so.
+enum Sink {
+    Log(LogWriter),
+    Session(std::io::BufReader<std::os::unix::net::UnixStream>),
+}
+
+impl Sink {
+    fn open(data_dir: &Path, found: &Summary) -> Result<Sink> {
+        let sock = store::dir(data_dir).join(format!("{}.sock", found.id));
+        if sock.exists()
+            && let Ok(stream) = std::os::unix::net::UnixStream::connect(&sock)
+        {
+            return Ok(Sink::Session(std::io::BufReader::new(stream)));
+        }
+        // Lock first, then read: another `mayday note` finishing its write
+        // is waited for, never raced.
+        let (writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;
+        Ok(Sink::Log(writer))
+    }
+
+    /// Save one note; its sequence number once it is on disk.
+    fn note(&mut self, text: &str) -> Result<u64> {
+        match self {
+            Sink::Log(w) => Ok(w
+                .append(
+                    EventKind::Note {
+                        text: text.to_owned(),
+                        status_update: false,
+                    },
+                    now(),
+                )?
+                .seq),
+            Sink::Session(conn) => {
+                let mut line = serde_json::to_string(text)?;
+                line.push('\n');
+                conn.get_mut().write_all(line.as_bytes())?;
+                let mut answer = String::new();
+                conn.read_line(&mut answer)?;
+                let answer = answer.trim_end();
+                match answer.strip_prefix("saved ").and_then(|n| n.parse().ok()) {
+                    Some(seq) => Ok(seq),
+                    None if answer.is_empty() => {
+                        bail!(
+                            "the incident screen holding this incident closed before the note was saved"
+                        )
+                    }
+                    None => bail!(
+                        "the incident screen holding this incident did not save the note: {}",
+                        answer.strip_prefix("error: ").unwrap_or(answer)
+                    ),
+                }
+            }
+        }
+    }
 }
 
 /// The time now, to the millisecond (what the log records).
