@@ -169,11 +169,7 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                 }
             }
             // A stakeholder update is not a note about the incident.
-            EventKind::Note { status_update, .. } => {
-                if !status_update {
-                    counts.notes += 1;
-                }
-            }
+            EventKind::Note { status_update, .. } if !status_update => counts.notes += 1,
             EventKind::DecisionTaken { step, .. } => {
                 counts.decisions += 1;
                 if to_diagnose.is_none()
