@@ -379,26 +379,8 @@ fn json_outputs_escape_c1_controls_and_bidi_overrides() {
     assert_eq!(v[0]["title"], hostile, "the escapes mean the same text");
     // An incident with a hostile note.
     let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-    let (mut w, _) = mayday::incident::store::create(
-        &data,
-        "evil",
-        mayday::incident::EventKind::IncidentStarted {
-            incident_id: String::new(),
-            runbook_id: "evil".into(),
-            runbook_title: hostile.into(),
-            runbook_hash: "h".into(),
-            runbook_path: "p".into(),
-            variables: Default::default(),
-            severity: mayday::runbook::Severity::High,
-            responder: "me".into(),
-            rehearsal: false,
-            scenario: None,
-            dry_run: false,
-            mayday_version: "t".into(),
-        },
-        at,
-    )
-    .unwrap();
+    let (mut w, _) =
+        mayday::incident::store::create(&data, "evil", started_event(hostile, false), at).unwrap();
     w.append(
         mayday::incident::EventKind::Note {
             text: hostile.into(),
@@ -457,26 +439,8 @@ fn export_does_not_overwrite_without_force() {
     let env = Env::new();
     let data = env.data_home().join("mayday");
     let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-    let (w, _) = mayday::incident::store::create(
-        &data,
-        "rb",
-        mayday::incident::EventKind::IncidentStarted {
-            incident_id: String::new(),
-            runbook_id: "rb".into(),
-            runbook_title: "RB".into(),
-            runbook_hash: "h".into(),
-            runbook_path: "p".into(),
-            variables: Default::default(),
-            severity: mayday::runbook::Severity::High,
-            responder: "me".into(),
-            rehearsal: false,
-            scenario: None,
-            dry_run: false,
-            mayday_version: "t".into(),
-        },
-        at,
-    )
-    .unwrap();
+    let (w, _) =
+        mayday::incident::store::create(&data, "rb", started_event("RB", false), at).unwrap();
     let id = w.incident_id().to_owned();
     drop(w);
     let out = env.write("postmortem.md", "my careful edits\n");
@@ -509,20 +473,7 @@ fn note_without_an_id_never_lands_in_a_rehearsal() {
         let (w, _) = mayday::incident::store::create(
             &data,
             if rehearsal { "drill" } else { "real" },
-            mayday::incident::EventKind::IncidentStarted {
-                incident_id: String::new(),
-                runbook_id: "rb".into(),
-                runbook_title: "RB".into(),
-                runbook_hash: "h".into(),
-                runbook_path: "p".into(),
-                variables: Default::default(),
-                severity: mayday::runbook::Severity::High,
-                responder: "me".into(),
-                rehearsal,
-                scenario: rehearsal.then(|| "drill".into()),
-                dry_run: rehearsal,
-                mayday_version: "t".into(),
-            },
+            started_event("RB", rehearsal),
             jiff::Timestamp::from_second(1_800_000_000 + secs).unwrap(),
         )
         .unwrap();
@@ -545,4 +496,22 @@ fn note_without_an_id_never_lands_in_a_rehearsal() {
     };
     assert!(has_note(&real));
     assert!(!has_note(&drill));
+}
+
+/// The first event of a test incident.
+fn started_event(title: &str, rehearsal: bool) -> mayday::incident::EventKind {
+    mayday::incident::EventKind::IncidentStarted {
+        incident_id: String::new(),
+        runbook_id: "rb".into(),
+        runbook_title: title.into(),
+        runbook_hash: "h".into(),
+        runbook_path: "p".into(),
+        variables: Default::default(),
+        severity: mayday::runbook::Severity::High,
+        responder: "me".into(),
+        rehearsal,
+        scenario: rehearsal.then(|| "drill".into()),
+        dry_run: rehearsal,
+        mayday_version: "t".into(),
+    }
 }

@@ -95,6 +95,38 @@ fn start(s: &Session, name: &str, extra: &str) -> Tmux {
     t
 }
 
+/// Write a user runbook `<file>` and start it in tmux with `start ARGS`
+/// (`env` prefixes the command, e.g. `HC_KEY=… `).
+fn start_own(s: &Session, name: &str, file: &str, runbook: &str, env: &str, args: &str) -> Tmux {
+    std::fs::write(s.env.user_runbooks().join(file), runbook).unwrap();
+    let cmd = format!(
+        "cd {} && {env}{} --no-bundled --data-dir {} start {args} --severity low --responder gus; echo MAYDAY-EXITED-$?; sleep 60",
+        s.env.path().display(),
+        bin(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    Tmux::start(name, 140, 40, &cmd, &envs)
+}
+
+/// Wait until process `pid` is gone (or only a zombie); false if it stays.
+fn gone(pid: i32) -> bool {
+    (0..50).any(|_| {
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|st| {
+                st.rsplit_once(')')
+                    .map(|(_, a)| a.split_whitespace().next() != Some("Z"))
+            })
+            .unwrap_or(false);
+        if alive {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        !alive
+    })
+}
+
 fn export(s: &Session) -> Value {
     s.env.export_newest(&s.data).1
 }
@@ -221,19 +253,7 @@ fn cancel_decline_and_typed_confirmation() {
         .unwrap_or_else(|| panic!("the grandchild's pid; the screen is:\n{}", t.screen()));
     t.keys(&["C-k"]);
     t.wait_for("✖ CANCELLED");
-    let gone = (0..50).any(|_| {
-        let alive = std::fs::read_to_string(format!("/proc/{gc}/stat"))
-            .ok()
-            .and_then(|st| {
-                st.rsplit_once(')')
-                    .map(|(_, a)| a.split_whitespace().next() != Some("Z"))
-            })
-            .unwrap_or(false);
-        if alive {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        !alive
-    });
+    let gone = gone(gc);
     assert!(gone, "the grandchild {gc} was left running");
     // Decline: nothing runs.
     t.keys(&["n", "r"]);
@@ -415,20 +435,14 @@ fn variable_values_reach_the_shell_quoted() {
         return;
     }
     let s = setup();
-    std::fs::write(
-        s.env.user_runbooks().join("quote.md"),
+    let t = start_own(
+        &s,
+        "quote",
+        "quote.md",
         "---\nid: quote\nvariables:\n  - name: node\n  - name: extra\n    default: \"-n\"\n---\n# Quote\n\n## Cordon {#cordon .diagnose}\n\n```sh {run confirm=none}\nprintf '[%s]\\n' {{node}} \"in {{node}}\"\n```\n\n## Raw {#raw .diagnose}\n\n```sh {run confirm=none}\necho {{extra|raw}} raw-ran\n```\n",
-    )
-    .unwrap();
-    let cmd = format!(
-        "cd {} && {} --no-bundled --data-dir {} start quote --var 'node=x; touch pwned-semi #' --var extra=-n --severity low --responder gus; echo MAYDAY-EXITED; sleep 60",
-        s.env.path().display(),
-        bin(),
-        s.data.display()
+        "",
+        "quote --var 'node=x; touch pwned-semi #' --var extra=-n",
     );
-    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
-    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
-    let t = Tmux::start("quote", 140, 40, &cmd, &envs);
     t.wait_for("Step 1/2");
     t.keys(&["r"]);
     let screen = t.wait_for("✔ exit 0");
@@ -530,20 +544,14 @@ fn a_failing_first_line_fails_the_block() {
         return;
     }
     let s = setup();
-    std::fs::write(
-        s.env.user_runbooks().join("freeze.md"),
+    let t = start_own(
+        &s,
+        "freeze",
+        "freeze.md",
         "---\nid: freeze\n---\n# Freeze\n\n## Freeze the pipeline {#freeze .mitigate}\n\n```sh {run confirm=none}\nnosuch-argocd app set orders --sync-policy none\necho auto-sync is off\n```\n",
-    )
-    .unwrap();
-    let cmd = format!(
-        "cd {} && {} --no-bundled --data-dir {} start freeze --severity low --responder gus; echo MAYDAY-EXITED; sleep 60",
-        s.env.path().display(),
-        bin(),
-        s.data.display()
+        "",
+        "freeze",
     );
-    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
-    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
-    let t = Tmux::start("freeze", 140, 40, &cmd, &envs);
     t.wait_for("Step 1/1");
     t.keys(&["r"]);
     let screen = t.wait_for("✖ EXIT 127");
@@ -606,19 +614,7 @@ fn quitting_with_a_command_running_stops_it_and_logs_it() {
     assert!(screen.contains("abandoned"), "{screen}");
     t.keys(&["y"]);
     t.wait_exit("MAYDAY-EXITED");
-    let gone = (0..50).any(|_| {
-        let alive = std::fs::read_to_string(format!("/proc/{gc}/stat"))
-            .ok()
-            .and_then(|st| {
-                st.rsplit_once(')')
-                    .map(|(_, a)| a.split_whitespace().next() != Some("Z"))
-            })
-            .unwrap_or(false);
-        if alive {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        !alive
-    });
+    let gone = gone(gc);
     assert!(gone, "the grandchild {gc} was left running");
     let v = export(&s);
     let f = finished(&command_events(&v), "cancel").clone();
