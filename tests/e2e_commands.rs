@@ -110,6 +110,32 @@ fn start_own(s: &Session, name: &str, file: &str, runbook: &str, env: &str, args
     Tmux::start(name, 140, 40, &cmd, &envs)
 }
 
+/// Go to step 5 (`sleep 120 & echo "grandchild $!"; wait`), run it, and
+/// read the grandchild's pid from its output.
+fn run_the_cancel_step(t: &Tmux) -> i32 {
+    for _ in 0..4 {
+        t.keys(&["n"]);
+    }
+    t.wait_for("Step 5/7");
+    t.keys(&["r"]);
+    t.wait_for("Run this command?");
+    t.keys(&["y"]);
+    // The command text says `grandchild $!` too: wait for the output line.
+    (0..100)
+        .find_map(|_| {
+            let found = t
+                .screen()
+                .split("grandchild ")
+                .skip(1)
+                .find_map(|r| r.split_whitespace().next()?.parse().ok());
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            found
+        })
+        .unwrap_or_else(|| panic!("the grandchild's pid; the screen is:\n{}", t.screen()))
+}
+
 /// Wait until process `pid` is gone (or only a zombie); false if it stays.
 fn gone(pid: i32) -> bool {
     (0..50).any(|_| {
@@ -228,29 +254,7 @@ fn cancel_decline_and_typed_confirmation() {
     }
     let s = setup();
     let t = start(&s, "cancel", "");
-    for _ in 0..4 {
-        t.keys(&["n"]);
-    }
-    t.wait_for("Step 5/7");
-    t.keys(&["r"]);
-    t.wait_for("Run this command?");
-    t.keys(&["y"]);
-    // The command text says `grandchild $!` too: wait for the output line.
-    let pid_on = |screen: &str| -> Option<i32> {
-        screen
-            .split("grandchild ")
-            .skip(1)
-            .find_map(|r| r.split_whitespace().next()?.parse().ok())
-    };
-    let gc = (0..100)
-        .find_map(|_| {
-            let found = pid_on(&t.screen());
-            if found.is_none() {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            found
-        })
-        .unwrap_or_else(|| panic!("the grandchild's pid; the screen is:\n{}", t.screen()));
+    let gc = run_the_cancel_step(&t);
     t.keys(&["C-k"]);
     t.wait_for("✖ CANCELLED");
     let gone = gone(gc);
@@ -589,26 +593,7 @@ fn quitting_with_a_command_running_stops_it_and_logs_it() {
     }
     let s = setup();
     let t = start(&s, "quitrun", "");
-    for _ in 0..4 {
-        t.keys(&["n"]);
-    }
-    t.wait_for("Step 5/7");
-    t.keys(&["r"]);
-    t.wait_for("Run this command?");
-    t.keys(&["y"]);
-    let gc: i32 = (0..100)
-        .find_map(|_| {
-            let found = t
-                .screen()
-                .split("grandchild ")
-                .skip(1)
-                .find_map(|r| r.split_whitespace().next()?.parse().ok());
-            if found.is_none() {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            found
-        })
-        .unwrap_or_else(|| panic!("the grandchild's pid; the screen is:\n{}", t.screen()));
+    let gc = run_the_cancel_step(&t);
     t.keys(&["q"]);
     let screen = t.wait_for("A command is still running");
     assert!(screen.contains("abandoned"), "{screen}");
