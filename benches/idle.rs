@@ -25,30 +25,15 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-fn main() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed");
-        return;
+/// Start `args` in a detached tmux session, wait for it to settle, sample
+/// CPU and memory for 10 s, and print the figures under `label`.
+fn measure(label: &str, bin: &str, args: &str, envs: &[(&str, String)]) {
+    let socket = format!("mayday-idle-{}-{}", std::process::id(), label.len());
+    let mut cmd = String::new();
+    for (k, v) in envs {
+        cmd.push_str(&format!("{k}={v} "));
     }
-    let bin = env!("CARGO_BIN_EXE_mayday");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let lib = Library::load(&Sources {
-        bundled: true,
-        ..Sources::default()
-    });
-    let rb = lib.get("database-down").expect("bundled runbook");
-    let mut cmd = format!(
-        "{bin} --data-dir {} start database-down --severity high --responder bench",
-        dir.path().display()
-    );
-    for v in &rb.variables {
-        cmd.push_str(&format!(
-            " --var {}={}",
-            v.name,
-            v.default.clone().unwrap_or_else(|| "x".into())
-        ));
-    }
-    let socket = format!("mayday-idle-{}", std::process::id());
+    cmd.push_str(&format!("{bin} {args}"));
     let ok = Command::new("tmux")
         .args([
             "-L",
@@ -68,13 +53,10 @@ fn main() {
         .status()
         .is_ok_and(|s| s.success());
     assert!(ok, "tmux failed");
-    std::thread::sleep(Duration::from_secs(2));
+    // Let loading, the first polls and the first frames pass.
+    std::thread::sleep(Duration::from_secs(4));
     let pid = Command::new("pgrep")
-        .args([
-            "-n",
-            "-f",
-            &format!("{bin} --data-dir {}", dir.path().display()),
-        ])
+        .args(["-n", "-f", &format!("{bin} {args}")])
         .output()
         .ok()
         .and_then(|o| {
@@ -92,10 +74,111 @@ fn main() {
     let secs = t0.elapsed().as_secs_f64();
     let cpu = (c1 - c0) as f64 / hz / secs * 100.0;
     let rss = rss_kib(pid).unwrap_or(0) as f64 / 1024.0;
-    println!(
-        "idle with an incident open: {cpu:.2} % of one core over {secs:.1} s, {rss:.1} MiB resident"
-    );
+    println!("{label}: {cpu:.2} % of one core over {secs:.1} s, {rss:.1} MiB resident");
     let _ = Command::new("tmux")
         .args(["-L", &socket, "kill-server"])
         .status();
+}
+
+/// A loopback HTTP server that answers every request `200 ok` (the status
+/// sources of the busy case), on a thread, for the life of the bench.
+fn health_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+        }
+    });
+    format!("http://{addr}/healthz")
+}
+
+fn main() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_mayday");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lib = Library::load(&Sources {
+        bundled: true,
+        ..Sources::default()
+    });
+    let rb = lib.get("database-down").expect("bundled runbook");
+    let mut start = format!(
+        "--data-dir {} start database-down --severity high --responder bench",
+        dir.path().display()
+    );
+    for v in &rb.variables {
+        start.push_str(&format!(
+            " --var {}={}",
+            v.name,
+            v.default.clone().unwrap_or_else(|| "x".into())
+        ));
+    }
+    let config_home = dir.path().join("config");
+    std::fs::create_dir_all(config_home.join("mayday")).expect("config dir");
+    let home = [("XDG_CONFIG_HOME", config_home.display().to_string())];
+    measure(
+        "idle with an incident open (bundled runbooks only)",
+        bin,
+        &start,
+        &home,
+    );
+
+    // Busy: 400 user runbooks (the bundled ones, forty times under other
+    // ids) and two status sources polling every 2 s.
+    let user = config_home.join("mayday").join("runbooks");
+    std::fs::create_dir_all(&user).expect("runbook dir");
+    let mut n = 0;
+    'outer: for copy in 0..60 {
+        for (name, bytes) in mayday::library::bundled::RUNBOOKS {
+            if n >= 400 {
+                break 'outer;
+            }
+            let Some(stem) = name
+                .strip_suffix(".md")
+                .or_else(|| name.strip_suffix(".yaml"))
+            else {
+                continue;
+            };
+            let ext = if name.ends_with(".md") { "md" } else { "yaml" };
+            let text = String::from_utf8_lossy(bytes).replacen(
+                &format!("id: {stem}"),
+                &format!("id: {stem}-{copy}"),
+                1,
+            );
+            std::fs::write(user.join(format!("{stem}-{copy}.{ext}")), text).expect("write");
+            n += 1;
+        }
+    }
+    let url = health_server();
+    std::fs::write(
+        config_home.join("mayday").join("config.yaml"),
+        format!(
+            "sources:\n  - {{name: api, kind: http, url: \"{url}\", interval: 2s}}\n  - {{name: web, kind: http, url: \"{url}\", interval: 2s}}\n"
+        ),
+    )
+    .expect("config");
+    measure(
+        &format!("picker, {n} user runbooks + bundled, 2 sources every 2 s"),
+        bin,
+        &format!("--data-dir {}", dir.path().join("busy").display()),
+        &home,
+    );
+    measure(
+        &format!("incident open, {n} user runbooks + bundled, 2 sources every 2 s"),
+        bin,
+        &start
+            .replace("start database-down", "start database-down-0")
+            .replace(
+                &format!("--data-dir {}", dir.path().display()),
+                &format!("--data-dir {}", dir.path().join("busy2").display()),
+            ),
+        &home,
+    );
 }

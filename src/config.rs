@@ -57,7 +57,7 @@ pub struct Config {
     /// The default responder handle (else the OS user).
     pub responder: Option<String>,
     /// How often the "status update due" reminder comes round.
-    pub status_update_every: Duration,
+    pub status_update_every: Option<Duration>,
     /// Key rebindings: action name → keys, with the line they are on.
     pub keys: BTreeMap<String, (Vec<String>, Pos)>,
     /// Default timeout for runbook commands that name none.
@@ -74,7 +74,7 @@ impl Default for Config {
             path: None,
             theme: None,
             responder: None,
-            status_update_every: Duration::from_secs(30 * 60),
+            status_update_every: None,
             keys: BTreeMap::new(),
             command_timeout: Duration::from_secs(5 * 60),
             shell: "sh".to_owned(),
@@ -142,8 +142,9 @@ impl Config {
             ..Config::default()
         };
         if let Some(d) = raw.status_update_every {
-            cfg.status_update_every = duration(&d, "status_update_every")?;
-            if cfg.status_update_every.is_zero() {
+            let every = duration(&d, "status_update_every")?;
+            cfg.status_update_every = Some(every);
+            if every.is_zero() {
                 return Err(Diagnostic::error(
                     "invalid-field",
                     pos_of(&d.referenced),
@@ -181,7 +182,7 @@ mod tests {
     #[test]
     fn empty_and_defaults() {
         let c = Config::parse("").unwrap();
-        assert_eq!(c.status_update_every, Duration::from_secs(1800));
+        assert_eq!(c.status_update_every, None, "follows severity");
         assert_eq!(c.command_timeout, Duration::from_secs(300));
     }
 
@@ -191,7 +192,7 @@ mod tests {
             Config::parse("theme: light\nstatus_update_every: 15m\nkeys:\n  quit: [q, ctrl-q]\n")
                 .unwrap();
         assert_eq!(c.theme.as_deref(), Some("light"));
-        assert_eq!(c.status_update_every, Duration::from_secs(900));
+        assert_eq!(c.status_update_every, Some(Duration::from_secs(900)));
         assert_eq!(c.keys["quit"].0, ["q", "ctrl-q"]);
         let e = Config::parse("theme: light\nthem: dark\n").unwrap_err();
         assert_eq!((e.code, e.line), ("unknown-field", 2));

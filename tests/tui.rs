@@ -863,6 +863,63 @@ fn the_gameday_picker_offers_only_scenarios() {
     assert_ne!(s.screen, Screen::Start);
 }
 
+/// A bounced Enter on the start form never starts a second incident.
+#[test]
+fn a_second_enter_on_the_form_starts_nothing_more() {
+    let mut s = state();
+    typed(&mut s, "cache evic", 1);
+    key(&mut s, KeyCode::Enter, 2);
+    let first = key(&mut s, KeyCode::Enter, 3);
+    assert!(first.iter().any(|e| matches!(e, Effect::StartIncident(_))));
+    let again = key(&mut s, KeyCode::Enter, 3);
+    assert!(again.is_empty(), "{again:?}");
+}
+
+/// `u` starts from the runbook's own update template (a `text` block in a
+/// communicate step), and the reminder follows severity: SEV1 every 15
+/// minutes, as the bundled template promises.
+#[test]
+fn the_status_update_uses_the_runbooks_template_and_severity() {
+    let lib = mayday::library::Library::load(&mayday::library::Sources {
+        bundled: true,
+        ..Default::default()
+    });
+    let rb = lib.get("database-down").cloned().expect("bundled");
+    let mut s = state();
+    s.settings.preset.severity = Some(Severity::Critical);
+    let mut fx = Vec::new();
+    app::update::open_start(&mut s, rb, &mut fx);
+    if fx.is_empty() {
+        fx = key(&mut s, KeyCode::Enter, 2);
+    }
+    open(&mut s, fx);
+    save_all(&mut s);
+    ch(&mut s, 'u', 10);
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert!(
+        p.input.text().starts_with("[INVESTIGATING]"),
+        "{}",
+        p.input.text()
+    );
+    assert!(p.input.text().contains("Next update in 15 minutes"));
+    assert_eq!(
+        s.settings.update_every(Severity::Critical),
+        std::time::Duration::from_secs(15 * 60)
+    );
+    assert_eq!(
+        s.settings.update_every(Severity::Low),
+        std::time::Duration::from_secs(60 * 60)
+    );
+    s.settings.status_update_every = Some(std::time::Duration::from_secs(600));
+    assert_eq!(
+        s.settings.update_every(Severity::Low),
+        std::time::Duration::from_secs(600),
+        "the config's value holds for every severity"
+    );
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

@@ -15,7 +15,10 @@ use std::time::Duration;
 /// Settings fixed for the session (from the config file and the CLI).
 #[derive(Clone, Debug)]
 pub struct Settings {
-    pub status_update_every: Duration,
+    /// The config's `status_update_every`, when it sets one: then it holds
+    /// for every severity. Unset, the interval follows severity
+    /// ([`Settings::update_every`]).
+    pub status_update_every: Option<Duration>,
     pub default_responder: String,
     pub dry_run: bool,
     /// The default command timeout (the config's `commands.default_timeout`).
@@ -27,10 +30,26 @@ pub struct Settings {
     pub preset: Preset,
 }
 
+impl Settings {
+    /// How often stakeholders hear from us at this severity: SEV1 every
+    /// 15 minutes, SEV2 30, lower ones hourly — unless the config says.
+    pub fn update_every(&self, severity: crate::runbook::Severity) -> Duration {
+        self.status_update_every.unwrap_or_else(|| {
+            Duration::from_secs(
+                60 * match severity.sev() {
+                    "SEV1" => 15,
+                    "SEV2" => 30,
+                    _ => 60,
+                },
+            )
+        })
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            status_update_every: Duration::from_secs(30 * 60),
+            status_update_every: None,
             default_responder: "responder".into(),
             dry_run: false,
             command_timeout: std::time::Duration::from_secs(300),
@@ -135,6 +154,9 @@ pub struct StartForm {
     pub focus: usize,
     pub severity: Severity,
     pub error: Option<String>,
+    /// The incident was asked for and is being created: a second Enter
+    /// (a bounce, a tired hand) must not start a second one.
+    pub starting: bool,
 }
 
 /// What a prompt is for.

@@ -168,6 +168,9 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::IncidentFailed(e) => {
             state.notices.push(Notice::error(e));
+            if let Some(f) = state.start.as_mut() {
+                f.starting = false;
+            }
             if state.session.is_none() {
                 state.screen = if state.start.is_some() {
                     Screen::Start
@@ -1305,6 +1308,7 @@ fn open_start_with(
         focus: 0,
         severity,
         error: None,
+        starting: false,
     };
     if form.fields.is_empty() {
         submit_start(state, form, fx);
@@ -1365,6 +1369,7 @@ fn submit_start(state: &mut State, mut form: StartForm, fx: &mut Vec<Effect>) {
         scenario: form.scenario.as_ref().map(|g| g.id.clone()),
         at: state.now,
     }));
+    form.starting = true;
     state.start = Some(form);
 }
 
@@ -1379,6 +1384,15 @@ fn start_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     let last = form.fields.len().saturating_sub(1);
+    if form.starting {
+        // Asked for already: wait for it (Esc still goes back).
+        if key.code == KeyCode::Esc {
+            state.screen = Screen::Picker;
+        } else {
+            state.start = Some(form);
+        }
+        return;
+    }
     match key.code {
         KeyCode::Esc => {
             state.screen = Screen::Picker;
@@ -1605,7 +1619,10 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let now = state.now;
-    let every = state.settings.status_update_every;
+    let every = state.session.as_ref().map_or_else(
+        || state.settings.update_every(crate::runbook::Severity::High),
+        |s| state.settings.update_every(s.incident.severity),
+    );
     let page = page(state);
     match cmd {
         Cmd::Quit => return request_quit(state, fx),
@@ -1847,7 +1864,11 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
             ));
         }
         Cmd::StatusUpdate => {
-            let template = status_update_template(s, now, every);
+            // The runbook's own template where it has one (a `text` block
+            // in the current, else the first, communicate step), variables
+            // filled in; otherwise one built from the incident.
+            let template =
+                runbook_update_template(s).unwrap_or_else(|| status_update_template(s, now, every));
             state.overlay = Some(prompt(
                 PromptKind::StatusUpdate,
                 "Stakeholder status update",
@@ -2110,6 +2131,36 @@ fn start_wait(s: &mut Session, now: Timestamp, fx: &mut Vec<Effect>, notices: &m
     emit(s, kind, now, fx);
 }
 
+fn runbook_update_template(s: &Session) -> Option<String> {
+    use crate::runbook::StepKind;
+    let is_text = |c: &&crate::runbook::Command| {
+        !c.runnable
+            && matches!(
+                c.language
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .as_deref(),
+                Some("text" | "txt" | "plain" | "update")
+            )
+    };
+    let current = s
+        .runbook
+        .steps
+        .get(s.current_index())
+        .filter(|st| st.kind == StepKind::Communicate);
+    let step = current.or_else(|| {
+        s.runbook
+            .steps
+            .iter()
+            .find(|st| st.kind == StepKind::Communicate && st.commands.iter().any(|c| is_text(&c)))
+    })?;
+    let text = step.commands.iter().find(is_text)?;
+    Some(crate::runbook::template::substitute(
+        &text.text,
+        &s.incident.variables,
+    ))
+}
+
 fn status_update_template(s: &Session, now: Timestamp, every: std::time::Duration) -> String {
     let inc = &s.incident;
     let state = match inc.phase {
@@ -2218,10 +2269,10 @@ fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
     if (now - state.notice_since).as_secs() >= INFO_SECONDS {
         state.notices.retain(|n| n.level != NoticeLevel::Info);
     }
-    let every = state.settings.status_update_every;
     let Some(s) = state.session.as_mut() else {
         return;
     };
+    let every = state.settings.update_every(s.incident.severity);
     if !s.incident.is_open() || s.read_only.is_some() {
         return;
     }

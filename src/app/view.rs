@@ -967,7 +967,7 @@ fn draw_incident_header(
         theme.style(phase_scope),
     )];
     if inc.is_open() {
-        let due = s_.update_due(state.settings.status_update_every);
+        let due = s_.update_due(state.settings.update_every(inc.severity));
         let left_secs = (due - now).as_secs();
         let label = if narrow {
             "update in"

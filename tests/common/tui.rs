@@ -182,8 +182,6 @@ pub fn started() -> State {
     let mut s = state();
     typed(&mut s, "cache", 1);
     key(&mut s, KeyCode::Enter, 2);
-    key(&mut s, KeyCode::Enter, 3);
-    key(&mut s, KeyCode::Enter, 3);
     let fx = key(&mut s, KeyCode::Enter, 4);
     open(&mut s, fx);
     save_all(&mut s);
