@@ -629,7 +629,7 @@ fn a_sentence_typed_with_no_editor_open_becomes_a_note() {
     let t = start(&s, "typed", "");
     t.wait_for("all saved");
     t.type_text("restarted pgbouncer");
-    let screen = t.wait_for("looked like typing");
+    let screen = t.wait_for("Looked like typing");
     assert!(!screen.contains("Run this command?"), "{screen}");
     t.wait_for("restarted pgbouncer");
     t.keys(&["Enter"]);

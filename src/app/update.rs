@@ -1598,7 +1598,7 @@ pub mod typing {
         let mut overlay = prompt(
             PromptKind::Note,
             "Note",
-            "That looked like typing, so it became a note: nothing was run, skipped or decided. Enter saves · Esc discards",
+            "Looked like typing, so it is a note: nothing ran. Enter saves · Esc discards",
             TextInput::new(&format!("{start}{text}"), true),
         );
         // What was typed is the responder's text: Esc asks before it goes.
