@@ -122,6 +122,12 @@ pub enum Command {
         /// The note, or `-` to read notes from stdin.
         text: String,
     },
+    /// Close an abandoned rehearsal (its log is kept; real incidents are
+    /// resolved in the incident screen, with a summary).
+    Close {
+        /// The rehearsal's id (or a unique prefix; see `mayday incidents`).
+        id: String,
+    },
     /// List the loaded runbooks.
     List {
         /// Print JSON: [{id, title, path, severity, steps, alerts, …}].
@@ -259,6 +265,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             force,
         }) => export(&g, &id, format, output.as_deref(), force),
         Some(Command::Trust { path, revoke, list }) => trust(&g, path.as_deref(), revoke, list),
+        Some(Command::Close { id }) => {
+            let dir = crate::app::runtime::data_dir(&g)?;
+            crate::incident::cli::close_rehearsal(&dir, &id, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Note { incident, text }) => {
             let dir = crate::app::runtime::data_dir(&g)?;
             crate::incident::cli::note(

@@ -515,3 +515,50 @@ fn started_event(title: &str, rehearsal: bool) -> mayday::incident::EventKind {
         mayday_version: "t".into(),
     }
 }
+
+/// An abandoned rehearsal can be closed from the command line (its log is
+/// kept and still exports); a real incident is refused.
+#[test]
+fn close_ends_an_abandoned_rehearsal_only() {
+    let env = Env::new();
+    let data = env.data_home().join("mayday");
+    let make = |secs: i64, rehearsal: bool| {
+        let (w, _) = mayday::incident::store::create(
+            &data,
+            "rb",
+            started_event("RB", rehearsal),
+            jiff::Timestamp::from_second(1_800_000_000 + secs).unwrap(),
+        )
+        .unwrap();
+        w.incident_id().to_owned()
+    };
+    let real = make(0, false);
+    let drill = make(60, true);
+    env.cmd()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["close", &real])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("real incident"));
+    env.cmd()
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["close", &drill])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("its log is kept"));
+    let v: Value = serde_json::from_str(&env.stdout(&[
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+        "export".as_ref(),
+        drill.as_ref(),
+    ]))
+    .unwrap();
+    assert_eq!(v["incident"]["state"], "resolved");
+    assert_eq!(v["incident"]["rehearsal"], true);
+    assert_eq!(
+        mayday::incident::store::find(&data, &real).unwrap().state,
+        mayday::incident::Phase::Open
+    );
+}

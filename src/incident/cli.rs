@@ -343,6 +343,37 @@ impl Sink {
     }
 }
 
+/// `mayday close ID`: a rehearsal left open (the game day ended, the
+/// laptop closed) is resolved with a note saying so; its log is kept, so
+/// review and export still work. Real incidents are refused: they are
+/// resolved with a summary, in the incident screen.
+pub fn close_rehearsal(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<()> {
+    let found = store::find(data_dir, id)?;
+    if !found.rehearsal {
+        bail!(
+            "{} is a real incident: resolve it in the incident screen (`mayday resume {}`, then R) with a summary",
+            found.id,
+            found.id
+        );
+    }
+    if found.state == super::Phase::Resolved {
+        bail!("rehearsal {} is already closed", found.id);
+    }
+    let (mut writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;
+    let e = writer.append(
+        EventKind::Resolved {
+            summary: "rehearsal closed unfinished (mayday close)".into(),
+        },
+        now(),
+    )?;
+    writeln!(
+        out,
+        "closed {} (event {}); its log is kept",
+        found.id, e.seq
+    )?;
+    Ok(())
+}
+
 /// The time now, to the millisecond (what the log records).
 pub fn now() -> Timestamp {
     Timestamp::now()
