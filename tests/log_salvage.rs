@@ -341,7 +341,9 @@ fn the_writer_retries_and_rescues_what_it_cannot_save() {
     let Some(fs) = Tmpfs::mount(256) else { return };
     let data = fs.0.join("data");
     let (_, path) = incident(&data, 2);
-    let (w, recovered) = log::LogWriter::open_append(&path).unwrap();
+    // Waiting: a test spawning a child may hold the lock between fork and exec.
+    let (w, recovered) =
+        log::LogWriter::open_append_waiting(&path, std::time::Duration::from_secs(5)).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
