@@ -747,3 +747,37 @@ fn notes_from_other_terminals_reach_the_open_session() {
     // The socket goes with the session.
     assert!(!s.data.join("incidents").join(format!("{id}.sock")).exists());
 }
+
+/// A pasted 20-line log (CR or CRLF line ends, as terminals send them) is a
+/// 20-line note in the log and the export, with no `^M`.
+#[test]
+fn a_crlf_paste_stays_twenty_lines() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let t = start(&s, "paste", "");
+    t.wait_for("all saved");
+    t.keys(&["i"]);
+    t.wait_for("Enter saves");
+    let pasted: String = (1..=20).map(|i| format!("pod-{i} OOMKilled\r\n")).collect();
+    t.paste(pasted.trim_end());
+    t.wait_for("pod-20 OOMKilled");
+    t.keys(&["Enter"]);
+    t.wait_for("note: pod-1 OOMKilled");
+    t.wait_for("all saved");
+    quit(&t);
+    let v = export(&s);
+    let note = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "note")
+        .expect("the note")["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!note.contains('\r'), "{note:?}");
+    assert_eq!(note.lines().count(), 20, "{note:?}");
+    assert_eq!(note.lines().last(), Some("pod-20 OOMKilled"));
+}

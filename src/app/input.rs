@@ -114,3 +114,54 @@ mod tests {
         assert_eq!(one.key(k(KeyCode::Esc)), Outcome::Cancel);
     }
 }
+
+/// Pasted text with LF line ends. Terminals send a pasted line end as CR
+/// (they turn LF into CR), so text copied with CRLF arrives as CR CR: when
+/// every CR in a paste comes in such a pair, each pair is one line end;
+/// otherwise CRLF and lone CR are each one. A pasted 20-line log stays 20
+/// lines in the log, the export and the postmortem.
+pub fn paste_line_ends(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut paired = true;
+    while i < b.len() {
+        if b[i] == b'\r' {
+            if b.get(i + 1) == Some(&b'\r') {
+                i += 2;
+                continue;
+            }
+            // A CR at the very end (the last line's end) is a pair cut short.
+            if i + 1 < b.len() {
+                paired = false;
+                break;
+            }
+        }
+        i += 1;
+    }
+    let out = if paired {
+        text.replace("\r\r", "\n").replace('\r', "\n")
+    } else {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    };
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod paste_tests {
+    use super::paste_line_ends;
+
+    #[test]
+    fn line_ends_from_every_kind_of_paste() {
+        // LF text as a terminal sends it (LF → CR), with a blank line.
+        assert_eq!(paste_line_ends("a\rb\r\rc"), "a\nb\n\nc");
+        // CRLF text as a terminal sends it (CR LF → CR CR).
+        assert_eq!(paste_line_ends("a\r\rb\r\rc\r\r"), "a\nb\nc\n");
+        assert_eq!(paste_line_ends("a\r\rb\r"), "a\nb\n");
+        // CRLF and LF as they are (a paste that kept them).
+        assert_eq!(paste_line_ends("a\r\nb\nc"), "a\nb\nc");
+        assert_eq!(paste_line_ends("plain"), "plain");
+    }
+}

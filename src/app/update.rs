@@ -616,16 +616,8 @@ pub fn emit(session: &mut Session, kind: EventKind, at: Timestamp, fx: &mut Vec<
 }
 
 fn on_paste(state: &mut State, text: &str) {
-    // Terminals send pasted line ends as CR (or CRLF): store LF, so a
-    // pasted 20-line log stays 20 lines in the log, the export and the
-    // postmortem.
-    let normalized;
-    let text = if text.contains('\r') {
-        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
-        normalized.as_str()
-    } else {
-        text
-    };
+    let normalized = super::input::paste_line_ends(text);
+    let text = normalized.as_ref();
     if let Some(Overlay::Prompt(p)) = state.overlay.as_mut() {
         p.input.paste(text);
         return;

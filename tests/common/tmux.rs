@@ -92,6 +92,32 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Paste `text` as a terminal does (bracketed paste, `paste-buffer -p`);
+    /// tmux turns line feeds into carriage returns, as terminals send them.
+    pub fn paste(&self, text: &str) {
+        let out = self
+            .tmux()
+            .args(["set-buffer", "-b", "mayday-test", "--", text])
+            .output()
+            .expect("set-buffer");
+        assert!(out.status.success());
+        let out = self
+            .tmux()
+            .args([
+                "paste-buffer",
+                "-p",
+                "-d",
+                "-b",
+                "mayday-test",
+                "-t",
+                &self.session,
+            ])
+            .output()
+            .expect("paste-buffer");
+        assert!(out.status.success());
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
     pub fn screen(&self) -> String {
         let out = self
             .tmux()
