@@ -6,7 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 root=..
-seed() { mkdir -p "corpus/$1"; shift_target=$1; shift; for f in "$@"; do [ -f "$f" ] && cp "$f" "corpus/$shift_target/$(basename "$f" | tr -c 'A-Za-z0-9._-' _)-$(cksum < "$f" | cut -d' ' -f1)"; done; return 0; }
+# seed TARGET FILE…: copy the files into the target's corpus under names
+# that cannot collide (the base name plus a checksum).
+seed() {
+  local target=$1
+  shift
+  mkdir -p "corpus/$target"
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    cp "$f" "corpus/$target/$(basename "$f" | tr -c 'A-Za-z0-9._-' _)-$(cksum < "$f" | cut -d' ' -f1)"
+  done
+}
 mapfile -t md < <(find "$root/runbooks" "$root/tests/fixtures" "$root/tests/corpus" -name '*.md')
 mapfile -t yaml < <(find "$root/runbooks" "$root/tests/fixtures" "$root/tests/corpus" -name '*.y*ml')
 mapfile -t themes < <(find "$root/themes" -name '*.yaml')
