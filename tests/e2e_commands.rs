@@ -781,3 +781,59 @@ fn a_crlf_paste_stays_twenty_lines() {
     assert_eq!(note.lines().count(), 20, "{note:?}");
     assert_eq!(note.lines().last(), Some("pod-20 OOMKilled"));
 }
+
+/// A second `mayday` on an incident another one holds follows its log
+/// live, read-only, and takes no key that would change it.
+#[test]
+fn a_second_mayday_follows_the_held_incident_read_only() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let a = start(&s, "holder", "");
+    a.wait_for("all saved");
+    let list = s.env.stdout(&[
+        "--data-dir".as_ref(),
+        s.data.as_os_str(),
+        "incidents".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let cmd = format!(
+        "cd {} && {} --no-bundled --data-dir {} resume {id} --responder hal; echo MAYDAY-EXITED; sleep 60",
+        s.env.path().display(),
+        bin(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let b = Tmux::start("follower", 140, 40, &cmd, &envs);
+    let screen = b.wait_for("READ-ONLY");
+    assert!(screen.contains("following it live"), "{screen}");
+    // The holder writes; the follower shows it.
+    a.keys(&["i"]);
+    a.wait_for("Enter saves");
+    a.type_text("seen from the other seat");
+    a.keys(&["Enter"]);
+    b.wait_for("note: seen from the other seat");
+    // Keys that would change it do nothing here.
+    b.keys(&["m"]);
+    b.wait_for("read-only: this incident is held by another Mayday");
+    b.keys(&["C-c"]);
+    b.wait_exit("MAYDAY-EXITED");
+    a.wait_for("all saved");
+    quit(&a);
+    let v = export(&s);
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"mitigated"), "{kinds:?}");
+    assert!(
+        !kinds.contains(&"session_resumed"),
+        "the follower wrote nothing: {kinds:?}"
+    );
+}

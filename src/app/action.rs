@@ -39,6 +39,9 @@ pub enum Action {
     Tick(Timestamp),
     /// A timer asked for with `Effect::WakeAfter` went off.
     Wake(Timestamp),
+    /// Events another Mayday appended to the incident this session follows
+    /// read-only (the other one holds its log).
+    Followed(Vec<crate::incident::Event>),
     /// A note from `mayday note` in another terminal (see `app::inbox`);
     /// `ticket` names the answer the runtime owes it.
     RemoteNote {

@@ -266,7 +266,13 @@ fn open(
             // Cannot append (corruption, locked): show what can be read.
             let read = crate::incident::log::read(&found.path)
                 .with_context(|| format!("reading {}", found.path.display()))?;
-            (None, read.events, Some(format!("{e}")))
+            let why = match e {
+                crate::incident::log::LogError::Locked { .. } => {
+                    format!("{e} — following it live; nothing here changes it")
+                }
+                _ => e.to_string(),
+            };
+            (None, read.events, Some(why))
         }
     };
     let inc = crate::incident::Incident::replay(&events)

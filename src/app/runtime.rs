@@ -398,6 +398,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         notes_waiting: std::collections::HashMap::new(),
         notes_saving: std::collections::HashMap::new(),
         next_ticket: 0,
+        follower: None,
     };
     let result = event_loop(&mut term, &mut state, &mut theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
@@ -461,10 +462,53 @@ struct Background {
     notes_waiting: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
     notes_saving: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
     next_ticket: u64,
+    /// The read-only session's live follower (incident id, task).
+    follower: Option<(String, tokio::task::JoinHandle<()>)>,
 }
 
 /// Keep the inbox on the incident this session may write to (and only
 /// then): opened with it, closed when it closes or is resolved.
+/// A session that could only open an incident read-only (another Mayday
+/// holds its log) follows the log live: a task reads it once a second and
+/// sends what is new.
+fn sync_follower(state: &State, bg: &mut Background, tx: &mpsc::UnboundedSender<Action>) {
+    // Not a replay: that one shows the past on purpose.
+    let want = state
+        .session
+        .as_ref()
+        .filter(|s| s.read_only.is_some() && state.review.is_none())
+        .map(|s| (s.incident.id.clone(), s.incident.last_seq));
+    if bg.follower.as_ref().map(|(id, _)| id) == want.as_ref().map(|(id, _)| id) {
+        return;
+    }
+    if let Some((_, task)) = bg.follower.take() {
+        task.abort();
+    }
+    let Some((id, mut last)) = want else { return };
+    let path = crate::incident::store::log_path(&bg.data_dir, &id);
+    let tx = tx.clone();
+    let task = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            let p = path.clone();
+            let Ok(Ok(read)) =
+                tokio::task::spawn_blocking(move || crate::incident::log::read(&p)).await
+            else {
+                continue;
+            };
+            let new: Vec<_> = read.events.into_iter().filter(|e| e.seq > last).collect();
+            if let Some(e) = new.last() {
+                last = e.seq;
+                if tx.send(Action::Followed(new)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    bg.follower = Some((id, task));
+}
+
 fn sync_inbox(state: &State, bg: &mut Background) {
     let want = state
         .session
@@ -596,6 +640,7 @@ async fn event_loop(
             run_effects(fx, state, io, bg, &tx, &mut quit).await;
         }
         sync_inbox(state, bg);
+        sync_follower(state, bg, &tx);
     }
 }
 

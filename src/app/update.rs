@@ -67,6 +67,24 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             state.now = at;
             typing::fire_due(state, fx);
         }
+        Action::Followed(events) => {
+            if state.review.is_none()
+                && let Some(s) = state.session.as_mut()
+                && s.read_only.is_some()
+            {
+                for e in events {
+                    if e.seq > s.incident.last_seq {
+                        s.incident.apply(&e);
+                        s.saved_seq = e.seq;
+                        s.events.push(e);
+                        if s.log_scroll > 0 {
+                            s.log_scroll += 1;
+                            s.log_unseen += 1;
+                        }
+                    }
+                }
+            }
+        }
         Action::RemoteNote { text, ticket, at } => {
             state.now = at;
             let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -904,7 +922,10 @@ fn quit_now(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn request_quit(state: &mut State, fx: &mut Vec<Effect>) {
     match &state.session {
-        Some(s) if s.incident.is_open() => state.overlay = Some(Overlay::ConfirmQuit),
+        // Read-only: nothing of ours is open, nothing to lose.
+        Some(s) if s.incident.is_open() && s.read_only.is_none() => {
+            state.overlay = Some(Overlay::ConfirmQuit)
+        }
         _ => quit_now(state, fx),
     }
 }
@@ -1510,6 +1531,14 @@ pub mod typing {
     }
 
     pub fn on_incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
+        // Read-only: nothing can act, so nothing needs holding back.
+        if state
+            .session
+            .as_ref()
+            .is_some_and(|s| s.read_only.is_some())
+        {
+            return super::incident_key(state, key, fx);
+        }
         let now = state.now;
         let c = printable(&key);
         let in_burst = state.typing.last.is_some_and(|t| within(t, now));
@@ -1610,6 +1639,36 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
     let Some(cmd) = state.keymap.lookup(ctxs, &key) else {
         return;
     };
+    // A read-only session (another Mayday holds the log, or it is damaged)
+    // takes no key that would change the incident.
+    if state
+        .session
+        .as_ref()
+        .is_some_and(|s| s.read_only.is_some())
+        && matches!(
+            cmd,
+            Cmd::Run
+                | Cmd::Skip
+                | Cmd::Choose(_)
+                | Cmd::Mitigate
+                | Cmd::Resolve
+                | Cmd::Trust
+                | Cmd::Done
+                | Cmd::Toggle
+                | Cmd::SwitchRunbook
+                | Cmd::StartWait
+                | Cmd::NextStep
+                | Cmd::PrevStep
+                | Cmd::Note
+                | Cmd::StatusUpdate
+                | Cmd::Cancel
+        )
+    {
+        state.notices.push(Notice::info(
+            "read-only: this incident is held by another Mayday (or its log is damaged); nothing here changes it",
+        ));
+        return;
+    }
     let now = state.now;
     let every = state.session.as_ref().map_or_else(
         || state.settings.update_every(crate::runbook::Severity::High),

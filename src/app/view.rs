@@ -329,6 +329,21 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
                 ("Esc".into(), "back to review"),
             ]
         }
+        // Read-only (another Mayday holds it): only keys that change nothing.
+        (None, Screen::Incident)
+            if state
+                .session
+                .as_ref()
+                .is_some_and(|s| s.read_only.is_some()) =>
+        {
+            vec![
+                (k(Cmd::Help), "help"),
+                (k(Cmd::Quit), "quit"),
+                (k(Cmd::FocusNext), "pane"),
+                ("↑↓".into(), "scroll"),
+                (k(Cmd::Copy), "copy"),
+            ]
+        }
         (None, Screen::Incident) => vec![
             (k(Cmd::Help), "help"),
             (k(Cmd::Quit), "quit"),
