@@ -44,6 +44,8 @@ pub enum Cmd {
     PollNow,
     SwitchRunbook,
     Review,
+    /// Picker: close the selected abandoned rehearsal.
+    CloseRehearsal,
     /// Review: show/hide a group of events (0 shows all).
     ReviewFilter(u8),
     /// Review: replay from the selected event.
@@ -316,6 +318,13 @@ const DEFAULTS: &[(&str, Cmd, Ctx, &[&str], &str)] = &[
         Ctx::Picker,
         &["v"],
         "review the selected incident",
+    ),
+    (
+        "close_rehearsal",
+        Cmd::CloseRehearsal,
+        Ctx::Picker,
+        &["X"],
+        "close the selected abandoned rehearsal (its log is kept)",
     ),
     (
         "next_step",

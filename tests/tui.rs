@@ -920,6 +920,47 @@ fn the_status_update_uses_the_runbooks_template_and_severity() {
     );
 }
 
+/// An abandoned rehearsal's resume row can be closed from the picker: `X`
+/// asks, `y` closes it (the runtime resolves it, keeping the log); real
+/// incidents cannot be closed there.
+#[test]
+fn an_abandoned_rehearsal_can_be_closed_from_the_picker() {
+    let mut s = state();
+    let listing = |id: &str, rehearsal: bool| IncidentListing {
+        id: id.into(),
+        runbook_id: "cache-evictions".into(),
+        title: "Cache eviction storm".into(),
+        started_at: t(-600),
+        state: Phase::Open,
+        events: 5,
+        rehearsal,
+        problem: None,
+    };
+    app::update(
+        &mut s,
+        Action::Incidents(vec![listing("drill-1", true), listing("real-1", false)]),
+    );
+    key(&mut s, KeyCode::Tab, 1); // leave the filter: keys are commands
+    let rows: Vec<_> = s.picker.items.clone();
+    let ids: Vec<String> = s.incidents.iter().map(|i| i.id.clone()).collect();
+    let at = |id: &str| {
+        rows.iter()
+            .position(|r| matches!(r, app::state::PickItem::Resume(i) if ids[*i] == id))
+            .expect(id)
+    };
+    s.picker.selected = at("real-1");
+    ch(&mut s, 'X', 2);
+    assert!(s.overlay.is_none(), "a real incident is not closed here");
+    s.picker.selected = at("drill-1");
+    ch(&mut s, 'X', 3);
+    assert!(matches!(&s.overlay, Some(Overlay::ConfirmClose { id }) if id == "drill-1"));
+    let fx = ch(&mut s, 'y', 4);
+    assert!(
+        matches!(fx.first(), Some(Effect::CloseRehearsal(id)) if id == "drill-1"),
+        "{fx:?}"
+    );
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

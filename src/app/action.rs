@@ -198,6 +198,9 @@ pub enum Effect {
     /// Write every event of the open incident, saved or not, to a rescue
     /// copy outside the data directory.
     Rescue,
+    /// Close an abandoned rehearsal (resolve it, keeping its log), then
+    /// list the incidents again.
+    CloseRehearsal(String),
     /// Send `Action::Wake` after this long (the typing guard's timer).
     WakeAfter(std::time::Duration),
     /// A remote note became event `seq`: answer `saved seq` once it is.

@@ -196,6 +196,23 @@ impl IncidentIo {
         });
     }
 
+    /// Close an abandoned rehearsal, then list the incidents again.
+    pub fn close_rehearsal(&self, id: String, tx: UnboundedSender<Action>) {
+        let dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let notice = match crate::incident::cli::close_rehearsal(&dir, &id, &mut out) {
+                Ok(()) => Notice::info(String::from_utf8_lossy(&out).trim().to_owned()),
+                Err(e) => Notice::error(format!(
+                    "cannot close {id}: {}",
+                    crate::diag::error_chain(&e)
+                )),
+            };
+            let _ = tx.send(Action::Notice(notice));
+            let _ = tx.send(Action::Incidents(listing(&dir)));
+        });
+    }
+
     /// Write `<id>.postmortem.md` next to the incident's log.
     pub fn write_draft(&self, id: String, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();
@@ -211,22 +228,26 @@ impl IncidentIo {
     pub fn list(&self, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
-            let list = store::list(&dir)
-                .into_iter()
-                .map(|s| IncidentListing {
-                    id: s.id,
-                    runbook_id: s.runbook,
-                    title: s.title,
-                    started_at: s.started_at,
-                    state: s.state,
-                    events: s.events,
-                    rehearsal: s.rehearsal,
-                    problem: s.problem,
-                })
-                .collect();
-            let _ = tx.send(Action::Incidents(list));
+            let _ = tx.send(Action::Incidents(listing(&dir)));
         });
     }
+}
+
+/// The incidents in the data dir, for the picker.
+fn listing(dir: &std::path::Path) -> Vec<IncidentListing> {
+    store::list(dir)
+        .into_iter()
+        .map(|s| IncidentListing {
+            id: s.id,
+            runbook_id: s.runbook,
+            title: s.title,
+            started_at: s.started_at,
+            state: s.state,
+            events: s.events,
+            rehearsal: s.rehearsal,
+            problem: s.problem,
+        })
+        .collect()
 }
 
 /// Create the log with its first event; keep a copy of the runbook next to

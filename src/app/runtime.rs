@@ -706,6 +706,7 @@ async fn run_effects(
             Effect::ListIncidents => io.list(tx.clone()),
             Effect::Quit => *quit = true,
             Effect::Rescue => io.rescue(tx.clone()),
+            Effect::CloseRehearsal(id) => io.close_rehearsal(id, tx.clone()),
             Effect::NoteAccepted { ticket, seq } => {
                 if let Some(reply) = bg.notes_waiting.remove(&ticket) {
                     bg.notes_saving.insert(seq, reply);

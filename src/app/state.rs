@@ -226,6 +226,10 @@ pub enum Overlay {
     ConfirmQuit,
     /// Take back "mitigated"?
     ConfirmRetract,
+    /// Close this abandoned rehearsal?
+    ConfirmClose {
+        id: String,
+    },
     /// Resolve although sources are down or mitigation steps are pending?
     ConfirmResolve {
         reasons: Vec<String>,

@@ -802,6 +802,12 @@ fn on_overlay_key(state: &mut State, overlay: Overlay, key: KeyEvent, fx: &mut V
             _ if is_ctrl_c(&key) => {}
             _ => state.overlay = Some(Overlay::ConfirmSecond { runbook, open_id }),
         },
+        Overlay::ConfirmClose { id } => match key.code {
+            KeyCode::Char('y' | 'Y') => fx.push(Effect::CloseRehearsal(id)),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
+            _ if is_ctrl_c(&key) => {}
+            _ => state.overlay = Some(Overlay::ConfirmClose { id }),
+        },
         Overlay::ConfirmRetract => match key.code {
             KeyCode::Char('y' | 'Y') => {
                 let now = state.now;
@@ -1131,6 +1137,17 @@ fn picker_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         Some(Cmd::Help) => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Some(Cmd::Filter) => state.picker.filtering = true,
         Some(Cmd::Select) => activate_pick(state, fx),
+        Some(Cmd::CloseRehearsal) => match state.picker.items.get(state.picker.selected) {
+            Some(PickItem::Resume(i))
+                if state.incidents.get(*i).is_some_and(|inc| inc.rehearsal) =>
+            {
+                let id = state.incidents[*i].id.clone();
+                state.overlay = Some(Overlay::ConfirmClose { id });
+            }
+            _ => state
+                .notices
+                .push(Notice::info("select an open rehearsal to close it")),
+        },
         Some(Cmd::Review) => match state.picker.items.get(state.picker.selected) {
             Some(PickItem::Review(i)) => {
                 if let Some(inc) = state.past.get(*i) {

@@ -73,6 +73,17 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
     match &state.overlay {
         Some(Overlay::Help { scroll }) => draw_help(state, *scroll, theme, frame, area),
         Some(Overlay::ConfirmQuit) => draw_confirm_quit(state, theme, frame, area),
+        Some(Overlay::ConfirmClose { id }) => draw_ask(
+            " Close rehearsal? ",
+            &[
+                format!("Close the rehearsal {id}?"),
+                "It is marked resolved as closed unfinished; its log is kept.".to_owned(),
+            ],
+            &[("y", "close it"), ("n", "keep it open")],
+            theme,
+            frame,
+            area,
+        ),
         Some(Overlay::ConfirmRetract) => draw_ask(
             " Mitigated? ",
             &[
@@ -255,6 +266,9 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
             ("n".into(), "start a second"),
             ("Esc".into(), "back"),
         ],
+        (Some(Overlay::ConfirmClose { .. }), _) => {
+            vec![("y".into(), "close it"), ("n".into(), "keep it open")]
+        }
         (Some(Overlay::ConfirmRetract), _) => {
             vec![("y".into(), "take it back"), ("n".into(), "keep mitigated")]
         }
