@@ -961,6 +961,52 @@ fn an_abandoned_rehearsal_can_be_closed_from_the_picker() {
     );
 }
 
+/// A runbook can mark a variable `ask: on_use`: it is not on the start form,
+/// and is asked when a command that needs it is about to run — in both
+/// formats, through the fast front-matter path and the full parser.
+#[test]
+fn variables_marked_on_use_are_asked_when_a_command_needs_them() {
+    let md = "---\nid: lazy\nvariables:\n  - name: namespace\n    default: shop\n  - name: pod\n    prompt: The crashing pod\n    ask: on_use\n---\n# Lazy\n\n## Look {#look .diagnose}\n\n```sh {run}\nkubectl -n {{namespace}} logs {{pod}}\n```\n";
+    let yaml = "id: lazy\ntitle: Lazy\nvariables:\n  - name: namespace\n    default: shop\n  - name: pod\n    ask: on_use\nsteps:\n  - title: Look\n    kind: diagnose\n    commands:\n      - text: kubectl -n {{namespace}} logs {{pod}}\n        run: true\n";
+    for (name, text) in [("lazy.md", md), ("lazy.yaml", yaml)] {
+        let loaded = mayday::runbook::load(name, text.as_bytes(), mayday::runbook::Origin::Extra);
+        let rb = loaded
+            .runbook
+            .unwrap_or_else(|| panic!("{name}: {:?}", loaded.diagnostics));
+        assert!(
+            rb.variables.iter().any(|v| v.name == "pod" && v.ask_on_use),
+            "{name}"
+        );
+        let mut s = state();
+        let mut fx = Vec::new();
+        app::update::open_start(&mut s, std::sync::Arc::new(rb), &mut fx);
+        let form = s.start.as_ref().expect("a form");
+        assert!(
+            form.fields.iter().all(|f| !f.label.contains("pod")),
+            "{name}: not on the start form"
+        );
+        let fx = key(&mut s, KeyCode::Enter, 2);
+        open(&mut s, fx);
+        s.session.as_mut().unwrap().trusted = true;
+        ch(&mut s, 'r', 10);
+        let Some(Overlay::Prompt(p)) = &s.overlay else {
+            panic!("{name}: asked at run time: {:?}", s.overlay)
+        };
+        assert!(p.title.contains("`pod`"), "{}", p.title);
+    }
+    let bad =
+        "---\nid: bad\nvariables:\n  - name: pod\n    ask: sometimes\n---\n# Bad\n\n## A\n\nx\n";
+    let loaded = mayday::runbook::load("bad.md", bad.as_bytes(), mayday::runbook::Origin::Extra);
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("on_use")),
+        "{:?}",
+        loaded.diagnostics
+    );
+}
+
 /// `m` by mistake can be taken back: asked, logged, and replay agrees.
 #[test]
 fn mitigated_can_be_taken_back() {

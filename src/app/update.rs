@@ -1296,7 +1296,8 @@ fn open_start_with(
 ) {
     let mut fields = Vec::new();
     for v in &runbook.variables {
-        if preset.variables.contains_key(&v.name) {
+        // Given already, or asked when a command needs it.
+        if preset.variables.contains_key(&v.name) || v.ask_on_use {
             continue;
         }
         let label = match &v.prompt {

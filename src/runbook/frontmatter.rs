@@ -361,6 +361,7 @@ fn apply(h: &mut Header, key: &str, value: Value, line: u32) -> Option<()> {
                 let mut prompt = None;
                 let mut default = None;
                 let mut required = false;
+                let mut on_use = false;
                 for (k, v, l) in map {
                     match (k.as_str(), v) {
                         ("name", Value::Str(s, col)) => name = Some((s, Pos::new(l, col))),
@@ -369,11 +370,12 @@ fn apply(h: &mut Header, key: &str, value: Value, line: u32) -> Option<()> {
                         }
                         ("default", Value::Str(s, _)) => default = Some(s),
                         ("required", Value::Bool(b)) => required = b,
+                        ("ask", Value::Str(s, _)) => on_use = super::yaml::ask_on_use(&s)?,
                         _ => return None,
                     }
                 }
                 let (n, pos) = name?;
-                vars.push((n, prompt, default, required, pos));
+                vars.push((n, prompt, default, required, pos, on_use));
             }
             h.variables = Some(vars);
         }

@@ -288,6 +288,10 @@ pub struct Variable {
     pub prompt: Option<String>,
     pub default: Option<String>,
     pub required: bool,
+    /// `ask: on_use`: not on the start form; asked when a command that
+    /// uses it is about to run with no value.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ask_on_use: bool,
     #[serde(skip)]
     pub pos: Pos,
 }

@@ -19,14 +19,27 @@ struct RawVariable {
     default: Option<Scalar>,
     #[serde(default)]
     required: bool,
+    /// `ask: on_use`: asked when a command that needs it is about to run,
+    /// not on the start form.
+    ask: Option<Spanned<String>>,
+}
+
+/// Is `ask:` the "when a command needs it" value?
+pub(crate) fn ask_on_use(value: &str) -> Option<bool> {
+    match value.trim() {
+        "on_use" | "on-use" | "later" => Some(true),
+        "on_start" | "on-start" | "start" => Some(false),
+        _ => None,
+    }
 }
 
 /// `variables:` as a list of declarations, or a map from name to default.
 #[derive(Debug, Default)]
 pub(crate) struct RawVariables(Vec<VarDecl>);
 
-/// A variable declaration: name, prompt, default, required, position.
-pub(crate) type VarDecl = (String, Option<String>, Option<String>, bool, Pos);
+/// A variable declaration: name, prompt, default, required, position, and
+/// whether it is asked when a command needs it (`ask: on_use`).
+pub(crate) type VarDecl = (String, Option<String>, Option<String>, bool, Pos, bool);
 
 impl<'de> Deserialize<'de> for RawVariables {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -42,12 +55,22 @@ impl<'de> Deserialize<'de> for RawVariables {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawVariables, A::Error> {
                 let mut out = Vec::new();
                 while let Some(v) = seq.next_element::<RawVariable>()? {
+                    let on_use = match &v.ask {
+                        None => false,
+                        Some(a) => ask_on_use(&a.value).ok_or_else(|| {
+                            de::Error::custom(format!(
+                                "`ask: {}` is not `on_use` or `on_start`",
+                                a.value
+                            ))
+                        })?,
+                    };
                     out.push((
                         v.name.value,
                         v.prompt,
                         v.default.map(|s| s.0),
                         v.required,
                         pos_of(&v.name.referenced),
+                        on_use,
                     ));
                 }
                 Ok(RawVariables(out))
@@ -62,6 +85,7 @@ impl<'de> Deserialize<'de> for RawVariables {
                         default.map(|s| s.0),
                         false,
                         pos_of(&name.referenced),
+                        false,
                     ));
                 }
                 Ok(RawVariables(out))
@@ -261,7 +285,7 @@ impl RawHeader {
             variables: self.variables.map(|vars| {
                 vars.0
                     .into_iter()
-                    .map(|(n, p, d, r, pos)| (n, p, d, r, shift(pos)))
+                    .map(|(n, p, d, r, pos, u)| (n, p, d, r, shift(pos), u))
                     .collect()
             }),
         }
@@ -305,7 +329,7 @@ pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnost
     rb.alerts = h.alerts;
     rb.sources = h.sources;
     if let Some(vars) = h.variables {
-        for (name, prompt, default, required, pos) in vars {
+        for (name, prompt, default, required, pos, ask_on_use) in vars {
             if !template::is_valid_name(&name) {
                 diags.push(
                     Diagnostic::error(
@@ -330,6 +354,7 @@ pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnost
                 prompt,
                 default,
                 required,
+                ask_on_use,
                 pos,
             });
         }
