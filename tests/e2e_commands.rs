@@ -837,3 +837,63 @@ fn a_second_mayday_follows_the_held_incident_read_only() {
         "the follower wrote nothing: {kinds:?}"
     );
 }
+
+/// The real binary at rest: reading every watched runbook (`cat`,
+/// `grep -r`, again and again) never makes it reload; writing one does.
+/// Read from its diagnostics log, which says each time it reloads.
+#[test]
+fn reading_runbooks_never_reloads_the_running_binary() {
+    if !tmux::available() {
+        return;
+    }
+    let s = setup();
+    let extra = s.env.mkdir("watched");
+    for i in 0..5 {
+        std::fs::write(
+            extra.join(format!("r{i}.md")),
+            format!("# Runbook {i}\n\n## Step\n\ntext\n"),
+        )
+        .unwrap();
+    }
+    let cmd = format!(
+        "MAYDAY_LOG=info {} --no-bundled --runbooks {} --data-dir {}; echo MAYDAY-EXITED; sleep 60",
+        bin(),
+        extra.display(),
+        s.data.display()
+    );
+    let envs = [("XDG_CONFIG_HOME", s.env.config_home())];
+    let envs: Vec<(&str, &Path)> = envs.iter().map(|(k, v)| (*k, v.as_path())).collect();
+    let t = Tmux::start("atrest", 100, 24, &cmd, &envs);
+    t.wait_for("Runbook 4");
+    let log = s.data.join("mayday.log");
+    let reloads = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("runbook files changed: reloading")
+            .count()
+    };
+    for _ in 0..10 {
+        for i in 0..5 {
+            let _ = std::fs::read(extra.join(format!("r{i}.md"))).unwrap();
+        }
+        let _ = std::process::Command::new("cat")
+            .arg(extra.join("r0.md"))
+            .output();
+        let _ = std::process::Command::new("grep")
+            .args(["-r", "Step"])
+            .arg(&extra)
+            .output();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(reloads(), 0, "reading reloaded the library");
+    // A write is still seen, and logged.
+    std::fs::write(
+        extra.join("r0.md"),
+        "# Runbook zero, edited\n\n## Step\n\ntext\n",
+    )
+    .unwrap();
+    t.wait_for("Runbook zero, edited");
+    assert!(reloads() >= 1);
+    t.keys(&["C-c"]);
+    t.wait_exit("MAYDAY-EXITED");
+}

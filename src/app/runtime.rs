@@ -603,6 +603,7 @@ async fn event_loop(
                 if runbooks.is_empty() {
                     continue;
                 }
+                tracing::info!(files = runbooks.len(), "runbook files changed: reloading");
                 let lib = state.library.clone();
                 let sources = bg.sources.clone();
                 let tx2 = tx.clone();
