@@ -61,6 +61,28 @@ pub enum Cmd {
     Slower,
 }
 
+impl Cmd {
+    /// Does this command change the incident (or open a dialog that does)?
+    /// The typing guard holds these back; a read-only session refuses them.
+    pub fn changes_incident(self) -> bool {
+        matches!(
+            self,
+            Cmd::Run
+                | Cmd::Skip
+                | Cmd::Choose(_)
+                | Cmd::Mitigate
+                | Cmd::Resolve
+                | Cmd::Trust
+                | Cmd::Done
+                | Cmd::Toggle
+                | Cmd::SwitchRunbook
+                | Cmd::StartWait
+                | Cmd::NextStep
+                | Cmd::PrevStep
+        )
+    }
+}
+
 /// Where a binding applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Ctx {

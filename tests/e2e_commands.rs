@@ -153,6 +153,28 @@ fn gone(pid: i32) -> bool {
     })
 }
 
+/// Every event's kind, in order.
+fn kinds(v: &Value) -> Vec<&str> {
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect()
+}
+
+/// The id of the newest incident in the session's data dir.
+fn newest_id(s: &Session) -> String {
+    let list = s.env.stdout(&[
+        "--data-dir".as_ref(),
+        s.data.as_os_str(),
+        "incidents".as_ref(),
+        "--json".as_ref(),
+    ]);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    list[0]["id"].as_str().unwrap().to_owned()
+}
+
 fn export(s: &Session) -> Value {
     s.env.export_newest(&s.data).1
 }
@@ -605,12 +627,7 @@ fn quitting_with_a_command_running_stops_it_and_logs_it() {
     let f = finished(&command_events(&v), "cancel").clone();
     assert_eq!(f["abandoned_at_quit"], true, "{f}");
     assert_eq!(f["cancelled"], true);
-    let kinds: Vec<&str> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let kinds = kinds(&v);
     let at = kinds
         .iter()
         .rposition(|k| *k == "command_finished")
@@ -637,12 +654,7 @@ fn a_sentence_typed_with_no_editor_open_becomes_a_note() {
     t.wait_for("all saved");
     quit(&t);
     let v = export(&s);
-    let kinds: Vec<&str> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let kinds = kinds(&v);
     assert!(
         !kinds
             .iter()
@@ -663,14 +675,7 @@ fn notes_from_other_terminals_reach_the_open_session() {
     let s = setup();
     let t = start(&s, "inbox", "");
     t.wait_for("all saved");
-    let list = s.env.stdout(&[
-        "--data-dir".as_ref(),
-        s.data.as_os_str(),
-        "incidents".as_ref(),
-        "--json".as_ref(),
-    ]);
-    let list: Value = serde_json::from_str(&list).unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let id = newest_id(&s);
     // Four at once.
     let running: Vec<_> = (0..4)
         .map(|i| {
@@ -792,14 +797,7 @@ fn a_second_mayday_follows_the_held_incident_read_only() {
     let s = setup();
     let a = start(&s, "holder", "");
     a.wait_for("all saved");
-    let list = s.env.stdout(&[
-        "--data-dir".as_ref(),
-        s.data.as_os_str(),
-        "incidents".as_ref(),
-        "--json".as_ref(),
-    ]);
-    let list: Value = serde_json::from_str(&list).unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_owned();
+    let id = newest_id(&s);
     let cmd = format!(
         "cd {} && {} --no-bundled --data-dir {} resume {id} --responder hal; echo MAYDAY-EXITED; sleep 60",
         s.env.path().display(),
@@ -825,12 +823,7 @@ fn a_second_mayday_follows_the_held_incident_read_only() {
     a.wait_for("all saved");
     quit(&a);
     let v = export(&s);
-    let kinds: Vec<&str> = v["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
+    let kinds = kinds(&v);
     assert!(!kinds.contains(&"mitigated"), "{kinds:?}");
     assert!(
         !kinds.contains(&"session_resumed"),

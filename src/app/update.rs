@@ -1499,23 +1499,10 @@ pub mod typing {
     /// would swallow the rest of a sentence).
     fn acts(state: &State, key: &KeyEvent) -> bool {
         let ctxs: &[Ctx] = &[Ctx::Incident, Ctx::Lists, Ctx::Global];
-        matches!(
-            state.keymap.lookup(ctxs, key),
-            Some(
-                Cmd::Run
-                    | Cmd::Skip
-                    | Cmd::Choose(_)
-                    | Cmd::Mitigate
-                    | Cmd::Resolve
-                    | Cmd::Trust
-                    | Cmd::Done
-                    | Cmd::Toggle
-                    | Cmd::SwitchRunbook
-                    | Cmd::StartWait
-                    | Cmd::NextStep
-                    | Cmd::PrevStep
-            )
-        )
+        state
+            .keymap
+            .lookup(ctxs, key)
+            .is_some_and(Cmd::changes_incident)
     }
 
     fn within(a: Timestamp, b: Timestamp) -> bool {
@@ -1663,24 +1650,7 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
         .session
         .as_ref()
         .is_some_and(|s| s.read_only.is_some())
-        && matches!(
-            cmd,
-            Cmd::Run
-                | Cmd::Skip
-                | Cmd::Choose(_)
-                | Cmd::Mitigate
-                | Cmd::Resolve
-                | Cmd::Trust
-                | Cmd::Done
-                | Cmd::Toggle
-                | Cmd::SwitchRunbook
-                | Cmd::StartWait
-                | Cmd::NextStep
-                | Cmd::PrevStep
-                | Cmd::Note
-                | Cmd::StatusUpdate
-                | Cmd::Cancel
-        )
+        && (cmd.changes_incident() || matches!(cmd, Cmd::Note | Cmd::StatusUpdate | Cmd::Cancel))
     {
         state.notices.push(Notice::info(
             "read-only: this incident is held by another Mayday (or its log is damaged); nothing here changes it",
