@@ -247,42 +247,36 @@ pub fn note(
             found.id
         );
     }
-    let mut notes: Vec<String> = Vec::new();
-    if text == "-" {
-        let mut line = String::new();
-        // Read as it comes: each line is saved (and acknowledged) before
-        // the next is read, so a pipe sees `saved N` as it goes.
-        let mut via = None;
-        loop {
-            line.clear();
-            if input.read_line(&mut line)? == 0 {
-                break;
-            }
-            let t = line.trim_end_matches(['\n', '\r']);
-            if t.trim().is_empty() {
-                continue;
-            }
-            let sink = match &mut via {
-                Some(s) => s,
-                None => via.insert(Sink::open(data_dir, &found)?),
-            };
-            let seq = sink.note(t)?;
-            writeln!(out, "saved {seq}")?;
-            out.flush()?;
+    if text != "-" {
+        if text.trim().is_empty() {
+            bail!("the note is empty");
         }
+        let seq = Sink::open(data_dir, &found)?.note(text)?;
+        writeln!(out, "saved {seq}")?;
         return Ok(());
-    } else if !text.trim().is_empty() {
-        notes.push(text.to_owned());
-    } else {
-        bail!("the note is empty");
     }
-    let mut sink = Sink::open(data_dir, &found)?;
-    for n in notes {
-        let seq = sink.note(&n)?;
+    // Read as it comes: each line is saved (and acknowledged) before the
+    // next is read, so a pipe sees `saved N` as it goes. The log (or the
+    // session) is opened at the first note.
+    let mut line = String::new();
+    let mut sink = None;
+    loop {
+        line.clear();
+        if input.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let t = line.trim_end_matches(['\n', '\r']);
+        if t.trim().is_empty() {
+            continue;
+        }
+        let sink = match &mut sink {
+            Some(s) => s,
+            None => sink.insert(Sink::open(data_dir, &found)?),
+        };
+        let seq = sink.note(t)?;
         writeln!(out, "saved {seq}")?;
         out.flush()?;
     }
-    Ok(())
 }
 
 /// Where `mayday note` writes: the log itself, or — while an incident
