@@ -2137,9 +2137,16 @@ fn draw_confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect
         .run
         .as_ref()
         .is_some_and(|r| r.finished.is_none() && !r.dry_run);
-    let wide = unsaved > 0 || running;
-    let height = lines.len() as u16 + 3 + u16::from(running) * 2;
-    let r = centered(area, if wide { 76 } else { 64 }, height);
+    let width: u16 = if unsaved > 0 || running { 76 } else { 64 };
+    // Rows as wrapped (an error or a rescue path can run long), so the
+    // keys at the bottom are never cut off.
+    let inner_w = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(3);
+    let r = centered(area, width, height);
     frame.render_widget(Clear, r);
     let b = block(theme, " Quit? ", true);
     let inner = b.inner(r);
