@@ -3,7 +3,7 @@
 //!
 //! cargo bench --bench idle
 
-use mayday::library::{Library, Sources};
+use mayday::runbook::library::{Library, Sources};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -136,7 +136,7 @@ fn main() {
     std::fs::create_dir_all(&user).expect("runbook dir");
     let mut n = 0;
     'outer: for copy in 0..60 {
-        for (name, bytes) in mayday::library::bundled::RUNBOOKS {
+        for (name, bytes) in mayday::runbook::library::bundled::RUNBOOKS {
             if n >= 400 {
                 break 'outer;
             }

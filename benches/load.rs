@@ -9,7 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 // The same allocator as the binary.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use mayday::library::{Library, Sources};
+use mayday::runbook::library::{Library, Sources};
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;

@@ -23,9 +23,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use mayday::health::Health;
 use mayday::incident::{Event, EventKind, Incident};
 use mayday::runbook::Severity;
+use mayday::status::health::Health;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -174,9 +174,9 @@ fn bench(c: &mut Criterion) {
     let events = incident();
     assert_eq!(events.len(), EVENTS);
     let inc = Incident::replay(&events).expect("replay");
-    let stats = mayday::review::stats(&events, None).expect("stats");
+    let stats = mayday::incident::review::stats(&events, None).expect("stats");
     let tz = TimeZone::get("Europe/Berlin").unwrap_or(TimeZone::UTC);
-    let doc = mayday::postmortem::markdown(&inc, &events, &stats, None, &tz);
+    let doc = mayday::incident::postmortem::markdown(&inc, &events, &stats, None, &tz);
     eprintln!(
         "{} events, {} steps, {} commands; postmortem {:.1} MB in {}",
         events.len(),
@@ -192,18 +192,18 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(2))
         .throughput(Throughput::Elements(events.len() as u64));
     g.bench_function("stats", |b| {
-        b.iter_with_large_drop(|| mayday::review::stats(black_box(&events), None))
+        b.iter_with_large_drop(|| mayday::incident::review::stats(black_box(&events), None))
     });
     g.bench_function("markdown", |b| {
         b.iter_with_large_drop(|| {
-            mayday::postmortem::markdown(&inc, black_box(&events), &stats, None, &tz)
+            mayday::incident::postmortem::markdown(&inc, black_box(&events), &stats, None, &tz)
         })
     });
     g.bench_function("replay_stats_markdown", |b| {
         b.iter_with_large_drop(|| {
             let inc = Incident::replay(black_box(&events)).expect("replay");
-            let stats = mayday::review::stats(&events, None).expect("stats");
-            mayday::postmortem::markdown(&inc, &events, &stats, None, &tz)
+            let stats = mayday::incident::review::stats(&events, None).expect("stats");
+            mayday::incident::postmortem::markdown(&inc, &events, &stats, None, &tz)
         })
     });
     g.finish();
@@ -226,11 +226,11 @@ fn screen(c: &mut Criterion, events: &[Event]) {
     use ratatui::backend::TestBackend;
     let runbook = std::sync::Arc::new(mayday::runbook::placeholder("api-down", "API down"));
     let now = Timestamp::from_second(1_795_500_000).expect("timestamp");
-    let theme = mayday::theme::Theme::builtin();
+    let theme = mayday::ui::theme::Theme::builtin();
     let opened = || {
         let mut s = State::new(
-            std::sync::Arc::new(mayday::library::Library::default()),
-            mayday::keymap::Keymap::default(),
+            std::sync::Arc::new(mayday::runbook::library::Library::default()),
+            mayday::ui::keymap::Keymap::default(),
             app::Settings::default(),
             now,
             TimeZone::UTC,

@@ -2,8 +2,8 @@
 //! `<config dir>/mayday/config.yaml`). Every key is optional; unknown keys
 //! and bad values are errors with the file, line and a hint.
 
-use crate::diag::{Diagnostic, Pos};
-use crate::yamlutil::{DurationText, OneOrMany, pos_of};
+use crate::util::diag::{Diagnostic, Pos};
+use crate::util::yaml::{DurationText, OneOrMany, pos_of};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -89,7 +89,7 @@ impl Config {
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         let (path, must_exist) = match explicit {
             Some(p) => (Some(p.to_path_buf()), true),
-            None => (crate::paths::default_config_file(), false),
+            None => (crate::util::paths::default_config_file(), false),
         };
         let Some(path) = path else {
             return Ok(Config::default());
@@ -127,7 +127,7 @@ impl Config {
         let raw: RawConfig = match serde_saphyr::from_str::<Option<RawConfig>>(text) {
             Ok(r) => r.unwrap_or_default(),
             Err(e) => {
-                return Err(crate::yamlutil::yaml_error(
+                return Err(crate::util::yaml::yaml_error(
                     &e,
                     text,
                     0,
@@ -172,7 +172,7 @@ impl Config {
 }
 
 fn duration(d: &Spanned<DurationText>, what: &str) -> Result<Duration, Diagnostic> {
-    crate::yamlutil::spanned_duration(d, what)
+    crate::util::yaml::spanned_duration(d, what)
 }
 
 #[cfg(test)]

@@ -2,29 +2,20 @@
 //!
 //! The binary (`src/main.rs`) is a thin shell over this library, so tests
 //! and benchmarks drive everything without a terminal. See
-//! `ARCHITECTURE.md` for how the modules fit together.
+//! `ARCHITECTURE.md` for how the modules fit together. Dependencies point
+//! one way, and `tests/architecture.rs` keeps it so:
+//!
+//! ```text
+//! cli → app → ui, config → gameday → incident → exec → runbook → status → util
+//! ```
 
 pub mod app;
 pub mod cli;
 pub mod config;
-pub mod diag;
-pub mod duration;
 pub mod exec;
 pub mod gameday;
-pub mod health;
 pub mod incident;
-pub mod keymap;
-pub mod library;
-pub mod lint;
-pub mod mdview;
-pub mod paths;
-pub mod postmortem;
-pub mod review;
 pub mod runbook;
-pub mod sanitize;
-pub mod show;
 pub mod status;
-pub mod theme;
-pub mod trust;
-pub mod watch;
-pub mod yamlutil;
+pub mod ui;
+pub mod util;

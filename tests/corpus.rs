@@ -2,9 +2,9 @@
 //! expected diagnostics, and plain Markdown runbooks in the style of public
 //! alert-runbook collections.
 
-use mayday::diag::Level;
-use mayday::library::{self, FileLocation, FileRef, Library, Sources};
+use mayday::runbook::library::{self, FileLocation, FileRef, Library, Sources};
 use mayday::runbook::{Format, Origin, StepKind};
+use mayday::util::diag::Level;
 use std::path::{Path, PathBuf};
 
 fn corpus(rel: &str) -> PathBuf {
@@ -226,7 +226,7 @@ fn show_output_of_a_bundled_runbook() {
         ..Sources::default()
     });
     let rb = lib.get("database-down").expect("bundled");
-    insta::assert_snapshot!("show_database_down", mayday::show::render(rb, 100));
+    insta::assert_snapshot!("show_database_down", mayday::ui::show::render(rb, 100));
 }
 
 #[test]
@@ -250,14 +250,14 @@ fn both_formats_of_the_format_doc_example_load_the_same_steps() {
         b.runbook.expect("yaml loads"),
     );
     assert!(
-        mayday::lint::check(&a).is_empty(),
+        mayday::runbook::lint::check(&a).is_empty(),
         "{:?}",
-        mayday::lint::check(&a)
+        mayday::runbook::lint::check(&a)
     );
     assert!(
-        mayday::lint::check(&b).is_empty(),
+        mayday::runbook::lint::check(&b).is_empty(),
         "{:?}",
-        mayday::lint::check(&b)
+        mayday::runbook::lint::check(&b)
     );
     assert_eq!(a.id, b.id);
     assert_eq!(

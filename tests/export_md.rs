@@ -7,9 +7,9 @@ mod common;
 
 use common::Env;
 use jiff::Timestamp;
-use mayday::health::Health;
 use mayday::incident::{EventKind, ScoreLine, store};
 use mayday::runbook::Severity;
+use mayday::status::health::Health;
 use std::path::PathBuf;
 
 /// A note that tries to break out of every place it lands.

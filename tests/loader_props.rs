@@ -1,19 +1,19 @@
 //! Property tests: no input makes the loaders or the linter panic.
 
-use mayday::library::Library;
+use mayday::runbook::library::Library;
 use mayday::runbook::{self, Origin};
 use proptest::prelude::*;
 
 fn load_and_lint(name: &str, bytes: &[u8]) {
     let loaded = runbook::load(name, bytes, Origin::Extra);
     if let Some(rb) = &loaded.runbook {
-        let _ = mayday::lint::check(rb);
-        let _ = mayday::show::render(rb, 60);
+        let _ = mayday::runbook::lint::check(rb);
+        let _ = mayday::ui::show::render(rb, 60);
     }
 }
 
 fn bundled_texts() -> Vec<(String, Vec<u8>)> {
-    mayday::library::bundled::RUNBOOKS
+    mayday::runbook::library::bundled::RUNBOOKS
         .iter()
         .map(|(name, bytes)| ((*name).to_owned(), bytes.to_vec()))
         .collect()
@@ -111,7 +111,7 @@ fn a_directory_of_garbage_still_loads_the_good_files() {
         std::fs::write(dir.path().join(format!("junk{i}.yaml")), &junk).unwrap();
     }
     std::fs::write(dir.path().join("good.md"), "# Good\n\n## Step\n\ntext\n").unwrap();
-    let lib = Library::load(&mayday::library::Sources {
+    let lib = Library::load(&mayday::runbook::library::Sources {
         extra_dirs: vec![dir.path().to_path_buf()],
         ..Default::default()
     });
@@ -126,7 +126,7 @@ fn show_renders_at_every_small_width() {
         let loaded = runbook::load(&name, &bytes, Origin::Extra);
         let rb = loaded.runbook.expect("bundled runbooks load");
         for width in 0..12 {
-            let text = mayday::show::render(&rb, width);
+            let text = mayday::ui::show::render(&rb, width);
             assert!(text.contains(&rb.id), "{name} at {width}");
         }
     }

@@ -1,8 +1,8 @@
 //! Live reload: the library follows added, edited, broken and deleted
 //! runbooks; the watcher reports changes made the way editors make them.
 
-use mayday::library::{Library, Sources};
-use mayday::watch::{self, WatchEvent};
+use mayday::runbook::library::{Library, Sources};
+use mayday::runbook::watch::{self, WatchEvent};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -9,8 +9,8 @@ use crossterm::event::KeyCode;
 use mayday::app::review::{Review, board_at, cursor_at};
 use mayday::app::{self, Action, Effect, IncidentListing, Overlay, Screen};
 use mayday::gameday::Scenario;
-use mayday::health::Health;
 use mayday::incident::{Event, EventKind, Incident, Phase};
+use mayday::status::health::Health;
 use std::sync::Arc;
 
 const SCENARIO: &str = r#"

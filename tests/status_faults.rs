@@ -6,8 +6,8 @@
 mod status_support;
 
 use futures_util::future::join_all;
-use mayday::health::Health;
 use mayday::status::Snapshot;
+use mayday::status::health::Health;
 use status_support::*;
 use std::time::{Duration, Instant};
 use wiremock::matchers::any;

@@ -3,8 +3,8 @@
 
 mod status_support;
 
-use mayday::health::Health;
 use mayday::status::Kind;
+use mayday::status::health::Health;
 use status_support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -7,8 +7,8 @@
 mod status_support;
 
 use mayday::config::Config;
-use mayday::health::Health;
 use mayday::status::Snapshot;
+use mayday::status::health::Health;
 use status_support::{fast, poll_once};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -880,7 +880,7 @@ fn a_second_enter_on_the_form_starts_nothing_more() {
 /// minutes, as the bundled template promises.
 #[test]
 fn the_status_update_uses_the_runbooks_template_and_severity() {
-    let lib = mayday::library::Library::load(&mayday::library::Sources {
+    let lib = mayday::runbook::library::Library::load(&mayday::runbook::library::Sources {
         bundled: true,
         ..Default::default()
     });
@@ -1096,7 +1096,7 @@ fn a_crlf_paste_keeps_its_lines_with_lf() {
 fn snapshot(
     name: &str,
     kind: mayday::status::Kind,
-    state: mayday::health::Health,
+    state: mayday::status::health::Health,
     summary: &str,
     at: i64,
 ) -> mayday::status::Snapshot {
@@ -1128,8 +1128,8 @@ fn status(s: &mut app::State, snap: mayday::status::Snapshot) -> Vec<Effect> {
 
 #[test]
 fn status_changes_are_logged_by_themselves() {
-    use mayday::health::Health::*;
     use mayday::status::Kind;
+    use mayday::status::health::Health::*;
     let mut s = started();
     assert_eq!(
         kinds(&status(
@@ -1205,8 +1205,8 @@ fn status_changes_are_logged_by_themselves() {
 
 #[test]
 fn sources_known_before_the_incident_starts_are_logged_when_it_opens() {
-    use mayday::health::Health::*;
     use mayday::status::Kind;
+    use mayday::status::health::Health::*;
     let mut s = state();
     status(
         &mut s,
@@ -1233,8 +1233,8 @@ fn sources_known_before_the_incident_starts_are_logged_when_it_opens() {
 
 #[test]
 fn verify_conditions_are_evaluated_live_and_logged_once() {
-    use mayday::health::Health::*;
     use mayday::status::Kind;
+    use mayday::status::health::Health::*;
     let mut s = started();
     // Step 3 says: `sessions-api` is `up` for 5m.
     key(&mut s, KeyCode::Tab, 1);
@@ -1281,7 +1281,7 @@ fn verify_conditions_are_evaluated_live_and_logged_once() {
 
 #[test]
 fn the_picker_suggests_runbooks_for_alerts_firing_now() {
-    use mayday::health::Health::*;
+    use mayday::status::health::Health::*;
     use mayday::status::{FiringAlert, Kind};
     let mut s = state();
     let mut snap = snapshot("prometheus", Kind::Prometheus, Down, "2 firing", 1);
@@ -1340,8 +1340,8 @@ fn the_picker_suggests_runbooks_for_alerts_firing_now() {
 
 #[test]
 fn snapshot_status_panel_and_details() {
-    use mayday::health::Health::*;
     use mayday::status::Kind;
+    use mayday::status::health::Health::*;
     let mut s = in_progress();
     for (i, (name, kind, state, summary)) in [
         ("sessions-api", Kind::Http, Up, "200 in 41 ms"),

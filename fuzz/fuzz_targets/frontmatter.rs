@@ -10,6 +10,6 @@ fuzz_target!(|data: &[u8]| {
     doc.extend_from_slice(b"\n---\n# Title\n\n## Check {#check .diagnose}\n\n```sh {run}\necho {{x}}\n```\n");
     let loaded = runbook::load("fm.md", &doc, Origin::Extra);
     if let Some(rb) = &loaded.runbook {
-        let _ = mayday::lint::check(rb);
+        let _ = mayday::runbook::lint::check(rb);
     }
 });

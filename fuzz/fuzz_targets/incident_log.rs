@@ -17,6 +17,6 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some(inc) = Incident::replay(&read.events) {
         let _ = inc.phase;
-        let _ = mayday::review::stats(&read.events, None);
+        let _ = mayday::incident::review::stats(&read.events, None);
     }
 });

@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
     let width = u16::from(data.first().copied().unwrap_or(60));
     let loaded = runbook::load("fuzz.md", data, Origin::Extra);
     if let Some(rb) = &loaded.runbook {
-        let _ = mayday::lint::check(rb);
-        let _ = mayday::show::render(rb, width);
+        let _ = mayday::runbook::lint::check(rb);
+        let _ = mayday::ui::show::render(rb, width);
     }
 });

@@ -6,7 +6,7 @@ use mayday::runbook::{self, Origin};
 fuzz_target!(|data: &[u8]| {
     let loaded = runbook::load("fuzz.yaml", data, Origin::Extra);
     if let Some(rb) = &loaded.runbook {
-        let _ = mayday::lint::check(rb);
-        let _ = mayday::show::render(rb, 80);
+        let _ = mayday::runbook::lint::check(rb);
+        let _ = mayday::ui::show::render(rb, 80);
     }
 });

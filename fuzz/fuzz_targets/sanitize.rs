@@ -3,7 +3,7 @@
 //! streaming sanitizer keeps only SGR; JSON escaping round-trips.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use mayday::sanitize::{self, Mode, Sanitizer};
+use mayday::util::sanitize::{self, Mode, Sanitizer};
 
 fn dangerous(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t') || sanitize::is_bidi_control(c)

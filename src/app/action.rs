@@ -75,8 +75,8 @@ pub enum Action {
     Exec(Box<crate::exec::ExecEvent>),
     /// Runbook files changed on disk and were reloaded.
     LibraryReloaded(
-        std::sync::Arc<crate::library::Library>,
-        crate::library::ReloadReport,
+        std::sync::Arc<crate::runbook::library::Library>,
+        crate::runbook::library::ReloadReport,
     ),
     /// Trusting the runbook file (path, content hash) worked, or why not.
     Trusted(Result<(String, String), String>),

@@ -76,7 +76,7 @@ impl TextInput {
 
     /// Insert pasted text (new lines become spaces in one-line inputs).
     pub fn paste(&mut self, text: &str) {
-        let clean = crate::sanitize::text(text);
+        let clean = crate::util::sanitize::text(text);
         if self.multiline {
             self.area.insert_str(clean.replace('\t', "    "));
         } else {

@@ -6,7 +6,7 @@
 use super::action::{Action, IncidentListing, Notice, Opened, StartRequest};
 use crate::incident::writer::{self, WriterEvent, WriterHandle};
 use crate::incident::{EventKind, store};
-use crate::library::Library;
+use crate::runbook::library::Library;
 use anyhow::{Context, Result};
 use jiff::Timestamp;
 use std::path::PathBuf;
@@ -82,7 +82,7 @@ impl IncidentIo {
                 let (handle, reports) = writer::spawn(log, events.clone());
                 self.attach(handle, reports, tx2);
                 let trusted =
-                    crate::trust::TrustStore::load(&self.data_dir).is_trusted(&req.runbook);
+                    crate::exec::trust::TrustStore::load(&self.data_dir).is_trusted(&req.runbook);
                 let _ = tx.send(Action::IncidentOpened(Box::new(Opened {
                     runbook: req.runbook.clone(),
                     events,
@@ -95,11 +95,11 @@ impl IncidentIo {
             Err(e) => {
                 tracing::error!(
                     "cannot start the incident: {}",
-                    crate::diag::error_chain(&e)
+                    crate::util::diag::error_chain(&e)
                 );
                 let _ = tx.send(Action::IncidentFailed(format!(
                     "cannot start the incident: {}",
-                    crate::diag::error_chain(&e)
+                    crate::util::diag::error_chain(&e)
                 )));
             }
         }
@@ -117,10 +117,10 @@ impl IncidentIo {
                 let _ = tx.send(Action::IncidentOpened(Box::new(opened)));
             }
             Err(e) => {
-                tracing::error!("cannot resume {id}: {}", crate::diag::error_chain(&e));
+                tracing::error!("cannot resume {id}: {}", crate::util::diag::error_chain(&e));
                 let _ = tx.send(Action::IncidentFailed(format!(
                     "cannot resume {id}: {}",
-                    crate::diag::error_chain(&e)
+                    crate::util::diag::error_chain(&e)
                 )));
             }
         }
@@ -174,7 +174,7 @@ impl IncidentIo {
     pub fn open_review(&self, id: String, library: Arc<Library>, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
-            let action = match crate::incident::cli::load(&dir, &id) {
+            let action = match crate::cli::incidents::load(&dir, &id) {
                 Ok(loaded) => {
                     let (runbook, note) = store::runbook_for(&dir, &loaded.incident, &library);
                     if let Some(n) = note {
@@ -189,7 +189,7 @@ impl IncidentIo {
                 }
                 Err(e) => Action::Notice(Notice::error(format!(
                     "cannot review {id}: {}",
-                    crate::diag::error_chain(&e)
+                    crate::util::diag::error_chain(&e)
                 ))),
             };
             let _ = tx.send(action);
@@ -201,11 +201,11 @@ impl IncidentIo {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
-            let notice = match crate::incident::cli::close_rehearsal(&dir, &id, &mut out) {
+            let notice = match crate::cli::incidents::close_rehearsal(&dir, &id, &mut out) {
                 Ok(()) => Notice::info(String::from_utf8_lossy(&out).trim().to_owned()),
                 Err(e) => Notice::error(format!(
                     "cannot close {id}: {}",
-                    crate::diag::error_chain(&e)
+                    crate::util::diag::error_chain(&e)
                 )),
             };
             let _ = tx.send(Action::Notice(notice));
@@ -217,9 +217,9 @@ impl IncidentIo {
     pub fn write_draft(&self, id: String, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
-            let result = crate::incident::cli::write_draft(&dir, &id)
+            let result = crate::cli::incidents::write_draft(&dir, &id)
                 .map(|p| p.display().to_string())
-                .map_err(|e| crate::diag::error_chain(&e));
+                .map_err(|e| crate::util::diag::error_chain(&e));
             let _ = tx.send(Action::DraftWritten(result));
         });
     }
@@ -259,7 +259,7 @@ fn create(
 ) -> Result<(crate::incident::log::LogWriter, Vec<crate::incident::Event>)> {
     let first = req.started_event(dry_run);
     let (log, event) = store::create(data_dir, &req.runbook.id, first, req.at)?;
-    match crate::library::source_bytes(&req.runbook) {
+    match crate::runbook::library::source_bytes(&req.runbook) {
         Some(bytes) => store::save_runbook_copy(data_dir, log.incident_id(), &req.runbook, &bytes),
         None => tracing::warn!(
             "{} changed since it was loaded; no copy kept",
@@ -302,7 +302,7 @@ fn open(
     if let Some(n) = runbook_note {
         notices.push(Notice::warning(n));
     }
-    let trusted = crate::trust::TrustStore::load(data_dir).is_trusted(&runbook);
+    let trusted = crate::exec::trust::TrustStore::load(data_dir).is_trusted(&runbook);
     Ok((
         log,
         Opened {

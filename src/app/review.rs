@@ -9,8 +9,8 @@
 
 use super::action::Opened;
 use super::state::{Session, SourceView, StatusBoard};
+use crate::incident::review::Stats;
 use crate::incident::{Event, Group, Incident};
-use crate::review::Stats;
 use crate::runbook::Runbook;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
@@ -74,7 +74,7 @@ impl Review {
         from_picker: bool,
     ) -> Option<Review> {
         let incident = Incident::replay(&events)?;
-        let stats = crate::review::stats(&events, Some(&runbook))?;
+        let stats = crate::incident::review::stats(&events, Some(&runbook))?;
         let mut r = Review {
             id,
             runbook,

@@ -4,9 +4,9 @@
 use super::review::{GROUPS, Replay, Review};
 use super::state::State;
 use super::view::{abs_time, block, s};
-use crate::health::Health;
-use crate::review::{StepEnd, fmt_duration};
-use crate::theme::Theme;
+use crate::incident::review::{StepEnd, fmt_duration};
+use crate::status::health::Health;
+use crate::ui::theme::Theme;
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -30,7 +30,7 @@ fn health_style(theme: &Theme, h: Health) -> Style {
 }
 
 fn t_plus(secs: i64) -> String {
-    format!("T+{}", crate::duration::clock(secs.max(0)))
+    format!("T+{}", crate::util::duration::clock(secs.max(0)))
 }
 
 pub fn draw_review(
@@ -208,7 +208,7 @@ fn draw_timeline(state: &State, r: &Review, theme: &Theme, frame: &mut Frame, ar
                 base.patch(theme.style("log.time")),
             ),
             Span::styled(
-                crate::sanitize::line(&e.kind.describe()).into_owned(),
+                crate::util::sanitize::line(&e.kind.describe()).into_owned(),
                 base.patch(theme.style(scope)),
             ),
         ]);

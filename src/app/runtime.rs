@@ -10,9 +10,9 @@ use super::state::{Preset, Settings, State};
 use super::{terminal, update, view};
 use crate::cli::Global;
 use crate::config::Config;
-use crate::keymap::Keymap;
-use crate::library::Library;
-use crate::theme::{Theme, ThemeSources};
+use crate::runbook::library::Library;
+use crate::ui::keymap::Keymap;
+use crate::ui::theme::{Theme, ThemeSources};
 use anyhow::{Context, Result, bail};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures_util::StreamExt;
@@ -42,7 +42,7 @@ pub struct Options {
 pub fn data_dir(global: &Global) -> Result<PathBuf> {
     match &global.data_dir {
         Some(d) => Ok(d.clone()),
-        None => crate::paths::default_data_dir()
+        None => crate::util::paths::default_data_dir()
             .context("cannot find a data directory: pass --data-dir or set MAYDAY_DATA_DIR"),
     }
 }
@@ -155,7 +155,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         .theme
         .clone()
         .or_else(|| config.theme.clone())
-        .unwrap_or_else(|| crate::theme::DEFAULT.to_owned());
+        .unwrap_or_else(|| crate::ui::theme::DEFAULT.to_owned());
     let (mut theme, theme_warnings) = Theme::load(&theme_name, &ThemeSources::from_platform());
     for w in theme_warnings {
         notices.push(Notice::warning(format!(
@@ -290,10 +290,10 @@ async fn main_loop(opts: Options) -> Result<()> {
         None => None,
     };
 
-    let now = crate::incident::cli::now();
+    let now = crate::cli::incidents::now();
     let tz = jiff::tz::TimeZone::system();
     let mut state = State::new(library, keymap, settings, now, tz);
-    state.trust = crate::trust::TrustStore::load(&data_dir);
+    state.trust = crate::exec::trust::TrustStore::load(&data_dir);
     if let Some(w) = &state.trust.warning {
         notices.push(Notice::warning(w.clone()));
     }
@@ -338,7 +338,7 @@ async fn main_loop(opts: Options) -> Result<()> {
     for src in polled {
         state.status.sources.push(super::state::SourceView {
             snapshot: crate::status::Snapshot::pending(&src.name, src.kind),
-            since: crate::incident::cli::now(),
+            since: crate::cli::incidents::now(),
             latencies: std::collections::VecDeque::new(),
         });
     }
@@ -361,12 +361,12 @@ async fn main_loop(opts: Options) -> Result<()> {
     let (exec_tx, exec_rx) = mpsc::unbounded_channel();
     // Live reload: runbook directories (not the bundled set) and themes.
     let sources = crate::cli::sources(&opts.global);
-    let theme_dir = crate::paths::user_theme_dir();
+    let theme_dir = crate::util::paths::user_theme_dir();
     let (watch_tx, watch_rx) = mpsc::unbounded_channel();
     let mut watch_dirs: Vec<PathBuf> = sources.extra_dirs.clone();
     watch_dirs.extend(sources.user_dir.clone());
     watch_dirs.extend(theme_dir.clone());
-    let watcher = match crate::watch::spawn_watcher(watch_dirs, watch_tx) {
+    let watcher = match crate::runbook::watch::spawn_watcher(watch_dirs, watch_tx) {
         Ok(w) => Some(w),
         Err(e) => {
             state
@@ -412,17 +412,17 @@ async fn main_loop(opts: Options) -> Result<()> {
     if !lost.is_empty() {
         let mut why = Vec::new();
         for c in &lost {
-            let log = crate::sanitize::line(&c.log.display().to_string()).into_owned();
+            let log = crate::util::sanitize::line(&c.log.display().to_string()).into_owned();
             why.push(match &c.rescue {
                 Some(Ok(copy)) => format!(
                     "{} event(s) could not be written to {log}; a complete copy of the log, with them, is in {} (copy it over the log to restore it)",
                     c.unsaved,
-                    crate::sanitize::line(&copy.display().to_string())
+                    crate::util::sanitize::line(&copy.display().to_string())
                 ),
                 Some(Err(e)) => format!(
                     "{} event(s) could not be written to {log}, and no rescue copy could be written either: {}",
                     c.unsaved,
-                    crate::sanitize::line(e)
+                    crate::util::sanitize::line(e)
                 ),
                 None => format!("{} event(s) could not be written to {log}", c.unsaved),
             });
@@ -448,9 +448,9 @@ struct Background {
     secrets: Vec<secrecy::SecretString>,
     data_dir: PathBuf,
     /// Stops watching when dropped.
-    _watcher: Option<crate::watch::WatchHandle>,
-    watch_rx: mpsc::UnboundedReceiver<crate::watch::WatchEvent>,
-    sources: crate::library::Sources,
+    _watcher: Option<crate::runbook::watch::WatchHandle>,
+    watch_rx: mpsc::UnboundedReceiver<crate::runbook::watch::WatchEvent>,
+    sources: crate::runbook::library::Sources,
     theme_dir: Option<PathBuf>,
     theme_name: String,
     /// Notes from other terminals into the open incident.
@@ -556,7 +556,7 @@ async fn event_loop(
     let mut dirty = true;
     loop {
         if dirty {
-            let now = crate::incident::cli::now();
+            let now = crate::cli::incidents::now();
             term.draw(|f| view(state, now, theme, f))
                 .context("drawing the screen")?;
             dirty = false;
@@ -566,8 +566,8 @@ async fn event_loop(
         }
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: crate::incident::cli::now() },
-                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: crate::incident::cli::now() },
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: crate::cli::incidents::now() },
+                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: crate::cli::incidents::now() },
                 Some(Ok(TermEvent::Resize(width, height))) => Action::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -584,11 +584,11 @@ async fn event_loop(
             Some(note) = bg.inbox_rx.recv() => {
                 bg.next_ticket += 1;
                 bg.notes_waiting.insert(bg.next_ticket, note.reply);
-                Action::RemoteNote { text: note.text, ticket: bg.next_ticket, at: crate::incident::cli::now() }
+                Action::RemoteNote { text: note.text, ticket: bg.next_ticket, at: crate::cli::incidents::now() }
             }
             Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
             Some(event) = bg.exec_rx.recv() => Action::Exec(Box::new(event)),
-            Some(crate::watch::WatchEvent::Changed(paths)) = bg.watch_rx.recv() => {
+            Some(crate::runbook::watch::WatchEvent::Changed(paths)) = bg.watch_rx.recv() => {
                 let (themes, runbooks): (Vec<PathBuf>, Vec<PathBuf>) = paths
                     .into_iter()
                     .partition(|p| bg.theme_dir.as_ref().is_some_and(|d| p.starts_with(d)));
@@ -618,7 +618,7 @@ async fn event_loop(
                 shutdown(state, io, bg, &tx).await;
                 anyhow::bail!("an internal task failed ({panic}); the incident was saved — see mayday.log in the data directory");
             }
-            _ = tick.tick() => Action::Tick(crate::incident::cli::now()),
+            _ = tick.tick() => Action::Tick(crate::cli::incidents::now()),
             _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, bg, &tx).await; return Ok(()); }
             _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, bg, &tx).await; return Ok(()); }
             _ = sigint.recv() => { tracing::warn!("SIGINT"); shutdown(state, io, bg, &tx).await; return Ok(()); }
@@ -667,7 +667,7 @@ async fn shutdown(
     bg: &mut Background,
     tx: &mpsc::UnboundedSender<Action>,
 ) {
-    let now = crate::incident::cli::now();
+    let now = crate::cli::incidents::now();
     let mut held = Vec::new();
     super::update::typing::flush(state, &mut held);
     let mut quit = false;
@@ -722,7 +722,7 @@ async fn run_effects(
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(d).await;
-                    let _ = tx.send(Action::Wake(crate::incident::cli::now()));
+                    let _ = tx.send(Action::Wake(crate::cli::incidents::now()));
                 });
             }
             Effect::Bell => terminal::bell(),
@@ -757,7 +757,7 @@ async fn run_effects(
                 }
             },
             Effect::Trust { path, hash } => {
-                let mut store = crate::trust::TrustStore::load(&bg.data_dir);
+                let mut store = crate::exec::trust::TrustStore::load(&bg.data_dir);
                 let result = store
                     .trust(std::path::Path::new(&path), &hash)
                     .map(|()| (path, hash))

@@ -3,9 +3,9 @@
 use super::action::{IncidentListing, Notice, Opened};
 use super::input::TextInput;
 use crate::incident::{Event, Incident, Phase};
-use crate::keymap::Keymap;
-use crate::library::Library;
+use crate::runbook::library::Library;
 use crate::runbook::{Runbook, Severity};
+use crate::ui::keymap::Keymap;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::BTreeMap;
@@ -464,7 +464,7 @@ pub struct State {
     pub keymap: Keymap,
     pub settings: Settings,
     /// Which runbook files the user trusts.
-    pub trust: crate::trust::TrustStore,
+    pub trust: crate::exec::trust::TrustStore,
     pub notices: Vec<Notice>,
     /// When the newest notice appeared (info notices fade after a while).
     pub notice_since: Timestamp,
@@ -528,7 +528,7 @@ impl State {
             overlay: None,
             keymap,
             settings,
-            trust: crate::trust::TrustStore::default(),
+            trust: crate::exec::trust::TrustStore::default(),
             notices: Vec::new(),
             notice_since: now,
             incidents: Vec::new(),

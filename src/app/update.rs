@@ -7,8 +7,8 @@ use super::action::{Action, Effect, Notice, NoticeLevel, StartRequest};
 use super::input::{Outcome, TextInput};
 use super::state::*;
 use crate::incident::{Event, EventKind, Phase};
-use crate::keymap::{Cmd, Ctx};
 use crate::runbook::{Runbook, Severity};
+use crate::ui::keymap::{Cmd, Ctx};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use jiff::Timestamp;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
@@ -444,7 +444,7 @@ fn score_rehearsal(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(s) = state.session.as_mut() else {
         return;
     };
-    let Some(stats) = crate::review::stats(&s.events, Some(&s.runbook)) else {
+    let Some(stats) = crate::incident::review::stats(&s.events, Some(&s.runbook)) else {
         return;
     };
     let lines = crate::gameday::score(&scenario, &stats, s.runbook.steps.len());
@@ -887,7 +887,7 @@ pub fn abandon_running(s: &mut Session, now: Timestamp, fx: &mut Vec<Effect>) {
         .output
         .iter()
         .chain((!run.partial.is_empty()).then_some(&run.partial))
-        .map(|l| crate::sanitize::strip_sgr(l))
+        .map(|l| crate::util::sanitize::strip_sgr(l))
         .collect();
     let truncated = tail.len() > crate::exec::LOG_TAIL_LINES;
     tail.drain(..tail.len().saturating_sub(crate::exec::LOG_TAIL_LINES));
@@ -1942,7 +1942,7 @@ fn incident_key(state: &mut State, key: KeyEvent, fx: &mut Vec<Effect>) {
                     .status
                     .sources
                     .iter()
-                    .filter(|v| v.snapshot.state == crate::health::Health::Down)
+                    .filter(|v| v.snapshot.state == crate::status::health::Health::Down)
                     .map(|v| format!("source `{}` is down", v.snapshot.name))
                     .collect();
                 let pending: Vec<&str> = s
@@ -2217,10 +2217,10 @@ fn status_update_template(s: &Session, now: Timestamp, every: std::time::Duratio
         "[{}] {} — {state}. Started {} ago. Current step: {step}. Next update in {}.",
         inc.severity.sev(),
         inc.runbook_title,
-        crate::duration::format(std::time::Duration::from_secs(
+        crate::util::duration::format(std::time::Duration::from_secs(
             elapsed.max(0).unsigned_abs()
         )),
-        crate::duration::format(every),
+        crate::util::duration::format(every),
     )
 }
 
@@ -2556,7 +2556,7 @@ fn request_run(state: &mut State, now: Timestamp, fx: &mut Vec<Effect>) {
             format!("`{name}` is needed to run this command"),
             format!(
                 "{label} — for: {}. Enter sets it (logged) and goes on to run · Esc cancels",
-                crate::sanitize::line(&first)
+                crate::util::sanitize::line(&first)
             ),
             TextInput::new("", false),
         ));

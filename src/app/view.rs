@@ -7,11 +7,11 @@
 use super::action::{IncidentListing, NoticeLevel};
 use super::state::*;
 use crate::incident::{Event, EventKind, Phase, StepStatus};
-use crate::keymap::Cmd;
-use crate::mdview::{self, Selected, StepView};
 use crate::runbook::{Runbook, Severity, StepKind};
-use crate::sanitize;
-use crate::theme::Theme;
+use crate::ui::keymap::Cmd;
+use crate::ui::mdview::{self, Selected, StepView};
+use crate::ui::theme::Theme;
+use crate::util::sanitize;
 use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -634,7 +634,7 @@ fn incident_row(
         s(&inc.title),
         base.patch(theme.style("ui.header")),
     ));
-    let age = crate::duration::short((now - inc.started_at).as_secs());
+    let age = crate::util::duration::short((now - inc.started_at).as_secs());
     spans.push(Span::styled(
         format!(
             "  {age} ago{}",
@@ -682,7 +682,7 @@ fn gameday_preview(
         ("resolve", g.targets.resolve),
     ]
     .iter()
-    .filter_map(|(what, d)| d.map(|d| format!("{what} ≤ {}", crate::duration::format(d))))
+    .filter_map(|(what, d)| d.map(|d| format!("{what} ≤ {}", crate::util::duration::format(d))))
     .collect();
     if !targets.is_empty() {
         t.lines.push(kv("targets", targets.join(", "), theme));
@@ -793,7 +793,7 @@ fn incident_preview(
             format!(
                 "{} ({} ago)",
                 abs_time(state, inc.started_at),
-                crate::duration::short((now - inc.started_at).as_secs())
+                crate::util::duration::short((now - inc.started_at).as_secs())
             ),
             theme,
         ),
@@ -975,7 +975,7 @@ fn draw_incident_header(
         ));
     }
     left.push(Span::styled(
-        format!(" T+{} ", crate::duration::clock(elapsed)),
+        format!(" T+{} ", crate::util::duration::clock(elapsed)),
         theme.style("ui.clock"),
     ));
     left.push(Span::styled(
@@ -1005,14 +1005,14 @@ fn draw_incident_header(
         };
         if left_secs >= 0 {
             right.push(Span::styled(
-                format!(" {label} {} ", crate::duration::countdown(left_secs)),
+                format!(" {label} {} ", crate::util::duration::countdown(left_secs)),
                 theme.style("ui.muted"),
             ));
         } else {
             right.push(Span::styled(
                 format!(
                     " update OVERDUE {} ",
-                    crate::duration::countdown(-left_secs)
+                    crate::util::duration::countdown(-left_secs)
                 ),
                 theme.style("ui.banner.warning"),
             ));
@@ -1218,8 +1218,8 @@ fn verify_show(
                 note: format!(
                     "{} for {} of {}",
                     cond.state,
-                    crate::duration::short(held),
-                    crate::duration::format(cond.for_)
+                    crate::util::duration::short(held),
+                    crate::util::duration::format(cond.for_)
                 ),
             }
         }
@@ -1245,7 +1245,7 @@ fn wait_labels(
             Some(w) if w.finished => "done".to_owned(),
             Some(w) => {
                 let left = i64::try_from(w.seconds).unwrap_or(0) - (now - w.started).as_secs();
-                format!("{} left", crate::duration::countdown(left.max(0)))
+                format!("{} left", crate::util::duration::countdown(left.max(0)))
             }
         })
         .collect()
@@ -1465,12 +1465,12 @@ fn draw_content(
     }
 }
 
-fn health_scope(h: crate::health::Health) -> &'static str {
+fn health_scope(h: crate::status::health::Health) -> &'static str {
     match h {
-        crate::health::Health::Up => "status.up",
-        crate::health::Health::Degraded => "status.degraded",
-        crate::health::Health::Down => "status.down",
-        crate::health::Health::Unknown => "status.unknown",
+        crate::status::health::Health::Up => "status.up",
+        crate::status::health::Health::Degraded => "status.degraded",
+        crate::status::health::Health::Down => "status.down",
+        crate::status::health::Health::Unknown => "status.unknown",
     }
 }
 
@@ -1502,7 +1502,9 @@ fn draw_status(
     let worst = board
         .sources
         .iter()
-        .fold(crate::health::Health::Up, |w, v| w.worst(v.snapshot.state));
+        .fold(crate::status::health::Health::Up, |w, v| {
+            w.worst(v.snapshot.state)
+        });
     let title = if board.sources.is_empty() {
         " Status ".to_owned()
     } else {
@@ -1538,7 +1540,7 @@ fn draw_status(
             Style::default()
         };
         let state_style = theme.style(health_scope(snap.state)).patch(base);
-        let age = crate::duration::short((now - snap.checked_at).as_secs());
+        let age = crate::util::duration::short((now - snap.checked_at).as_secs());
         let mut spans = vec![
             Span::styled(format!("{} ", snap.state.icon()), state_style),
             Span::styled(
@@ -1626,7 +1628,7 @@ fn draw_source_details(
             format!(
                 "{} ({} ago){}",
                 abs_time(state, snap.checked_at),
-                crate::duration::short((now - snap.checked_at).as_secs()),
+                crate::util::duration::short((now - snap.checked_at).as_secs()),
                 if snap.stale {
                     " — stale: showing the last good data"
                 } else {
@@ -1637,7 +1639,7 @@ fn draw_source_details(
         ),
         kv(
             "in this state for",
-            crate::duration::short((now - v.since).as_secs()),
+            crate::util::duration::short((now - v.since).as_secs()),
             theme,
         ),
     ];
@@ -1718,7 +1720,7 @@ fn log_line<'a>(state: &State, s_: &Session, e: &Event, theme: &Theme, wide: boo
     Line::from(vec![
         Span::styled(format!("{time} "), theme.style("log.time")),
         Span::styled(
-            format!("T+{} ", crate::duration::clock(elapsed)),
+            format!("T+{} ", crate::util::duration::clock(elapsed)),
             theme.style("log.time"),
         ),
         Span::styled(format!("{mark} "), mark_style),
@@ -1779,7 +1781,7 @@ fn draw_output(
         None => (
             format!(
                 "running {} · {} cancels",
-                crate::duration::short((now - run.started_at).as_secs()),
+                crate::util::duration::short((now - run.started_at).as_secs()),
                 state.keymap.hint(Cmd::Cancel)
             ),
             theme.style("log.pending"),
@@ -1797,7 +1799,7 @@ fn draw_output(
                 } else {
                     " (declared ok)"
                 },
-                crate::duration::precise(f.duration)
+                crate::util::duration::precise(f.duration)
             ),
             theme.style("status.up"),
         ),
@@ -1819,7 +1821,10 @@ fn draw_output(
                 "FAILED".to_owned()
             };
             (
-                format!("✖ {how} after {}", crate::duration::precise(f.duration)),
+                format!(
+                    "✖ {how} after {}",
+                    crate::util::duration::precise(f.duration)
+                ),
                 theme.style("ui.banner.error"),
             )
         }
@@ -1855,7 +1860,7 @@ fn draw_output(
                     .map(|line| line.patch_style(theme.style("output"))),
             ),
             Err(_) => text.push(Line::styled(
-                crate::sanitize::strip_sgr(l),
+                crate::util::sanitize::strip_sgr(l),
                 theme.style("output"),
             )),
         }
@@ -1943,7 +1948,7 @@ fn draw_confirm_command(
 }
 
 fn draw_show_text(title: &str, text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let lines: Vec<Line> = crate::sanitize::text(text)
+    let lines: Vec<Line> = crate::util::sanitize::text(text)
         .lines()
         .map(|l| Line::styled(l.to_owned(), theme.style("md.code")))
         .collect();

@@ -5,8 +5,8 @@
 //! Events are serialized as JSON objects tagged by `kind` (snake_case). New
 //! variants may be added; existing ones never change meaning.
 
-use crate::health::Health;
 use crate::runbook::Severity;
+use crate::status::health::Health;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -335,7 +335,7 @@ impl EventKind {
                 seconds, reason, ..
             } => format!(
                 "wait {}{}",
-                crate::duration::format(std::time::Duration::from_secs(*seconds)),
+                crate::util::duration::format(std::time::Duration::from_secs(*seconds)),
                 if reason.is_empty() {
                     String::new()
                 } else {
@@ -389,7 +389,7 @@ impl EventKind {
                 if *for_secs > 0 {
                     format!(
                         " for {}",
-                        crate::duration::format(std::time::Duration::from_secs(*for_secs))
+                        crate::util::duration::format(std::time::Duration::from_secs(*for_secs))
                     )
                 } else {
                     String::new()
@@ -444,7 +444,7 @@ impl EventKind {
                 };
                 format!(
                     "command finished: {how} after {}",
-                    crate::duration::format(std::time::Duration::from_millis(*duration_ms))
+                    crate::util::duration::format(std::time::Duration::from_millis(*duration_ms))
                 )
             }
             EventKind::RunbookSwitched { to_hash, .. } => {

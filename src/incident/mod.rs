@@ -1,9 +1,10 @@
 //! Incidents: events, the crash-safe log they are written to, the state
 //! replayed from it, and the directory of incident logs.
 
-pub mod cli;
 pub mod event;
 pub mod log;
+pub mod postmortem;
+pub mod review;
 pub mod state;
 pub mod store;
 pub mod writer;

@@ -3,8 +3,8 @@
 //! resume is exactly what was saved.
 
 use super::event::{Event, EventKind, Phase, ScoreLine};
-use crate::health::Health;
 use crate::runbook::Severity;
+use crate::status::health::Health;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 

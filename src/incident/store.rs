@@ -7,7 +7,7 @@
 use super::event::{Event, EventKind, Phase};
 use super::log::{self, LogError, LogWriter, ReadLog};
 use super::state::Incident;
-use crate::library::Library;
+use crate::runbook::library::Library;
 use crate::runbook::{Origin, Runbook};
 use jiff::Timestamp;
 use std::path::{Path, PathBuf};

@@ -10,7 +10,7 @@
 //! test checks that both give the same header for the subset.
 
 use super::yaml::Header;
-use crate::diag::Pos;
+use crate::util::diag::Pos;
 
 /// One parsed value of the subset.
 #[derive(Debug, Clone, PartialEq)]

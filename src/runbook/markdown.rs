@@ -3,8 +3,8 @@
 
 use super::model::*;
 use super::{Loaded, squash, template, yaml};
-use crate::diag::{Diagnostic, LineIndex, Pos};
-use crate::health::Health;
+use crate::status::health::Health;
+use crate::util::diag::{Diagnostic, LineIndex, Pos};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 
@@ -139,7 +139,7 @@ pub(crate) fn load(src: &str, file_id: &str) -> Loaded {
                 near_miss_keys(fm, &mut diags);
             }
             Err(e) => {
-                diags.push(crate::yamlutil::yaml_error(
+                diags.push(crate::util::yaml::yaml_error(
                     &e,
                     fm,
                     1,
@@ -726,7 +726,7 @@ fn command(
                 Ok(c) => confirm = Some(c),
                 Err(e) => diags.push(Diagnostic::error("unknown-confirm", at, e)),
             },
-            ("timeout", Some(v)) => match crate::duration::parse(&v) {
+            ("timeout", Some(v)) => match crate::util::duration::parse(&v) {
                 Ok(d) => cmd.timeout = Some(d),
                 Err(e) => diags.push(
                     Diagnostic::error("invalid-duration", at, format!("timeout: {e}"))
@@ -848,7 +848,7 @@ pub(crate) fn verify_condition(
     };
     let for_ = match words.get(3) {
         None => std::time::Duration::ZERO,
-        Some(&"for") => match crate::duration::parse(&words[4..].join(" ")) {
+        Some(&"for") => match crate::util::duration::parse(&words[4..].join(" ")) {
             Ok(d) => d,
             Err(e) => {
                 diags.push(
@@ -881,7 +881,7 @@ pub(crate) fn wait(rest: &str, at: Pos) -> Result<Wait, Diagnostic> {
     for n in (1..=words.len().min(4)).rev() {
         let candidate = words[..n].join(" ");
         let candidate = candidate.trim_end_matches([',', ':', ';', '.']);
-        if let Ok(d) = crate::duration::parse(candidate) {
+        if let Ok(d) = crate::util::duration::parse(candidate) {
             let reason = words[n..].join(" ");
             let reason = reason
                 .trim_start_matches(['—', '–', '-', ':', ',', ' '])

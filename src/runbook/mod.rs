@@ -1,14 +1,17 @@
 //! Runbooks: the model, and the loaders for its two formats.
 
 mod frontmatter;
+pub mod library;
+pub mod lint;
 pub mod markdown;
 mod model;
 pub mod template;
+pub mod watch;
 mod yaml;
 
 pub use model::*;
 
-use crate::diag::{Diagnostic, LineIndex, Pos};
+use crate::util::diag::{Diagnostic, LineIndex, Pos};
 use std::collections::HashSet;
 
 /// The result of loading one file: the runbook (unless the file could not be

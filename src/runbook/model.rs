@@ -1,7 +1,7 @@
 //! The in-memory runbook model, shared by both file formats.
 
-use crate::diag::Pos;
-use crate::health::Health;
+use crate::status::health::Health;
+use crate::util::diag::Pos;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -384,7 +384,7 @@ impl fmt::Display for VerifyCondition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` is `{}`", self.source, self.state)?;
         if !self.for_.is_zero() {
-            write!(f, " for {}", crate::duration::format(self.for_))?;
+            write!(f, " for {}", crate::util::duration::format(self.for_))?;
         }
         Ok(())
     }

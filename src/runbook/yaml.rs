@@ -2,9 +2,9 @@
 
 use super::model::*;
 use super::{Loaded, squash, template};
-use crate::diag::{Diagnostic, Pos};
-use crate::health::Health;
-use crate::yamlutil::{DurationText, OneOrMany, Scalar, pos_of};
+use crate::status::health::Health;
+use crate::util::diag::{Diagnostic, Pos};
+use crate::util::yaml::{DurationText, OneOrMany, Scalar, pos_of};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -374,7 +374,7 @@ fn parse_duration_at(
     what: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<std::time::Duration> {
-    match crate::yamlutil::spanned_duration(d, what) {
+    match crate::util::yaml::spanned_duration(d, what) {
         Ok(v) => Some(v),
         Err(d) => {
             diags.push(d);
@@ -410,7 +410,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
     let raw: RawRunbook = match serde_saphyr::from_str(text) {
         Ok(r) => r,
         Err(e) => {
-            diags.push(crate::yamlutil::yaml_error(
+            diags.push(crate::util::yaml::yaml_error(
                 &e,
                 text,
                 0,
@@ -801,7 +801,10 @@ fn step_markdown(
         };
         para(
             &mut md,
-            &format!("**Wait:** {}{reason}", crate::duration::format(w.duration)),
+            &format!(
+                "**Wait:** {}{reason}",
+                crate::util::duration::format(w.duration)
+            ),
         );
     }
     for v in &step.verify {

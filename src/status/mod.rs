@@ -18,6 +18,7 @@
 //! channel.
 
 pub mod fetch;
+pub mod health;
 pub mod parse;
 pub mod poller;
 pub mod report;
@@ -27,8 +28,8 @@ pub use parse::Reading;
 pub use poller::{PollTarget, StatusHandle, spawn};
 pub use source::{Credential, Kind, SourceConfig, Spec, capture_env_tokens};
 
-use crate::health::Health;
-use crate::sanitize;
+use crate::status::health::Health;
+use crate::util::sanitize;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -104,7 +105,7 @@ impl Update {
 pub enum PollError {
     #[error("connection failed: {0}")]
     Connect(String),
-    #[error("no answer within {}", crate::duration::format(*.0))]
+    #[error("no answer within {}", crate::util::duration::format(*.0))]
     Timeout(Duration),
     #[error("request failed: {0}")]
     Request(String),
@@ -140,7 +141,7 @@ fn detail_suffix(d: &Option<String>) -> String {
 
 fn retry_suffix(d: &Option<Duration>) -> String {
     d.map_or(String::new(), |d| {
-        format!(", retry after {}", crate::duration::format(d))
+        format!(", retry after {}", crate::util::duration::format(d))
     })
 }
 

@@ -3,8 +3,8 @@
 //! any is degraded, down or unknown (the caller maps config errors to 2).
 
 use super::{Snapshot, SourceConfig, StatusHandle, Update};
-use crate::health::Health;
-use crate::sanitize;
+use crate::status::health::Health;
+use crate::util::sanitize;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -58,7 +58,7 @@ pub fn render_json(snaps: &[Snapshot], pretty: bool) -> String {
                 .collect(),
         })
         .collect();
-    crate::sanitize::to_json(&rows, pretty)
+    crate::util::sanitize::to_json(&rows, pretty)
         .unwrap_or_else(|e| format!("[] // cannot serialize: {e}"))
 }
 
@@ -85,7 +85,7 @@ pub fn render_table(snaps: &[Snapshot], now: jiff::Timestamp) -> String {
                 ),
                 s.latency_ms
                     .map_or_else(|| "-".to_owned(), |ms| format!("{ms} ms")),
-                crate::duration::short(age),
+                crate::util::duration::short(age),
                 sanitize::line(&s.summary).into_owned(),
             ]
         })

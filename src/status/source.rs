@@ -1,9 +1,9 @@
 //! The `sources:` list of the config file: one [`SourceConfig`] per status
 //! source, every field checked, errors with line and hint.
 
-use crate::diag::{Diagnostic, Pos};
-use crate::health::Health;
-use crate::yamlutil::{DurationText, OneOrMany, Scalar, pos_of};
+use crate::status::health::Health;
+use crate::util::diag::{Diagnostic, Pos};
+use crate::util::yaml::{DurationText, OneOrMany, Scalar, pos_of};
 use reqwest::Url;
 use secrecy::SecretString;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -462,7 +462,7 @@ fn duration_of(
     what: &str,
     source: &str,
 ) -> Result<Duration, Diagnostic> {
-    crate::yamlutil::spanned_duration(d, &format!("source `{source}`: {what}"))
+    crate::util::yaml::spanned_duration(d, &format!("source `{source}`: {what}"))
 }
 
 fn text(field: &Option<Spanned<String>>) -> Option<(&str, &Location)> {

@@ -5,10 +5,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 use mayday::app::{self, Action, Effect, Opened, Settings, State};
 use mayday::incident::{Event, EventKind};
-use mayday::keymap::Keymap;
-use mayday::library::{FileLocation, FileRef, Library};
 use mayday::runbook::Origin;
-use mayday::theme::{Theme, ThemeSources};
+use mayday::runbook::library::{FileLocation, FileRef, Library};
+use mayday::ui::keymap::Keymap;
+use mayday::ui::theme::{Theme, ThemeSources};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -23,7 +23,7 @@ pub fn t(secs: i64) -> Timestamp {
 /// A library with the fixture runbooks (stable, unlike the bundled ones).
 pub fn library() -> Arc<Library> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-    let files: Vec<FileRef> = mayday::library::discover(std::path::Path::new(dir))
+    let files: Vec<FileRef> = mayday::runbook::library::discover(std::path::Path::new(dir))
         .expect("fixtures")
         .into_iter()
         .map(|p| FileRef {

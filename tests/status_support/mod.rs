@@ -4,8 +4,8 @@
 #![allow(dead_code)]
 
 use mayday::config::Config;
-use mayday::health::Health;
 use mayday::status::fetch::Options;
+use mayday::status::health::Health;
 use mayday::status::poller::spawn_with;
 use mayday::status::{Snapshot, SourceConfig};
 use std::path::PathBuf;

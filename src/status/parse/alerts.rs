@@ -4,7 +4,7 @@
 use super::{
     Reading, Response, check_status, fmt_num, fmt_time, json, parse_time, truncate, worst,
 };
-use crate::health::Health;
+use crate::status::health::Health;
 use crate::status::source::{Compare, Kind, QuerySpec};
 use crate::status::{FiringAlert, Item, PollError};
 use serde::Deserialize;

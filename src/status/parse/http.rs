@@ -1,8 +1,8 @@
 //! Kind `http`: the status code (and optionally the body) of one URL.
 
 use super::{Reading, Response, fmt_ms};
-use crate::health::Health;
 use crate::status::PollError;
+use crate::status::health::Health;
 use crate::status::source::HttpSpec;
 
 /// Expected status and body → up; slower than `slow` → degraded; else down.
@@ -52,7 +52,7 @@ pub fn http(spec: &HttpSpec, resp: &Response) -> Reading {
             summary: format!(
                 "{reason} in {} (slower than {})",
                 fmt_ms(ms),
-                crate::duration::format(slow)
+                crate::util::duration::format(slow)
             ),
             ..Reading::default()
         };
@@ -69,7 +69,7 @@ pub fn http(spec: &HttpSpec, resp: &Response) -> Reading {
 pub fn http_unreachable(err: &PollError) -> Reading {
     let summary = match err {
         PollError::Connect(_) => "unreachable".to_owned(),
-        PollError::Timeout(d) => format!("no answer within {}", crate::duration::format(*d)),
+        PollError::Timeout(d) => format!("no answer within {}", crate::util::duration::format(*d)),
         PollError::TooLarge(_) => "response too large".to_owned(),
         _ => "request failed".to_owned(),
     };

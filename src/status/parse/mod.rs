@@ -19,7 +19,7 @@ pub use statuspage::statuspage;
 
 use super::source::{Kind, SourceConfig, Spec};
 use super::{FiringAlert, Item, PollError, Snapshot};
-use crate::health::Health;
+use crate::status::health::Health;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -166,7 +166,7 @@ pub fn api_message(body: &[u8]) -> Option<String> {
         Err(_) if text.len() <= 200 && !text.starts_with('<') => text.to_owned(),
         Err(_) => return None,
     };
-    Some(truncate(&crate::sanitize::line(&msg), 160))
+    Some(truncate(&crate::util::sanitize::line(&msg), 160))
 }
 
 /// A message from a JSON error value: a string, `{"message"|"detail"|"title": …}`,

@@ -4,7 +4,7 @@ use super::{
     Reading, Response, any_str, check_status, fmt_ms, fmt_time, json, monitor_reading, num_or_str,
     parse_time, truncate,
 };
-use crate::health::Health;
+use crate::status::health::Health;
 use crate::status::source::Kind;
 use crate::status::{Item, PollError};
 use serde::Deserialize;

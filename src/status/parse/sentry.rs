@@ -3,7 +3,7 @@
 use super::{
     Reading, Response, check_status, fmt_time, json, num_or_str, parse_time, truncate, worst,
 };
-use crate::health::Health;
+use crate::status::health::Health;
 use crate::status::source::Kind;
 use crate::status::{Item, PollError};
 use reqwest::header::HeaderMap;
@@ -159,7 +159,7 @@ pub fn sentry_reading(issues: Vec<SentryIssue>, now: jiff::Timestamp, window: Du
             }
         })
         .collect();
-    let span = crate::duration::format(window);
+    let span = crate::util::duration::format(window);
     let summary = if items.is_empty() {
         format!("no unresolved issues in {span}")
     } else {

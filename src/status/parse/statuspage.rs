@@ -1,7 +1,7 @@
 //! Kind `statuspage`: Atlassian Statuspage's public `/api/v2/summary.json`.
 
 use super::{Reading, Response, check_status, fmt_time, json, parse_time, worst};
-use crate::health::Health;
+use crate::status::health::Health;
 use crate::status::source::Kind;
 use crate::status::{Item, PollError};
 use serde::Deserialize;

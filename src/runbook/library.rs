@@ -2,8 +2,8 @@
 //! runbook directory and `--runbooks` directories, loaded in parallel. A
 //! broken file is reported and skipped; it never stops the others.
 
-use crate::diag::{Diagnostic, Pos};
 use crate::runbook::{self, Format, Loaded, Origin, Runbook};
+use crate::util::diag::{Diagnostic, Pos};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -235,7 +235,7 @@ impl Library {
             .cloned()
             .collect();
         for rb in &self.runbooks {
-            all.extend(crate::lint::check(rb));
+            all.extend(crate::runbook::lint::check(rb));
         }
         sort_diagnostics(&mut all);
         all

@@ -1,8 +1,8 @@
 //! `mayday show`: a runbook as readable text.
 
-use crate::mdview::{self, MdStyles, StepView};
 use crate::runbook::Runbook;
-use crate::sanitize;
+use crate::ui::mdview::{self, MdStyles, StepView};
+use crate::util::sanitize;
 use std::fmt::Write as _;
 
 /// Render a runbook as plain text, `width` columns wide.

@@ -3,9 +3,9 @@
 //! Markdown postmortem and game-day score cards. One pass over the events,
 //! no I/O.
 
-use crate::health::Health;
 use crate::incident::{Event, EventKind};
 use crate::runbook::{Runbook, StepKind};
+use crate::status::health::Health;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 

@@ -8,7 +8,7 @@
 //! default theme is used. `NO_COLOR` removes every colour and keeps
 //! modifiers (bold, reverse, …), so meaning never depends on colour alone.
 
-use crate::diag::{Diagnostic, Pos};
+use crate::util::diag::{Diagnostic, Pos};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -61,7 +61,7 @@ pub struct ThemeSources {
 impl ThemeSources {
     pub fn from_platform() -> Self {
         Self {
-            user_dir: crate::paths::user_theme_dir(),
+            user_dir: crate::util::paths::user_theme_dir(),
         }
     }
 
@@ -79,7 +79,7 @@ impl ThemeSources {
                 }
             }
         }
-        crate::library::bundled::THEMES
+        crate::runbook::library::bundled::THEMES
             .iter()
             .find(|(file, _)| file.rsplit_once('.').map(|(stem, _)| stem) == Some(name))
             .map(|(file, bytes)| {
@@ -92,7 +92,7 @@ impl ThemeSources {
 
     /// Every theme name available (bundled and user), sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = crate::library::bundled::THEMES
+        let mut names: Vec<String> = crate::runbook::library::bundled::THEMES
             .iter()
             .filter_map(|(f, _)| f.rsplit_once('.').map(|(s, _)| s.to_owned()))
             .collect();
@@ -162,7 +162,7 @@ impl Theme {
     pub fn parse(name: &str, text: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut warnings = Vec::new();
         let raw: RawTheme = serde_saphyr::from_str(text).map_err(|e| {
-            vec![crate::yamlutil::yaml_error(
+            vec![crate::util::yaml::yaml_error(
                 &e,
                 text,
                 0,
@@ -208,8 +208,8 @@ impl Theme {
     }
 
     /// The Markdown renderer's styles from this theme.
-    pub fn md_styles(&self) -> crate::mdview::MdStyles {
-        crate::mdview::MdStyles {
+    pub fn md_styles(&self) -> crate::ui::mdview::MdStyles {
+        crate::ui::mdview::MdStyles {
             text: self.style("md.text"),
             heading: self.style("md.heading"),
             emphasis: self.style("md.emphasis"),
@@ -307,9 +307,10 @@ fn resolve_raw(
     let mut raw: RawTheme = match serde_saphyr::from_str::<Option<RawTheme>>(&text) {
         Ok(r) => r.unwrap_or_default(),
         Err(e) => {
-            let mut d = crate::yamlutil::yaml_error(&e, &text, 0, "theme-syntax", "docs/themes.md")
-                .at_path(&path);
-            d.severity = crate::diag::Level::Warning;
+            let mut d =
+                crate::util::yaml::yaml_error(&e, &text, 0, "theme-syntax", "docs/themes.md")
+                    .at_path(&path);
+            d.severity = crate::util::diag::Level::Warning;
             warnings.push(d);
             return None;
         }

@@ -5,7 +5,7 @@
 //! Config (`keys:`) replaces the keys of a binding by name:
 //! `keys: { quit: [q, ctrl-q], note: n }`.
 
-use crate::diag::{Diagnostic, Pos};
+use crate::util::diag::{Diagnostic, Pos};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 use std::fmt;

@@ -4,8 +4,8 @@
 //! confirmation levels, durations); this module checks the runbook as a
 //! whole: title, steps, ids, step links, variables, reachability.
 
-use crate::diag::{Diagnostic, Pos};
 use crate::runbook::{Confirm, Runbook};
+use crate::util::diag::{Diagnostic, Pos};
 use std::collections::{HashMap, HashSet};
 
 /// Every check on one runbook. Diagnostics carry the runbook's path.

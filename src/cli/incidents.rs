@@ -1,11 +1,11 @@
 //! `mayday incidents`, `mayday export`, `mayday note`: the incident log from
 //! the command line.
 
-use super::event::{Event, EventKind};
-use super::log::{self, LogWriter};
-use super::state::Incident;
-use super::store::{self, Summary};
-use crate::sanitize;
+use crate::incident::event::{Event, EventKind};
+use crate::incident::log::{self, LogWriter};
+use crate::incident::state::Incident;
+use crate::incident::store::{self, Summary};
+use crate::util::sanitize;
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -206,18 +206,19 @@ pub fn export_json(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Vec
 }
 
 /// `mayday export ID --format md`: a postmortem draft (see
-/// [`crate::postmortem`]), with the runbook copy saved with the incident (for
+/// [`crate::incident::postmortem`]), with the runbook copy saved with the incident (for
 /// step kinds and the steps never reached) and times in the local time zone.
 pub fn export_md(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result<Vec<String>> {
     let loaded = load(data_dir, id)?;
     let (events, inc) = (&loaded.events, &loaded.incident);
     // Only the copy the incident started with: with an empty library,
     // `runbook_for` notes when there is none and gives a stand-in.
-    let (runbook, missing) = store::runbook_for(data_dir, inc, &crate::library::Library::default());
+    let (runbook, missing) =
+        store::runbook_for(data_dir, inc, &crate::runbook::library::Library::default());
     let runbook = missing.is_none().then_some(&*runbook);
-    let stats = crate::review::stats(events, runbook).context("the log has no events")?;
+    let stats = crate::incident::review::stats(events, runbook).context("the log has no events")?;
     let tz = jiff::tz::TimeZone::system();
-    let doc = crate::postmortem::markdown(inc, events, &stats, runbook, &tz);
+    let doc = crate::incident::postmortem::markdown(inc, events, &stats, runbook, &tz);
     out.write_all(doc.as_bytes())?;
     Ok(loaded.warnings())
 }
@@ -241,7 +242,7 @@ pub fn note(
         None => store::newest_open(data_dir)
             .with_context(|| format!("there is no open incident in {}", data_dir.display()))?,
     };
-    if found.state == super::Phase::Resolved {
+    if found.state == crate::incident::Phase::Resolved {
         bail!(
             "incident {} is resolved; notes go to open incidents",
             found.id
@@ -350,7 +351,7 @@ pub fn close_rehearsal(data_dir: &Path, id: &str, out: &mut dyn Write) -> Result
             found.id
         );
     }
-    if found.state == super::Phase::Resolved {
+    if found.state == crate::incident::Phase::Resolved {
         bail!("rehearsal {} is already closed", found.id);
     }
     let (mut writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;

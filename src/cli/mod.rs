@@ -1,9 +1,11 @@
 //! The command line: global flags, subcommands and their exit codes.
 
-use crate::diag::{Diagnostic, Level};
-use crate::library::{self, FileLocation, FileRef, Library, Sources};
+pub mod incidents;
+
 use crate::runbook::Origin;
-use crate::sanitize;
+use crate::runbook::library::{self, FileLocation, FileRef, Library, Sources};
+use crate::util::diag::{Diagnostic, Level};
+use crate::util::sanitize;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -204,7 +206,7 @@ pub fn main() -> ExitCode {
             let _ = writeln!(
                 std::io::stderr(),
                 "mayday: error: {}",
-                sanitize::line(&crate::diag::error_chain(&e))
+                sanitize::line(&crate::util::diag::error_chain(&e))
             );
             ExitCode::from(2)
         }
@@ -255,7 +257,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }),
         Some(Command::Incidents { json }) => {
             let dir = crate::app::runtime::data_dir(&g)?;
-            crate::incident::cli::incidents(&dir, json, &mut std::io::stdout().lock())?;
+            crate::cli::incidents::incidents(&dir, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export {
@@ -267,12 +269,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Trust { path, revoke, list }) => trust(&g, path.as_deref(), revoke, list),
         Some(Command::Close { id }) => {
             let dir = crate::app::runtime::data_dir(&g)?;
-            crate::incident::cli::close_rehearsal(&dir, &id, &mut std::io::stdout().lock())?;
+            crate::cli::incidents::close_rehearsal(&dir, &id, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Note { incident, text }) => {
             let dir = crate::app::runtime::data_dir(&g)?;
-            crate::incident::cli::note(
+            crate::cli::incidents::note(
                 &dir,
                 incident.as_deref(),
                 &text,
@@ -354,7 +356,7 @@ fn gameday_list(g: &Global) -> Result<ExitCode> {
 
 fn trust(g: &Global, path: Option<&std::path::Path>, revoke: bool, list: bool) -> Result<ExitCode> {
     let dir = crate::app::runtime::data_dir(g)?;
-    let mut store = crate::trust::TrustStore::load(&dir);
+    let mut store = crate::exec::trust::TrustStore::load(&dir);
     if let Some(w) = &store.warning {
         let _ = writeln!(std::io::stderr(), "mayday: warning: {}", sanitize::line(w));
     }
@@ -434,8 +436,8 @@ fn export(
     }
     let mut buf = Vec::new();
     let warnings = match format {
-        ExportFormat::Json => crate::incident::cli::export_json(&dir, id, &mut buf)?,
-        ExportFormat::Md => crate::incident::cli::export_md(&dir, id, &mut buf)?,
+        ExportFormat::Json => crate::cli::incidents::export_json(&dir, id, &mut buf)?,
+        ExportFormat::Md => crate::cli::incidents::export_md(&dir, id, &mut buf)?,
     };
     if let Some((problem, skipped)) = warnings.split_first() {
         let mut err = std::io::stderr().lock();
@@ -495,7 +497,7 @@ pub fn sources(g: &Global) -> Sources {
             .filter(|p| !p.as_os_str().is_empty())
             .cloned()
             .collect(),
-        user_dir: crate::paths::user_runbook_dir(),
+        user_dir: crate::util::paths::user_runbook_dir(),
         bundled: !g.no_bundled,
     }
 }
@@ -615,7 +617,7 @@ fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
         );
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(crate::show::render(rb, width.max(40)).as_bytes())?;
+    out.write_all(crate::ui::show::render(rb, width.max(40)).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -627,7 +629,11 @@ fn status(g: &Global, json: bool, watch: bool) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if let Some(dir) = g.data_dir.clone().or_else(crate::paths::default_data_dir) {
+    if let Some(dir) = g
+        .data_dir
+        .clone()
+        .or_else(crate::util::paths::default_data_dir)
+    {
         crate::status::report::init_log(&dir);
     }
     if cfg.sources.is_empty() {

@@ -6,7 +6,9 @@
 //! The runner never decides whether to run: the app confirms with the user
 //! first (and only for runnable commands of trusted runbooks).
 
-use crate::sanitize::{Mode, Sanitizer};
+pub mod trust;
+
+use crate::util::sanitize::{Mode, Sanitizer};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
@@ -254,7 +256,7 @@ pub fn expand_command(
 /// What the confirmation dialog shows: the command with every invisible or
 /// control character made visible, where and how it runs.
 pub fn preview(spec: &CommandSpec) -> Vec<String> {
-    let mut lines: Vec<String> = crate::sanitize::reveal(&spec.text)
+    let mut lines: Vec<String> = crate::util::sanitize::reveal(&spec.text)
         .lines()
         .map(str::to_owned)
         .collect();
@@ -263,11 +265,11 @@ pub fn preview(spec: &CommandSpec) -> Vec<String> {
         || "(the directory mayday was started in)".to_owned(),
         |p| p.display().to_string(),
     );
-    lines.push(format!("in {}", crate::sanitize::line(&cwd)));
+    lines.push(format!("in {}", crate::util::sanitize::line(&cwd)));
     lines.push(format!(
         "with `{}`, timeout {}, {} variable(s) as MAYDAY_VAR_*",
-        crate::sanitize::line(&spec.shell),
-        crate::duration::format(spec.timeout),
+        crate::util::sanitize::line(&spec.shell),
+        crate::util::duration::format(spec.timeout),
         spec.vars.len()
     ));
     lines
@@ -344,7 +346,7 @@ impl Tail {
             .lines
             .into_iter()
             .skip(start)
-            .map(|l| redact(&crate::sanitize::strip_sgr(&l), secrets))
+            .map(|l| redact(&crate::util::sanitize::strip_sgr(&l), secrets))
             .collect();
         (tail, truncated)
     }
@@ -572,7 +574,7 @@ async fn run(
             stream: Stream::Stderr,
             text: format!(
                 "mayday: {} has no pipefail: a failing command inside a pipeline does not fail the block\n",
-                crate::sanitize::line(&plan.program)
+                crate::util::sanitize::line(&plan.program)
             ),
         });
     }

@@ -7,7 +7,7 @@
 //!
 //! Everything that comes from the log is outside text (notes, command text
 //! and output, summaries, step titles, responder names, variable values,
-//! status summaries). Each piece goes through [`crate::sanitize`] first and
+//! status summaries). Each piece goes through [`crate::util::sanitize`] first and
 //! then through the escaper for where it lands, so it can never add a
 //! heading, a table cell, an HTML tag or a link, nor close a code fence:
 //!
@@ -25,11 +25,11 @@
 //! copy runs of plain bytes in one go, and times are computed from the
 //! offset of each timestamp, with the date formatted only when it changes.
 
-use crate::health::Health;
+use crate::incident::review::{self, Stats, StepEnd, StepTime};
 use crate::incident::{CommandRecord, Event, EventKind, Incident};
-use crate::review::{self, Stats, StepEnd, StepTime};
 use crate::runbook::Runbook;
-use crate::sanitize;
+use crate::status::health::Health;
+use crate::util::sanitize;
 use jiff::Timestamp;
 use jiff::tz::{Offset, TimeZone};
 use std::cell::Cell;
@@ -579,7 +579,7 @@ impl Doc<'_> {
                 write!(
                     o,
                     " · took {}",
-                    crate::duration::format(std::time::Duration::from_millis(r.duration_ms))
+                    crate::util::duration::format(std::time::Duration::from_millis(r.duration_ms))
                 )?;
             }
             o.push_str("\n\n");

@@ -50,7 +50,9 @@ fn interesting(p: &std::path::Path) -> bool {
     let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    crate::library::is_runbook_file(name) || name.ends_with(".yaml") || name.ends_with(".yml")
+    crate::runbook::library::is_runbook_file(name)
+        || name.ends_with(".yaml")
+        || name.ends_with(".yml")
 }
 
 /// Watch `dirs` (recursively). Directories that do not exist are skipped.

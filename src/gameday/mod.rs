@@ -9,13 +9,13 @@
 //! and the time passed in, so the app's `update` stays free of I/O and a
 //! rehearsal is deterministic under test.
 
-use crate::diag::{Diagnostic, Pos};
-use crate::health::Health;
+use crate::incident::review::{Stats, fmt_duration};
 use crate::incident::{Incident, ScoreLine, StepStatus};
-use crate::library::{Library, Sources, bundled};
-use crate::review::{Stats, fmt_duration};
 use crate::runbook::Severity;
-use crate::yamlutil::{DurationText, Scalar, pos_of};
+use crate::runbook::library::{Library, Sources, bundled};
+use crate::status::health::Health;
+use crate::util::diag::{Diagnostic, Pos};
+use crate::util::yaml::{DurationText, Scalar, pos_of};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -148,14 +148,14 @@ fn health(s: &str, pos: Pos) -> Result<Health, Diagnostic> {
     })
 }
 
-use crate::yamlutil::duration as dur;
+use crate::util::yaml::duration as dur;
 
 impl Scenario {
     /// Parse a scenario. `path` names it in messages; the id defaults to the
     /// file stem.
     pub fn parse(text: &str, path: &str) -> Result<Scenario, Diagnostic> {
         let raw: RawScenario = serde_saphyr::from_str(text).map_err(|e| {
-            crate::yamlutil::yaml_error(&e, text, 0, "gameday-syntax", DOCS).at_path(path)
+            crate::util::yaml::yaml_error(&e, text, 0, "gameday-syntax", DOCS).at_path(path)
         })?;
         Self::from_raw(raw, path).map_err(|d| d.at_path(path))
     }
@@ -355,7 +355,7 @@ trait Warn {
 
 impl Warn for Diagnostic {
     fn warn(mut self) -> Self {
-        self.severity = crate::diag::Level::Warning;
+        self.severity = crate::util::diag::Level::Warning;
         self
     }
 }

@@ -8,7 +8,7 @@
 //! k-th task-list item its k-th checklist item; [`StepView`] supplies what
 //! the incident knows about each (ticked, selected, met, time left).
 //!
-//! All text passes through [`crate::sanitize`] here: runbook text is
+//! All text passes through [`crate::util::sanitize`] here: runbook text is
 //! untrusted.
 
 use crate::runbook::markdown::{Marker, marker, options, wait};
@@ -243,17 +243,17 @@ impl Renderer<'_> {
         for r in refs {
             if r.start > last {
                 spans.push(Span::styled(
-                    crate::sanitize::line(&t[last..r.start]).into_owned(),
+                    crate::util::sanitize::line(&t[last..r.start]).into_owned(),
                     base,
                 ));
             }
             match self.view.vars.and_then(|v| v.get(r.name)) {
                 Some(value) => spans.push(Span::styled(
-                    crate::sanitize::line(value).into_owned(),
+                    crate::util::sanitize::line(value).into_owned(),
                     base,
                 )),
                 None => spans.push(Span::styled(
-                    crate::sanitize::line(&t[r.start..r.end]).into_owned(),
+                    crate::util::sanitize::line(&t[r.start..r.end]).into_owned(),
                     base.patch(self.st.variable_missing),
                 )),
             }
@@ -261,7 +261,7 @@ impl Renderer<'_> {
         }
         if last < t.len() {
             spans.push(Span::styled(
-                crate::sanitize::line(&t[last..]).into_owned(),
+                crate::util::sanitize::line(&t[last..]).into_owned(),
                 base,
             ));
         }
@@ -502,7 +502,7 @@ impl Renderer<'_> {
             Tag::Link { .. } => self.push_style(self.st.link),
             Tag::Image { dest_url, .. } => {
                 self.cur.push(Span::styled(
-                    format!("[image: {}]", crate::sanitize::line(&dest_url)),
+                    format!("[image: {}]", crate::util::sanitize::line(&dest_url)),
                     self.st.muted,
                 ));
                 self.push_style(self.st.muted);
@@ -591,7 +591,7 @@ impl Renderer<'_> {
                     let head = tag == TagEnd::TableHead;
                     let text = cells
                         .iter()
-                        .map(|c| crate::sanitize::line(c.trim()).into_owned())
+                        .map(|c| crate::util::sanitize::line(c.trim()).into_owned())
                         .collect::<Vec<_>>()
                         .join(" │ ");
                     let mut v = self.indent();
@@ -619,7 +619,7 @@ impl Renderer<'_> {
         let note = &self.view.verify.get(self.counters.verify)?.note;
         (!note.is_empty()).then(|| {
             Span::styled(
-                format!("  ({})", crate::sanitize::line(note)),
+                format!("  ({})", crate::util::sanitize::line(note)),
                 self.st.muted,
             )
         })
@@ -714,9 +714,12 @@ impl Renderer<'_> {
             let runnable =
                 cmd.is_some_and(|c| c.runnable) || (cmd.is_none() && info.contains("{run"));
             let label = if runnable && self.view.untrusted {
-                format!("{} · runnable once trusted", crate::sanitize::line(lang))
+                format!(
+                    "{} · runnable once trusted",
+                    crate::util::sanitize::line(lang)
+                )
             } else if runnable {
-                let mut l = format!("{} · runnable", crate::sanitize::line(lang));
+                let mut l = format!("{} · runnable", crate::util::sanitize::line(lang));
                 if let Some(c) = cmd {
                     match c.confirm {
                         Confirm::None => l.push_str(" · no confirmation"),
@@ -727,12 +730,12 @@ impl Renderer<'_> {
                         l.push_str(" · dangerous");
                     }
                     if let Some(t) = c.timeout {
-                        l.push_str(&format!(" · timeout {}", crate::duration::format(t)));
+                        l.push_str(&format!(" · timeout {}", crate::util::duration::format(t)));
                     }
                 }
                 l
             } else {
-                format!("{} · display only", crate::sanitize::line(lang))
+                format!("{} · display only", crate::util::sanitize::line(lang))
             };
             let style = if runnable && !self.view.untrusted {
                 self.st.runnable

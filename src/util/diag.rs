@@ -87,8 +87,8 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     /// `path:line:column: error[code]: message` (`path: …` without a line), then `  = hint: …` on its own line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = crate::sanitize::line(&self.path);
-        let message = crate::sanitize::line(&self.message);
+        let path = crate::util::sanitize::line(&self.path);
+        let message = crate::util::sanitize::line(&self.message);
         // A position only when there is one: no `:0:0:` for "no such
         // theme" or an unreadable file.
         match (path.is_empty(), self.line) {
@@ -101,7 +101,7 @@ impl fmt::Display for Diagnostic {
             )?,
         }
         if let Some(hint) = &self.hint {
-            write!(f, "\n  = hint: {}", crate::sanitize::line(hint))?;
+            write!(f, "\n  = hint: {}", crate::util::sanitize::line(hint))?;
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Helpers for reading YAML files with serde-saphyr: flexible scalar types
 //! and turning errors into diagnostics with file positions.
 
-use crate::diag::{Diagnostic, Pos};
+use crate::util::diag::{Diagnostic, Pos};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use std::fmt;
@@ -84,7 +84,7 @@ impl<'de> Deserialize<'de> for DurationText {
 /// A duration from a YAML value (`30s`, `2m`, `1h30m` or seconds), or a
 /// diagnostic at `pos` that starts with `what`.
 pub fn duration(text: &str, pos: Pos, what: &str) -> Result<std::time::Duration, Diagnostic> {
-    crate::duration::parse(text).map_err(|e| {
+    crate::util::duration::parse(text).map_err(|e| {
         Diagnostic::error("invalid-duration", pos, format!("{what}: {e}"))
             .with_hint("write a duration such as `30s`, `2m` or `1h30m`")
     })
