@@ -98,8 +98,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut n = 0usize;
             for t in &texts {
-                n += pulldown_cmark::Parser::new_ext(t, mayday::runbook::markdown::options())
-                    .count();
+                n += pulldown_cmark::Parser::new_ext(t, mayday::runbook::options()).count();
             }
             black_box(n)
         });

@@ -174,7 +174,7 @@ impl IncidentIo {
     pub fn open_review(&self, id: String, library: Arc<Library>, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
-            let action = match crate::cli::incidents::load(&dir, &id) {
+            let action = match crate::incident::archive::load(&dir, &id) {
                 Ok(loaded) => {
                     let (runbook, note) = store::runbook_for(&dir, &loaded.incident, &library);
                     if let Some(n) = note {
@@ -201,7 +201,7 @@ impl IncidentIo {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
-            let notice = match crate::cli::incidents::close_rehearsal(&dir, &id, &mut out) {
+            let notice = match crate::incident::archive::close_rehearsal(&dir, &id, &mut out) {
                 Ok(()) => Notice::info(String::from_utf8_lossy(&out).trim().to_owned()),
                 Err(e) => Notice::error(format!(
                     "cannot close {id}: {}",
@@ -217,7 +217,7 @@ impl IncidentIo {
     pub fn write_draft(&self, id: String, tx: UnboundedSender<Action>) {
         let dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || {
-            let result = crate::cli::incidents::write_draft(&dir, &id)
+            let result = crate::incident::archive::write_draft(&dir, &id)
                 .map(|p| p.display().to_string())
                 .map_err(|e| crate::util::diag::error_chain(&e));
             let _ = tx.send(Action::DraftWritten(result));

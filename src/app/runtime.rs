@@ -8,7 +8,6 @@ use super::action::{Action, Effect, Notice};
 use super::io::IncidentIo;
 use super::state::{Preset, Settings, State};
 use super::{terminal, update, view};
-use crate::cli::Global;
 use crate::config::Config;
 use crate::runbook::library::Library;
 use crate::ui::keymap::Keymap;
@@ -26,7 +25,16 @@ use tokio::sync::mpsc;
 /// What the TUI was asked to do on the command line.
 #[derive(Debug, Default, Clone)]
 pub struct Options {
-    pub global: Global,
+    /// `--config`: the config file to read instead of the default one.
+    pub config: Option<PathBuf>,
+    /// Where runbooks and game-day scenarios are loaded from.
+    pub sources: crate::runbook::library::Sources,
+    /// Where incident logs and the diagnostics log live.
+    pub data_dir: PathBuf,
+    /// `--theme`: overrides the config's theme.
+    pub theme: Option<String>,
+    /// `--dry-run`: log commands as dry runs, execute nothing.
+    pub dry_run: bool,
     pub preset: Preset,
     /// `mayday start ID`.
     pub start: Option<String>,
@@ -36,15 +44,6 @@ pub struct Options {
     pub gameday: Option<Option<String>>,
     /// `mayday review [ID]`: `Some(None)` reviews the newest incident.
     pub review: Option<Option<String>>,
-}
-
-/// Where incident logs and the diagnostics log live.
-pub fn data_dir(global: &Global) -> Result<PathBuf> {
-    match &global.data_dir {
-        Some(d) => Ok(d.clone()),
-        None => crate::util::paths::default_data_dir()
-            .context("cannot find a data directory: pass --data-dir or set MAYDAY_DATA_DIR"),
-    }
 }
 
 /// Send diagnostics to `<data dir>/mayday.log` (never to the screen).
@@ -113,7 +112,7 @@ pub fn run(opts: Options) -> Result<()> {
 }
 
 async fn main_loop(opts: Options) -> Result<()> {
-    let data_dir = data_dir(&opts.global)?;
+    let data_dir = opts.data_dir.clone();
     let log_guard = init_tracing(&data_dir);
     tracing::info!("mayday {} starting", env!("CARGO_PKG_VERSION"));
 
@@ -125,7 +124,7 @@ async fn main_loop(opts: Options) -> Result<()> {
             None
         }
     };
-    let config = match Config::load(opts.global.config.as_deref()) {
+    let config = match Config::load(opts.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             notices.push(Notice::error(format!(
@@ -137,7 +136,7 @@ async fn main_loop(opts: Options) -> Result<()> {
     // Tokens leave the environment before any task could read it or any
     // command could inherit a way to it.
     crate::status::capture_env_tokens(&config.sources);
-    let library = Library::load(&crate::cli::sources(&opts.global));
+    let library = Library::load(&opts.sources);
     let failed: std::collections::BTreeSet<&str> =
         library.failures.iter().map(|d| d.path.as_str()).collect();
     if !failed.is_empty() {
@@ -151,7 +150,6 @@ async fn main_loop(opts: Options) -> Result<()> {
         notices.push(Notice::warning(d.to_string()));
     }
     let theme_name = opts
-        .global
         .theme
         .clone()
         .or_else(|| config.theme.clone())
@@ -173,7 +171,7 @@ async fn main_loop(opts: Options) -> Result<()> {
     let settings = Settings {
         status_update_every: config.status_update_every,
         default_responder: config.responder.clone().unwrap_or_else(os_user),
-        dry_run: opts.global.dry_run,
+        dry_run: opts.dry_run,
         command_timeout: config.command_timeout,
         // What the confirmation shows: the shell that will really run.
         shell: crate::exec::plan_shell(&config.shell).label(),
@@ -226,7 +224,7 @@ async fn main_loop(opts: Options) -> Result<()> {
             );
         }
     }
-    let (gamedays, gameday_problems) = crate::gameday::load_all(&crate::cli::sources(&opts.global));
+    let (gamedays, gameday_problems) = crate::gameday::load_all(&opts.sources);
     for d in &gameday_problems {
         tracing::warn!("{d}");
     }
@@ -290,7 +288,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         None => None,
     };
 
-    let now = crate::cli::incidents::now();
+    let now = crate::incident::archive::now();
     let tz = jiff::tz::TimeZone::system();
     let mut state = State::new(library, keymap, settings, now, tz);
     state.trust = crate::exec::trust::TrustStore::load(&data_dir);
@@ -338,7 +336,7 @@ async fn main_loop(opts: Options) -> Result<()> {
     for src in polled {
         state.status.sources.push(super::state::SourceView {
             snapshot: crate::status::Snapshot::pending(&src.name, src.kind),
-            since: crate::cli::incidents::now(),
+            since: crate::incident::archive::now(),
             latencies: std::collections::VecDeque::new(),
         });
     }
@@ -360,7 +358,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         .collect();
     let (exec_tx, exec_rx) = mpsc::unbounded_channel();
     // Live reload: runbook directories (not the bundled set) and themes.
-    let sources = crate::cli::sources(&opts.global);
+    let sources = opts.sources.clone();
     let theme_dir = crate::util::paths::user_theme_dir();
     let (watch_tx, watch_rx) = mpsc::unbounded_channel();
     let mut watch_dirs: Vec<PathBuf> = sources.extra_dirs.clone();
@@ -556,7 +554,7 @@ async fn event_loop(
     let mut dirty = true;
     loop {
         if dirty {
-            let now = crate::cli::incidents::now();
+            let now = crate::incident::archive::now();
             term.draw(|f| view(state, now, theme, f))
                 .context("drawing the screen")?;
             dirty = false;
@@ -566,8 +564,8 @@ async fn event_loop(
         }
         let action = tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: crate::cli::incidents::now() },
-                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: crate::cli::incidents::now() },
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => Action::Key { key, at: crate::incident::archive::now() },
+                Some(Ok(TermEvent::Paste(text))) => Action::Paste { text, at: crate::incident::archive::now() },
                 Some(Ok(TermEvent::Resize(width, height))) => Action::Resize { width, height },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -584,7 +582,7 @@ async fn event_loop(
             Some(note) = bg.inbox_rx.recv() => {
                 bg.next_ticket += 1;
                 bg.notes_waiting.insert(bg.next_ticket, note.reply);
-                Action::RemoteNote { text: note.text, ticket: bg.next_ticket, at: crate::cli::incidents::now() }
+                Action::RemoteNote { text: note.text, ticket: bg.next_ticket, at: crate::incident::archive::now() }
             }
             Some(update) = bg.status_rx.recv() => Action::Status(Box::new(update)),
             Some(event) = bg.exec_rx.recv() => Action::Exec(Box::new(event)),
@@ -618,7 +616,7 @@ async fn event_loop(
                 shutdown(state, io, bg, &tx).await;
                 anyhow::bail!("an internal task failed ({panic}); the incident was saved — see mayday.log in the data directory");
             }
-            _ = tick.tick() => Action::Tick(crate::cli::incidents::now()),
+            _ = tick.tick() => Action::Tick(crate::incident::archive::now()),
             _ = sigterm.recv() => { tracing::warn!("SIGTERM"); shutdown(state, io, bg, &tx).await; return Ok(()); }
             _ = sighup.recv() => { tracing::warn!("SIGHUP"); shutdown(state, io, bg, &tx).await; return Ok(()); }
             _ = sigint.recv() => { tracing::warn!("SIGINT"); shutdown(state, io, bg, &tx).await; return Ok(()); }
@@ -667,7 +665,7 @@ async fn shutdown(
     bg: &mut Background,
     tx: &mpsc::UnboundedSender<Action>,
 ) {
-    let now = crate::cli::incidents::now();
+    let now = crate::incident::archive::now();
     let mut held = Vec::new();
     super::update::typing::flush(state, &mut held);
     let mut quit = false;
@@ -722,7 +720,7 @@ async fn run_effects(
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(d).await;
-                    let _ = tx.send(Action::Wake(crate::cli::incidents::now()));
+                    let _ = tx.send(Action::Wake(crate::incident::archive::now()));
                 });
             }
             Effect::Bell => terminal::bell(),

@@ -227,36 +227,31 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         );
     }
     match cli.command {
-        None => tui(crate::app::runtime::Options {
-            global: g,
-            ..Default::default()
-        }),
+        None => tui(tui_options(&g)?),
         Some(Command::Start {
             id,
             vars,
             severity,
             responder,
         }) => tui(crate::app::runtime::Options {
-            global: g,
             preset: crate::app::state::Preset {
                 variables: vars.into_iter().collect(),
                 severity,
                 responder,
             },
             start: Some(id),
-            ..Default::default()
+            ..tui_options(&g)?
         }),
         Some(Command::Resume { id, responder }) => tui(crate::app::runtime::Options {
-            global: g,
             preset: crate::app::state::Preset {
                 responder,
                 ..Default::default()
             },
             resume: Some(id),
-            ..Default::default()
+            ..tui_options(&g)?
         }),
         Some(Command::Incidents { json }) => {
-            let dir = crate::app::runtime::data_dir(&g)?;
+            let dir = data_dir(&g)?;
             crate::cli::incidents::incidents(&dir, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -268,12 +263,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }) => export(&g, &id, format, output.as_deref(), force),
         Some(Command::Trust { path, revoke, list }) => trust(&g, path.as_deref(), revoke, list),
         Some(Command::Close { id }) => {
-            let dir = crate::app::runtime::data_dir(&g)?;
-            crate::cli::incidents::close_rehearsal(&dir, &id, &mut std::io::stdout().lock())?;
+            let dir = data_dir(&g)?;
+            crate::incident::archive::close_rehearsal(&dir, &id, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Note { incident, text }) => {
-            let dir = crate::app::runtime::data_dir(&g)?;
+            let dir = data_dir(&g)?;
             crate::cli::incidents::note(
                 &dir,
                 incident.as_deref(),
@@ -296,19 +291,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 return gameday_list(&g);
             }
             tui(crate::app::runtime::Options {
-                global: g,
                 preset: crate::app::state::Preset {
                     responder,
                     ..Default::default()
                 },
                 gameday: Some(scenario),
-                ..Default::default()
+                ..tui_options(&g)?
             })
         }
         Some(Command::Review { id }) => tui(crate::app::runtime::Options {
-            global: g,
             review: Some(id),
-            ..Default::default()
+            ..tui_options(&g)?
         }),
     }
 }
@@ -355,7 +348,7 @@ fn gameday_list(g: &Global) -> Result<ExitCode> {
 }
 
 fn trust(g: &Global, path: Option<&std::path::Path>, revoke: bool, list: bool) -> Result<ExitCode> {
-    let dir = crate::app::runtime::data_dir(g)?;
+    let dir = data_dir(g)?;
     let mut store = crate::exec::trust::TrustStore::load(&dir);
     if let Some(w) = &store.warning {
         let _ = writeln!(std::io::stderr(), "mayday: warning: {}", sanitize::line(w));
@@ -424,7 +417,7 @@ fn export(
     output: Option<&std::path::Path>,
     force: bool,
 ) -> Result<ExitCode> {
-    let dir = crate::app::runtime::data_dir(g)?;
+    let dir = data_dir(g)?;
     if let Some(path) = output
         && !force
         && path.exists()
@@ -436,8 +429,8 @@ fn export(
     }
     let mut buf = Vec::new();
     let warnings = match format {
-        ExportFormat::Json => crate::cli::incidents::export_json(&dir, id, &mut buf)?,
-        ExportFormat::Md => crate::cli::incidents::export_md(&dir, id, &mut buf)?,
+        ExportFormat::Json => crate::incident::archive::export_json(&dir, id, &mut buf)?,
+        ExportFormat::Md => crate::incident::archive::export_md(&dir, id, &mut buf)?,
     };
     if let Some((problem, skipped)) = warnings.split_first() {
         let mut err = std::io::stderr().lock();
@@ -489,6 +482,28 @@ fn parse_severity(s: &str) -> std::result::Result<crate::runbook::Severity, Stri
 }
 
 /// Where runbooks come from, from the global flags.
+/// Where incident logs and the diagnostics log live.
+pub fn data_dir(global: &Global) -> Result<PathBuf> {
+    match &global.data_dir {
+        Some(d) => Ok(d.clone()),
+        None => crate::util::paths::default_data_dir()
+            .context("cannot find a data directory: pass --data-dir or set MAYDAY_DATA_DIR"),
+    }
+}
+
+/// The TUI's options from the global flags (each command adds its own).
+fn tui_options(g: &Global) -> Result<crate::app::runtime::Options> {
+    Ok(crate::app::runtime::Options {
+        config: g.config.clone(),
+        sources: sources(g),
+        data_dir: data_dir(g)?,
+        theme: g.theme.clone(),
+        dry_run: g.dry_run,
+        ..Default::default()
+    })
+}
+
+/// Where runbooks come from, as the flags and environment say.
 pub fn sources(g: &Global) -> Sources {
     Sources {
         extra_dirs: g

@@ -9,7 +9,7 @@
 //! serde-saphyr handles every case where the two could disagree. A property
 //! test checks that both give the same header for the subset.
 
-use super::yaml::Header;
+use super::common::Header;
 use crate::util::diag::Pos;
 
 /// One parsed value of the subset.
@@ -370,7 +370,7 @@ fn apply(h: &mut Header, key: &str, value: Value, line: u32) -> Option<()> {
                         }
                         ("default", Value::Str(s, _)) => default = Some(s),
                         ("required", Value::Bool(b)) => required = b,
-                        ("ask", Value::Str(s, _)) => on_use = super::yaml::ask_on_use(&s)?,
+                        ("ask", Value::Str(s, _)) => on_use = super::common::ask_on_use(&s)?,
                         _ => return None,
                     }
                 }
@@ -390,7 +390,7 @@ mod tests {
     use super::*;
 
     fn full(fm: &str) -> Option<Header> {
-        serde_saphyr::from_str::<Option<super::super::yaml::RawHeader>>(fm)
+        serde_saphyr::from_str::<Option<super::super::common::RawHeader>>(fm)
             .ok()
             .map(|h| h.unwrap_or_default().into_header(1))
     }

@@ -1,5 +1,7 @@
 //! Runbooks: the model, and the loaders for its two formats.
 
+mod body;
+mod common;
 mod frontmatter;
 pub mod library;
 pub mod lint;
@@ -9,18 +11,11 @@ pub mod template;
 pub mod watch;
 mod yaml;
 
+pub use body::{Marker, marker, options, wait};
+pub use common::Loaded;
 pub use model::*;
 
 use crate::util::diag::{Diagnostic, LineIndex, Pos};
-use std::collections::HashSet;
-
-/// The result of loading one file: the runbook (unless the file could not be
-/// read as one at all) and everything found wrong on the way.
-#[derive(Debug)]
-pub struct Loaded {
-    pub runbook: Option<Runbook>,
-    pub diagnostics: Vec<Diagnostic>,
-}
 
 /// Load a runbook from a file's bytes. `path` is what diagnostics and the
 /// runbook's `path` show; its extension picks the format and its stem is the
@@ -87,75 +82,9 @@ pub fn id_from_path(path: &str) -> String {
     }
 }
 
-/// The automatic ids given so far, and the next suffix to try for each
-/// base, so a thousand headings with one title cost a thousand steps, not
-/// half a million probes.
-#[derive(Debug, Default)]
-pub(crate) struct AutoIds {
-    used: HashSet<String>,
-    next: std::collections::HashMap<String, usize>,
-}
-
-/// A heading's slug, made unique the way GitHub does (`-1`, `-2`, …).
-pub(crate) fn unique_slug(title: &str, index: usize, used: &mut AutoIds) -> String {
-    unique_id(slugify(title), index, used)
-}
-
-/// Make a slug unique among `used` (`-1`, `-2`, …).
-pub(crate) fn unique_id(base: String, index: usize, used: &mut AutoIds) -> String {
-    let base = if base.is_empty() {
-        format!("step-{}", index + 1)
-    } else {
-        base
-    };
-    if used.used.insert(base.clone()) {
-        return base;
-    }
-    let n = used.next.entry(base.clone()).or_insert(1);
-    loop {
-        let id = format!("{base}-{n}");
-        *n += 1;
-        if used.used.insert(id.clone()) {
-            return id;
-        }
-    }
-}
-
-/// Collapse runs of white space (new lines included) into single spaces.
-pub(crate) fn squash(s: &str) -> String {
-    let t = s.trim();
-    // Most text has single spaces already.
-    let b = t.as_bytes();
-    let simple = b
-        .iter()
-        .all(|c| c.is_ascii() && (*c == b' ' || !c.is_ascii_whitespace()))
-        && !b.windows(2).any(|w| w == b"  ");
-    if simple {
-        return t.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(w);
-    }
-    out
-}
-
-/// The confirmation a runnable command gets when the runbook names none:
-/// typed for dangerous commands in steps that change things, else y/n.
-pub(crate) fn default_confirm(dangerous: bool, kind: StepKind) -> Confirm {
-    if dangerous && kind.changes_things() {
-        Confirm::Typed
-    } else {
-        Confirm::Confirm
-    }
-}
-
 /// A runbook with no steps, standing in for one that cannot be found.
 pub fn placeholder(id: &str, title: &str) -> Runbook {
-    let mut rb = yaml::empty_runbook(id, Format::Markdown);
+    let mut rb = common::empty_runbook(id, Format::Markdown);
     title.clone_into(&mut rb.title);
     rb
 }

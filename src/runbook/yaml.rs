@@ -1,107 +1,16 @@
 //! YAML runbooks, and the YAML front matter of Markdown runbooks.
 
+use super::common::{
+    AutoIds, Loaded, RawHeader, RawLink, RawVariables, apply_header, default_confirm,
+    empty_runbook, link, not_runnable, squash, unique_slug,
+};
 use super::model::*;
-use super::{Loaded, squash, template};
+use super::template;
 use crate::status::health::Health;
 use crate::util::diag::{Diagnostic, Pos};
 use crate::util::yaml::{DurationText, OneOrMany, Scalar, pos_of};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
-use std::fmt;
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct RawVariable {
-    name: Spanned<String>,
-    #[serde(alias = "description")]
-    prompt: Option<String>,
-    default: Option<Scalar>,
-    #[serde(default)]
-    required: bool,
-    /// `ask: on_use`: asked when a command that needs it is about to run,
-    /// not on the start form.
-    ask: Option<Spanned<String>>,
-}
-
-/// Is `ask:` the "when a command needs it" value?
-pub(crate) fn ask_on_use(value: &str) -> Option<bool> {
-    match value.trim() {
-        "on_use" | "on-use" | "later" => Some(true),
-        "on_start" | "on-start" | "start" => Some(false),
-        _ => None,
-    }
-}
-
-/// `variables:` as a list of declarations, or a map from name to default.
-#[derive(Debug, Default)]
-pub(crate) struct RawVariables(Vec<VarDecl>);
-
-/// A variable declaration: name, prompt, default, required, position, and
-/// whether it is asked when a command needs it (`ask: on_use`).
-pub(crate) type VarDecl = (String, Option<String>, Option<String>, bool, Pos, bool);
-
-impl<'de> Deserialize<'de> for RawVariables {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawVariables;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of variables (name, prompt, default, required) or a map from name to default")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<RawVariables, E> {
-                Ok(RawVariables::default())
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawVariables, A::Error> {
-                let mut out = Vec::new();
-                while let Some(v) = seq.next_element::<RawVariable>()? {
-                    let on_use = match &v.ask {
-                        None => false,
-                        Some(a) => ask_on_use(&a.value).ok_or_else(|| {
-                            de::Error::custom(format!(
-                                "`ask: {}` is not `on_use` or `on_start`",
-                                a.value
-                            ))
-                        })?,
-                    };
-                    out.push((
-                        v.name.value,
-                        v.prompt,
-                        v.default.map(|s| s.0),
-                        v.required,
-                        pos_of(&v.name.referenced),
-                        on_use,
-                    ));
-                }
-                Ok(RawVariables(out))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawVariables, A::Error> {
-                let mut out = Vec::new();
-                while let Some(name) = map.next_key::<Spanned<String>>()? {
-                    let default = map.next_value::<Option<Scalar>>()?;
-                    out.push((
-                        name.value,
-                        None,
-                        default.map(|s| s.0),
-                        false,
-                        pos_of(&name.referenced),
-                        false,
-                    ));
-                }
-                Ok(RawVariables(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-struct RawLink {
-    #[serde(alias = "text")]
-    title: Option<String>,
-    url: String,
-}
 
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
@@ -184,46 +93,6 @@ struct RawStep {
     links: Vec<Spanned<RawLink>>,
 }
 
-/// The metadata both formats share: YAML runbooks at the top level, Markdown
-/// runbooks in the front matter.
-#[derive(Deserialize, Debug, Default)]
-pub(crate) struct RawHeader {
-    pub id: Option<Spanned<String>>,
-    pub title: Option<Spanned<String>>,
-    #[serde(alias = "description")]
-    pub summary: Option<String>,
-    pub severity: Option<Spanned<Scalar>>,
-    #[serde(default)]
-    pub tags: OneOrMany,
-    #[serde(default, alias = "service")]
-    pub services: OneOrMany,
-    #[serde(alias = "team")]
-    pub owner: Option<String>,
-    #[serde(default, alias = "alert")]
-    pub alerts: OneOrMany,
-    #[serde(default)]
-    pub sources: OneOrMany,
-    pub variables: Option<RawVariables>,
-}
-
-/// Front matter keys Mayday reads (aliases included).
-pub(crate) const HEADER_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "summary",
-    "description",
-    "severity",
-    "tags",
-    "services",
-    "service",
-    "owner",
-    "team",
-    "alerts",
-    "alert",
-    "sources",
-    "variables",
-];
-
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 struct RawRunbook {
@@ -248,125 +117,6 @@ struct RawRunbook {
     steps: Option<Spanned<Vec<Spanned<RawStep>>>>,
     #[serde(default)]
     links: Vec<Spanned<RawLink>>,
-}
-
-/// The header fields both formats share, with positions already shifted to
-/// file lines. Built from serde-saphyr's [`RawHeader`] or by the front-matter
-/// fast path (`super::frontmatter`).
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(crate) struct Header {
-    pub id: Option<(String, Pos)>,
-    pub title: Option<(String, Pos)>,
-    pub summary: Option<String>,
-    pub severity: Option<(String, Pos)>,
-    pub tags: Vec<String>,
-    pub services: Vec<String>,
-    pub owner: Option<String>,
-    pub alerts: Vec<String>,
-    pub sources: Vec<String>,
-    pub variables: Option<Vec<VarDecl>>,
-}
-
-impl RawHeader {
-    pub(crate) fn into_header(self, line_offset: u32) -> Header {
-        let shift = |p: Pos| Pos::new(p.line + line_offset, p.column);
-        Header {
-            id: self.id.map(|v| (v.value, shift(pos_of(&v.referenced)))),
-            title: self.title.map(|v| (v.value, shift(pos_of(&v.referenced)))),
-            summary: self.summary,
-            severity: self
-                .severity
-                .map(|v| (v.value.0, shift(pos_of(&v.referenced)))),
-            tags: self.tags.0,
-            services: self.services.0,
-            owner: self.owner,
-            alerts: self.alerts.0,
-            sources: self.sources.0,
-            variables: self.variables.map(|vars| {
-                vars.0
-                    .into_iter()
-                    .map(|(n, p, d, r, pos, u)| (n, p, d, r, shift(pos), u))
-                    .collect()
-            }),
-        }
-    }
-}
-
-/// Apply the shared header to a runbook.
-pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnostic>) {
-    if let Some((id, pos)) = h.id {
-        rb.id_pos = pos;
-        if is_valid_id(&id) {
-            rb.id = id;
-        } else {
-            diags.push(
-                Diagnostic::error(
-                    "invalid-field",
-                    pos,
-                    format!("`{id}` is not a valid runbook id"),
-                )
-                .with_hint("use lower-case letters, digits, `-`, `_` and `.`"),
-            );
-        }
-    }
-    if let Some((title, pos)) = h.title {
-        rb.title_pos = pos;
-        rb.title = title.trim().to_owned();
-    }
-    rb.summary = h
-        .summary
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    if let Some((sev, pos)) = h.severity {
-        match sev.parse::<Severity>() {
-            Ok(s) => rb.severity = Some(s),
-            Err(e) => diags.push(Diagnostic::error("invalid-field", pos, e)),
-        }
-    }
-    rb.tags = h.tags;
-    rb.services = h.services;
-    rb.owner = h.owner;
-    rb.alerts = h.alerts;
-    rb.sources = h.sources;
-    if let Some(vars) = h.variables {
-        for (name, prompt, default, required, pos, ask_on_use) in vars {
-            if !template::is_valid_name(&name) {
-                diags.push(
-                    Diagnostic::error(
-                        "invalid-variable",
-                        pos,
-                        format!("`{name}` is not a valid variable name"),
-                    )
-                    .with_hint("start with a letter or `_`; use letters, digits, `_` and `-`"),
-                );
-                continue;
-            }
-            if rb.variables.iter().any(|v| v.name == name) {
-                diags.push(Diagnostic::error(
-                    "invalid-variable",
-                    pos,
-                    format!("variable `{name}` is declared twice"),
-                ));
-                continue;
-            }
-            rb.variables.push(Variable {
-                name,
-                prompt,
-                default,
-                required,
-                ask_on_use,
-                pos,
-            });
-        }
-    }
-}
-
-pub(crate) fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn parse_duration_at(
@@ -462,7 +212,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         rb.intro = intro.value.trim().to_owned();
     }
     rb.links = links.into_iter().map(link).collect();
-    let mut auto_ids = super::AutoIds::default();
+    let mut auto_ids = AutoIds::default();
     let steps = match steps {
         Some(st) => {
             rb.steps_pos = Some(pos_of(&st.referenced));
@@ -488,7 +238,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         };
         let (id, explicit_id) = match s.id {
             Some(id) => (id.value, true),
-            None => (super::unique_slug(&title, i, &mut auto_ids), false),
+            None => (unique_slug(&title, i, &mut auto_ids), false),
         };
         let mut commands = Vec::new();
         for c in s.commands {
@@ -507,7 +257,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                         (Confirm::Confirm, false)
                     }
                 },
-                None => (super::default_confirm(c.dangerous, kind), false),
+                None => (default_confirm(c.dangerous, kind), false),
             };
             let language = c.language.filter(|l| !l.trim().is_empty());
             if c.run && !is_shell_language(language.as_deref()) {
@@ -665,7 +415,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         // Fenced blocks and task items inside the body are commands and
         // checklist items too, as in Markdown runbooks, and come first.
         let (mut body_cmds, mut body_items) =
-            super::markdown::body_elements(&prose, kind, body_pos, &mut diags);
+            super::body::body_elements(&prose, kind, body_pos, &mut diags);
         let counts = (body_cmds.len(), body_items.len());
         body_cmds.extend(commands);
         let commands = body_cmds;
@@ -700,59 +450,6 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
     Loaded {
         runbook: Some(rb),
         diagnostics: diags,
-    }
-}
-
-fn not_runnable(pos: Pos, lang: Option<&str>) -> Diagnostic {
-    Diagnostic::error(
-        "not-runnable-language",
-        pos,
-        format!(
-            "`{}` blocks cannot be runnable: only sh, bash, shell and zsh run",
-            lang.unwrap_or("?")
-        ),
-    )
-    .with_hint("remove `run`, or make it a shell command")
-}
-
-pub(crate) fn not_runnable_diag(pos: Pos, lang: Option<&str>) -> Diagnostic {
-    not_runnable(pos, lang)
-}
-
-fn link(l: Spanned<RawLink>) -> Link {
-    let pos = pos_of(&l.referenced);
-    let l = l.value;
-    Link {
-        text: l.title.unwrap_or_else(|| l.url.clone()),
-        url: l.url,
-        pos,
-    }
-}
-
-pub(crate) fn empty_runbook(file_id: &str, format: Format) -> Runbook {
-    Runbook {
-        id: file_id.to_owned(),
-        title: String::new(),
-        summary: None,
-        severity: None,
-        tags: Vec::new(),
-        services: Vec::new(),
-        owner: None,
-        alerts: Vec::new(),
-        sources: Vec::new(),
-        variables: Vec::new(),
-        intro: String::new(),
-        steps: Vec::new(),
-        links: Vec::new(),
-        format,
-        path: String::new(),
-        origin: Origin::Extra,
-        hash: String::new(),
-        id_pos: Pos::new(1, 1),
-        title_pos: Pos::new(1, 1),
-        steps_pos: None,
-        var_uses: Vec::new(),
-        anchors: Vec::new(),
     }
 }
 

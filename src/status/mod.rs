@@ -21,6 +21,7 @@ pub mod fetch;
 pub mod health;
 pub mod parse;
 pub mod poller;
+pub mod ratelimit;
 pub mod report;
 pub mod source;
 

@@ -183,7 +183,9 @@ async fn run_source(
                 }
                 let delay = backoff.next().unwrap_or(src.interval);
                 let next = match e.retry_after() {
-                    Some(ra) => delay.max(ra.clamp(fetch::WAIT_FLOOR, fetch::WAIT_CEILING)),
+                    Some(ra) => delay.max(
+                        ra.clamp(super::ratelimit::WAIT_FLOOR, super::ratelimit::WAIT_CEILING),
+                    ),
                     None => delay,
                 };
                 (snap, next)

@@ -11,8 +11,8 @@
 //! All text passes through [`crate::util::sanitize`] here: runbook text is
 //! untrusted.
 
-use crate::runbook::markdown::{Marker, marker, options, wait};
 use crate::runbook::{Command, Confirm, template};
+use crate::runbook::{Marker, marker, options, wait};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};

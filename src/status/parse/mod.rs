@@ -142,11 +142,11 @@ pub fn check_status(kind: Kind, resp: &Response) -> Result<(), PollError> {
         },
         429 => PollError::RateLimited {
             status,
-            retry_after: super::fetch::retry_after(&resp.headers, jiff::Timestamp::now()),
+            retry_after: super::ratelimit::retry_after(&resp.headers, jiff::Timestamp::now()),
         },
         503 if resp.headers.contains_key(reqwest::header::RETRY_AFTER) => PollError::RateLimited {
             status,
-            retry_after: super::fetch::retry_after(&resp.headers, jiff::Timestamp::now()),
+            retry_after: super::ratelimit::retry_after(&resp.headers, jiff::Timestamp::now()),
         },
         _ => PollError::Status { status, detail },
     })
