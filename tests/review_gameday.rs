@@ -6,7 +6,7 @@ mod common;
 
 use common::tui::*;
 use crossterm::event::KeyCode;
-use mayday::app::review::{Review, board_at, cursor_at};
+use mayday::app::screens::review::{Review, board_at, cursor_at};
 use mayday::app::{self, Action, Effect, IncidentListing, Overlay, Screen};
 use mayday::gameday::Scenario;
 use mayday::incident::{Event, EventKind, Incident, Phase};
@@ -221,7 +221,7 @@ fn a_resumed_rehearsal_does_not_inject_twice() {
 fn the_picker_offers_game_days_and_resolved_incidents_to_review() {
     let mut s = state();
     s.gamedays = vec![scenario()];
-    app::update::refilter(&mut s);
+    s.refilter();
     let listing = |id: &str, state: Phase| IncidentListing {
         id: id.into(),
         runbook_id: "cache-evictions".into(),
@@ -446,7 +446,7 @@ fn replay_at_random_positions_matches_the_prefix() {
         x ^= x >> 7;
         x ^= x << 17;
         let k = 1 + usize::try_from(x % events.len() as u64).expect("small");
-        mayday::app::review::seek(&mut session, &events, k);
+        mayday::app::screens::review::seek(&mut session, &events, k);
         assert_eq!(
             Some(&session.incident),
             Incident::replay(&events[..k]).as_ref()

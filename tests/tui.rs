@@ -72,7 +72,7 @@ fn the_picker_lists_open_incidents_first_and_filters_as_you_type() {
         1,
         "resolved incidents are not offered for resume"
     );
-    assert_eq!(s.picker.items[0], app::state::PickItem::Resume(0));
+    assert_eq!(s.picker.items[0], app::screens::picker::PickItem::Resume(0));
     // The picker opens ready to type; the filter matches alert names too.
     assert!(s.picker.filtering);
     typed(&mut s, "crashloop", 1);
@@ -91,7 +91,7 @@ fn the_picker_lists_open_incidents_first_and_filters_as_you_type() {
     assert_eq!(s.picker.items.len(), all + 2);
     assert_eq!(
         s.picker.items.last(),
-        Some(&app::state::PickItem::Review(0))
+        Some(&app::screens::picker::PickItem::Review(0))
     );
     key(&mut s, KeyCode::Esc, 2);
     assert!(!s.picker.filtering);
@@ -200,7 +200,7 @@ fn required_variables_must_be_answered() {
 #[test]
 fn values_from_the_command_line_are_not_asked_again() {
     let mut s = state();
-    s.settings.preset = app::state::Preset {
+    s.settings.preset = app::settings::Preset {
         variables: [("namespace".to_owned(), "prod".to_owned())]
             .into_iter()
             .collect(),
@@ -718,7 +718,7 @@ fn the_log_pane_counts_new_events_while_scrolled_up() {
         typed(&mut s, &format!("note {i}"), 10 + i);
         key(&mut s, KeyCode::Enter, 10 + i);
     }
-    s.session.as_mut().unwrap().focus = app::state::Pane::Log;
+    s.session.as_mut().unwrap().focus = app::Pane::Log;
     key(&mut s, KeyCode::Up, 20);
     key(&mut s, KeyCode::Up, 20);
     let before = screen(&s, t(21), 120, 34);
@@ -844,12 +844,12 @@ fn a_second_incident_on_a_runbook_offers_the_open_one() {
 fn the_gameday_picker_offers_only_scenarios() {
     let mut s = state();
     s.gameday_only = true;
-    app::update::refilter(&mut s);
+    s.refilter();
     assert!(
         s.picker
             .items
             .iter()
-            .all(|i| matches!(i, app::state::PickItem::Gameday(_))),
+            .all(|i| matches!(i, app::screens::picker::PickItem::Gameday(_))),
         "{:?}",
         s.picker.items
     );
@@ -945,7 +945,7 @@ fn an_abandoned_rehearsal_can_be_closed_from_the_picker() {
     let ids: Vec<String> = s.incidents.iter().map(|i| i.id.clone()).collect();
     let at = |id: &str| {
         rows.iter()
-            .position(|r| matches!(r, app::state::PickItem::Resume(i) if ids[*i] == id))
+            .position(|r| matches!(r, app::screens::picker::PickItem::Resume(i) if ids[*i] == id))
             .expect(id)
     };
     s.picker.selected = at("real-1");
@@ -1303,6 +1303,7 @@ fn the_picker_suggests_runbooks_for_alerts_firing_now() {
     ];
     status(&mut s, snap);
     let firing: Vec<String> = s
+        .picker
         .firing
         .iter()
         .map(|f| s.library.runbooks[f.runbook].id.clone())
@@ -1310,7 +1311,7 @@ fn the_picker_suggests_runbooks_for_alerts_firing_now() {
     assert_eq!(firing, ["cache-evictions", "api-latency"]);
     assert!(matches!(
         s.picker.items[0],
-        app::state::PickItem::Firing(..)
+        app::screens::picker::PickItem::Firing(..)
     ));
     let text = screen(&s, t(2), 100, 30);
     assert!(
@@ -1328,11 +1329,11 @@ fn the_picker_suggests_runbooks_for_alerts_firing_now() {
         s.start.as_ref().map(|f| f.runbook.id.as_str()),
         Some("cache-evictions")
     );
-    assert!(mayday::app::update::url_names_runbook(
+    assert!(mayday::app::screens::picker::url_names_runbook(
         "https://x/runbooks/cache-evictions/",
         "cache-evictions"
     ));
-    assert!(!mayday::app::update::url_names_runbook(
+    assert!(!mayday::app::screens::picker::url_names_runbook(
         "https://x/runbooks/cache-evictions-2",
         "cache-evictions"
     ));

@@ -234,7 +234,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             severity,
             responder,
         }) => tui(crate::app::runtime::Options {
-            preset: crate::app::state::Preset {
+            preset: crate::app::settings::Preset {
                 variables: vars.into_iter().collect(),
                 severity,
                 responder,
@@ -243,7 +243,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             ..tui_options(&g)?
         }),
         Some(Command::Resume { id, responder }) => tui(crate::app::runtime::Options {
-            preset: crate::app::state::Preset {
+            preset: crate::app::settings::Preset {
                 responder,
                 ..Default::default()
             },
@@ -291,7 +291,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 return gameday_list(&g);
             }
             tui(crate::app::runtime::Options {
-                preset: crate::app::state::Preset {
+                preset: crate::app::settings::Preset {
                     responder,
                     ..Default::default()
                 },

@@ -4,10 +4,14 @@
 //! place that does I/O for the app); the screen is redrawn only when
 //! something changed, so an idle Mayday uses next to no CPU.
 
-use super::action::{Action, Effect, Notice};
-use super::io::IncidentIo;
-use super::state::{Preset, Settings, State};
-use super::{terminal, update, view};
+mod inbox;
+pub mod io;
+pub mod terminal;
+
+use crate::app::action::{Action, Effect, Notice};
+use crate::app::settings::{Preset, Settings};
+use crate::app::state::State;
+use crate::app::{update, view};
 use crate::config::Config;
 use crate::runbook::library::Library;
 use crate::ui::keymap::Keymap;
@@ -15,6 +19,7 @@ use crate::ui::theme::{Theme, ThemeSources};
 use anyhow::{Context, Result, bail};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures_util::StreamExt;
+use io::IncidentIo;
 use jiff::Timestamp;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -297,7 +302,7 @@ async fn main_loop(opts: Options) -> Result<()> {
     }
     state.notices = notices;
     state.gamedays = gamedays;
-    super::update::refilter(&mut state);
+    state.refilter();
     let mut initial = vec![Effect::ListIncidents];
     // `mayday gameday SCENARIO` shows simulated sources only: the real ones
     // are not polled at all.
@@ -305,17 +310,17 @@ async fn main_loop(opts: Options) -> Result<()> {
     if let Some(g) = gameday {
         state.gamedays.retain(|x| x.id != g.id);
         state.gamedays.insert(0, g.clone());
-        super::update::start_gameday(&mut state, g, &mut initial);
+        update::start_gameday(&mut state, g, &mut initial);
     } else if matches!(opts.gameday, Some(None)) {
         state.gameday_only = true;
-        super::update::refilter(&mut state);
+        state.refilter();
     }
     if let Some(id) = review_id {
         state.review_only = true;
         initial.push(Effect::OpenReview(id));
     }
     if let Some(rb) = start_runbook {
-        super::update::open_start(&mut state, rb, &mut initial);
+        update::open_start(&mut state, rb, &mut initial);
     }
     if let Some(id) = resume_id {
         initial.push(Effect::ResumeIncident(id));
@@ -334,7 +339,7 @@ async fn main_loop(opts: Options) -> Result<()> {
         &[]
     };
     for src in polled {
-        state.status.sources.push(super::state::SourceView {
+        state.status.sources.push(crate::app::board::SourceView {
             snapshot: crate::status::Snapshot::pending(&src.name, src.kind),
             since: crate::incident::archive::now(),
             latencies: std::collections::VecDeque::new(),
@@ -452,9 +457,9 @@ struct Background {
     theme_dir: Option<PathBuf>,
     theme_name: String,
     /// Notes from other terminals into the open incident.
-    inbox: Option<super::inbox::Inbox>,
-    inbox_tx: mpsc::UnboundedSender<super::inbox::Incoming>,
-    inbox_rx: mpsc::UnboundedReceiver<super::inbox::Incoming>,
+    inbox: Option<inbox::Inbox>,
+    inbox_tx: mpsc::UnboundedSender<inbox::Incoming>,
+    inbox_rx: mpsc::UnboundedReceiver<inbox::Incoming>,
     /// Remote notes waiting for their event (by ticket), then for the disk
     /// (by sequence number).
     notes_waiting: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
@@ -520,8 +525,8 @@ fn sync_inbox(state: &State, bg: &mut Background) {
     bg.notes_waiting.clear();
     bg.notes_saving.clear();
     if let Some(id) = want {
-        let path = super::inbox::socket_path(&crate::incident::store::dir(&bg.data_dir), &id);
-        match super::inbox::Inbox::open(path, id, bg.inbox_tx.clone()) {
+        let path = inbox::socket_path(&crate::incident::store::dir(&bg.data_dir), &id);
+        match inbox::Inbox::open(path, id, bg.inbox_tx.clone()) {
             Ok(i) => bg.inbox = Some(i),
             Err(e) => tracing::warn!("notes from other terminals are off: {e}"),
         }
@@ -667,15 +672,15 @@ async fn shutdown(
 ) {
     let now = crate::incident::archive::now();
     let mut held = Vec::new();
-    super::update::typing::flush(state, &mut held);
+    update::flush_typing(state, &mut held);
     let mut quit = false;
     run_effects(held, state, io, bg, tx, &mut quit).await;
     if let Some(s) = state.session.as_mut()
         && s.incident.is_open()
     {
         let mut fx = Vec::new();
-        super::update::abandon_running(s, now, &mut fx);
-        super::update::emit(s, crate::incident::EventKind::SessionEnded, now, &mut fx);
+        crate::app::session::abandon_running(s, now, &mut fx);
+        crate::app::session::emit(s, crate::incident::EventKind::SessionEnded, now, &mut fx);
         let mut quit = false;
         run_effects(fx, state, io, bg, tx, &mut quit).await;
     }

@@ -3,7 +3,7 @@
 //! The log writer task owns the file; the app only ever sends it owned
 //! events and hears back what was synced.
 
-use super::action::{Action, IncidentListing, Notice, Opened, StartRequest};
+use crate::app::action::{Action, IncidentListing, Notice, Opened, StartRequest};
 use crate::incident::writer::{self, WriterEvent, WriterHandle};
 use crate::incident::{EventKind, store};
 use crate::runbook::library::Library;
@@ -180,7 +180,7 @@ impl IncidentIo {
                     if let Some(n) = note {
                         let _ = tx.send(Action::Notice(Notice::warning(n)));
                     }
-                    Action::ReviewOpened(Box::new(super::action::ReviewOpened {
+                    Action::ReviewOpened(Box::new(crate::app::action::ReviewOpened {
                         id: loaded.summary.id,
                         runbook,
                         events: loaded.events,

@@ -5,14 +5,28 @@
 //! Pure: the runtime loads the log ([`Action::ReviewOpened`]) and ticks;
 //! everything here is state changes.
 //!
-//! [`Action::ReviewOpened`]: super::action::Action::ReviewOpened
+//! [`Action::ReviewOpened`]: crate::app::action::Action::ReviewOpened
 
-use super::action::Opened;
-use super::state::{Session, SourceView, StatusBoard};
+mod replay;
+mod view;
+
+use crate::app::board::apply_status;
+pub use crate::app::board::board_at;
+pub use replay::{Replay, SPEEDS, cursor_at, draw_replay_bar, seek};
+pub use view::draw_review;
+
+use crate::app::action::{Effect, Notice, Opened};
+use crate::app::board::StatusBoard;
+use crate::app::context::{Cx, Request, Screen};
+use crate::app::overlays::Overlay;
+use crate::app::session::Session;
+use crate::app::widgets::input::is_ctrl_c;
+use crate::app::widgets::kit::move_sel;
 use crate::incident::review::Stats;
 use crate::incident::{Event, Group, Incident};
 use crate::runbook::Runbook;
-use jiff::{SignedDuration, Timestamp};
+use crate::ui::keymap::{Cmd, Ctx};
+use crossterm::event::KeyEvent;
 use std::sync::Arc;
 
 /// The filter groups, in the order of their keys (1–6).
@@ -24,9 +38,6 @@ pub const GROUPS: [(Group, &str); 6] = [
     (Group::Decisions, "decisions"),
     (Group::Incident, "incident"),
 ];
-
-/// Replay speeds.
-pub const SPEEDS: [u32; 3] = [1, 10, 60];
 
 /// A past incident on screen.
 #[derive(Clone, Debug)]
@@ -50,19 +61,6 @@ pub struct Review {
     pub board: StatusBoard,
     /// How many events `board` reflects.
     pub board_upto: usize,
-}
-
-/// Where the replay is.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Replay {
-    /// How many events are applied (1 ..= events.len()).
-    pub cursor: usize,
-    /// The replayed clock.
-    pub time: Timestamp,
-    pub speed: u32,
-    pub playing: bool,
-    /// Wall-clock time of the last advance while playing.
-    pub last_wall: Timestamp,
 }
 
 impl Review {
@@ -150,66 +148,6 @@ impl Review {
     }
 }
 
-/// Move a replay session to `cursor` events: forward by applying the next
-/// events, backward by rebuilding from the prefix (the log is the truth).
-pub fn seek(session: &mut Session, events: &[Event], cursor: usize) {
-    let cursor = cursor.clamp(1, events.len().max(1));
-    let have = session.events.len();
-    if cursor >= have {
-        for e in &events[have..cursor] {
-            session.incident.apply(e);
-            session.events.push(e.clone());
-        }
-    } else if let Some(inc) = Incident::replay(&events[..cursor]) {
-        session.incident = inc;
-        session.events.truncate(cursor);
-    }
-    session.saved_seq = session.incident.last_seq;
-    session.list_selected = session.current_index();
-    session.item_selected = 0;
-    session.content_scroll = 0;
-    session.log_scroll = 0;
-}
-
-/// The status panel as the log recorded it after these events: each
-/// source's last logged state and summary.
-pub fn board_at(events: &[Event]) -> StatusBoard {
-    let mut board = StatusBoard::default();
-    for e in events {
-        apply_status(&mut board, e);
-    }
-    board
-}
-
-/// Put a logged status change on the board.
-fn apply_status(board: &mut StatusBoard, e: &Event) {
-    if let crate::incident::EventKind::StatusChanged {
-        source,
-        to,
-        summary,
-        error,
-        ..
-    } = &e.kind
-    {
-        let mut snap = crate::status::Snapshot::simulated(source, *to, summary, Vec::new());
-        snap.checked_at = e.at;
-        snap.error = error.clone();
-        let view = SourceView {
-            snapshot: snap,
-            since: e.at,
-            latencies: std::collections::VecDeque::new(),
-        };
-        match board
-            .sources
-            .iter_mut()
-            .find(|v| v.snapshot.name == *source)
-        {
-            Some(v) => *v = view,
-            None => board.sources.push(view),
-        }
-    }
-}
-
 /// Move the replay (session and status panel) to `cursor` events: forward
 /// applies the new events to both, backward rebuilds both from the prefix.
 pub fn seek_review(r: &mut Review, session: &mut Session, cursor: usize) {
@@ -226,67 +164,88 @@ pub fn seek_review(r: &mut Review, session: &mut Session, cursor: usize) {
     r.board_upto = after;
 }
 
-/// How many events happened at or before `t`.
-pub fn cursor_at(events: &[Event], t: Timestamp) -> usize {
-    events.partition_point(|e| e.at <= t).max(1)
-}
-
-impl Replay {
-    pub fn new(events: &[Event], cursor: usize, wall: Timestamp) -> Replay {
-        let cursor = cursor.clamp(1, events.len().max(1));
-        Replay {
-            cursor,
-            time: events.get(cursor - 1).map_or(wall, |e| e.at),
-            speed: 1,
-            playing: false,
-            last_wall: wall,
+/// A key on the review screen (or, during a replay, on the replayed
+/// incident screen). `session` is the replayed incident: a replay borrows
+/// the incident screen, so it never starts over a live one.
+pub fn on_key(
+    slot: &mut Option<Box<Review>>,
+    session: &mut Option<Session>,
+    cx: &mut Cx,
+    key: KeyEvent,
+) {
+    let Some(r) = slot.as_mut() else {
+        cx.request(Request::Show(Screen::Picker));
+        return;
+    };
+    if let Some(rp) = r.replay.as_mut() {
+        match replay::on_key(rp, &r.events, session.as_mut(), cx, key) {
+            replay::Outcome::Stay => {}
+            replay::Outcome::Moved => {
+                let cursor = rp.cursor;
+                if let Some(s) = session.as_mut() {
+                    seek_review(r, s, cursor);
+                }
+            }
+            replay::Outcome::Back => {
+                // Back to the review, with the replayed event selected.
+                let cursor = rp.cursor;
+                r.replay = None;
+                let target = cursor.saturating_sub(1);
+                r.selected = match r.rows.binary_search(&target) {
+                    Ok(i) => i,
+                    Err(i) => i.saturating_sub(1),
+                };
+                *session = None;
+                cx.request(Request::Show(Screen::Review));
+            }
         }
+        return;
     }
-
-    /// Step to the event `cursor` (time jumps to it).
-    pub fn to_event(&mut self, events: &[Event], cursor: usize) {
-        self.cursor = cursor.clamp(1, events.len().max(1));
-        if let Some(e) = events.get(self.cursor - 1) {
-            self.time = e.at;
+    let cmd = cx
+        .keymap
+        .lookup(&[Ctx::Review, Ctx::Lists, Ctx::Global], &key);
+    let page = cx.page();
+    match cmd {
+        Some(Cmd::Help) => *cx.overlay = Some(Overlay::Help { scroll: 0 }),
+        Some(Cmd::Back) => {
+            // Esc: to the picker (where other incidents can be reviewed).
+            *slot = None;
+            cx.request(Request::Show(Screen::Picker));
+            cx.fx.push(Effect::ListIncidents);
         }
-    }
-
-    /// Jump the clock by `by` (negative: back), clamped to the incident.
-    pub fn jump(&mut self, events: &[Event], by: SignedDuration) {
-        let (Some(first), Some(last)) = (events.first(), events.last()) else {
-            return;
-        };
-        let t = self.time.checked_add(by).unwrap_or(self.time);
-        self.time = t.clamp(first.at, last.at);
-        self.cursor = cursor_at(events, self.time);
-    }
-
-    /// While playing: advance the clock by the wall time passed × speed.
-    /// Stops at the end.
-    pub fn advance(&mut self, events: &[Event], wall: Timestamp) {
-        let passed = wall
-            .duration_since(self.last_wall)
-            .max(SignedDuration::ZERO);
-        self.last_wall = wall;
-        if !self.playing {
-            return;
+        Some(Cmd::Quit) => {
+            if r.from_picker && !is_ctrl_c(&key) {
+                *slot = None;
+                cx.request(Request::Show(Screen::Picker));
+            } else {
+                cx.request(Request::Quit);
+            }
         }
-        let by = passed
-            .checked_mul(i32::try_from(self.speed).unwrap_or(1))
-            .unwrap_or(SignedDuration::MAX);
-        self.jump(events, by);
-        if events.last().is_some_and(|l| self.time >= l.at) {
-            self.playing = false;
+        Some(Cmd::ReviewFilter(n)) => r.toggle(usize::from(n)),
+        Some(c @ (Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom)) => {
+            let len = r.rows.len();
+            move_sel(&mut r.selected, len, c, page);
         }
-    }
-
-    pub fn faster(&mut self) {
-        let i = SPEEDS.iter().position(|s| *s == self.speed).unwrap_or(0);
-        self.speed = SPEEDS[(i + 1).min(SPEEDS.len() - 1)];
-    }
-
-    pub fn slower(&mut self) {
-        let i = SPEEDS.iter().position(|s| *s == self.speed).unwrap_or(0);
-        self.speed = SPEEDS[i.saturating_sub(1)];
+        Some(Cmd::Replay) => {
+            if session.is_some() {
+                cx.notices.push(Notice::warning(
+                    "an incident is open in this session; replay it after quitting",
+                ));
+                return;
+            }
+            let cursor = r.selected_event().map_or(1, |i| i + 1);
+            let replay = Replay::new(&r.events, cursor, cx.now);
+            if let Some(mut s) = r.session_at(replay.cursor) {
+                let cursor = replay.cursor;
+                r.replay = Some(replay);
+                // The panel is rebuilt for the new session.
+                r.board_upto = usize::MAX;
+                seek_review(r, &mut s, cursor);
+                *session = Some(s);
+                cx.request(Request::Show(Screen::Incident));
+            }
+        }
+        Some(Cmd::ExportDraft) => cx.fx.push(Effect::WriteDraft(r.id.clone())),
+        _ => {}
     }
 }

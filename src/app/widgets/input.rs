@@ -165,3 +165,8 @@ mod paste_tests {
         assert_eq!(paste_line_ends("plain"), "plain");
     }
 }
+
+/// Ctrl-C: cancels a dialog or a text field like Esc.
+pub fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}

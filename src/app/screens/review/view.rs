@@ -1,9 +1,9 @@
-//! Drawing the review screen and the replay bar. Read-only, like the rest
+//! Drawing the review screen. Read-only, like the rest
 //! of the view: everything comes from [`Review`] and the time passed in.
 
-use super::review::{GROUPS, Replay, Review};
-use super::state::State;
-use super::view::{abs_time, block, s};
+use super::{GROUPS, Review};
+use crate::app::context::Vcx;
+use crate::app::widgets::kit::{abs_time, block, s, t_plus};
 use crate::incident::review::{StepEnd, fmt_duration};
 use crate::status::health::Health;
 use crate::ui::theme::Theme;
@@ -29,12 +29,9 @@ fn health_style(theme: &Theme, h: Health) -> Style {
     theme.style(&format!("status.{}", h.as_str()))
 }
 
-fn t_plus(secs: i64) -> String {
-    format!("T+{}", crate::util::duration::clock(secs.max(0)))
-}
-
+/// Draw the review screen: its header in `header`, the rest in `area`.
 pub fn draw_review(
-    state: &State,
+    cx: &Vcx,
     r: &Review,
     theme: &Theme,
     frame: &mut Frame,
@@ -58,7 +55,7 @@ pub fn draw_review(
     };
     let [timeline, chart] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(chart_w)]).areas(middle);
-    draw_timeline(state, r, theme, frame, timeline);
+    draw_timeline(cx, r, theme, frame, timeline);
     draw_step_chart(r, theme, frame, chart);
     if strip_h > 0 {
         draw_strips(r, theme, frame, bottom);
@@ -146,9 +143,9 @@ fn draw_durations(r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(vec![Line::from(first), second]), inner);
 }
 
-fn draw_timeline(state: &State, r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn draw_timeline(cx: &Vcx, r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
     let title = format!(" Timeline ({} of {}) ", r.rows.len(), r.events.len());
-    let b = block(theme, title, state.overlay.is_none());
+    let b = block(theme, title, !cx.overlay_open);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let [filters, list] =
@@ -184,9 +181,9 @@ fn draw_timeline(state: &State, r: &Review, theme: &Theme, frame: &mut Frame, ar
         };
         let elapsed = (e.at - r.incident.started_at).as_secs();
         let time = if wide {
-            abs_time(state, e.at)
+            abs_time(cx.tz, e.at)
         } else {
-            e.at.to_zoned_datetime(state.tz.clone())
+            e.at.to_zoned_datetime(cx.tz.clone())
                 .strftime("%H:%M:%S")
                 .to_string()
         };
@@ -347,37 +344,4 @@ fn draw_strips(r: &Review, theme: &Theme, frame: &mut Frame, area: Rect) {
         Span::styled(end, theme.style("ui.muted")),
     ]));
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// The replay's position and speed, above the incident screen.
-pub fn draw_replay_bar(r: &Review, p: &Replay, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let total = r.events.len();
-    let elapsed = (p.time - r.incident.started_at).as_secs();
-    let label = format!(
-        " REPLAY {} ×{}  event {}/{}  {} ",
-        if p.playing { "▶" } else { "⏸" },
-        p.speed,
-        p.cursor,
-        total,
-        t_plus(elapsed)
-    );
-    let used = label.chars().count() + 2;
-    let width = usize::from(area.width).saturating_sub(used).max(1);
-    let span = (r.stats.ended_at - r.stats.started_at).as_millis().max(1);
-    let at = (p.time - r.stats.started_at).as_millis().clamp(0, span);
-    let filled = usize::try_from(at * width as i128 / span)
-        .unwrap_or(0)
-        .min(width);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(
-                label,
-                theme.style("ui.title").add_modifier(Modifier::REVERSED),
-            ),
-            Span::raw(" "),
-            Span::styled("━".repeat(filled), theme.style("ui.key")),
-            Span::styled("─".repeat(width - filled), theme.style("ui.muted")),
-        ])),
-        area,
-    );
 }

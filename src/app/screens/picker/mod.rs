@@ -1,0 +1,240 @@
+//! The picker: open incidents first, then runbooks whose alerts are firing,
+//! every runbook, game days, and recent incidents to review — filtered as
+//! you type. Enter resumes, starts, rehearses or reviews the selected row.
+
+mod rows;
+mod view;
+
+pub use rows::{Lists, refilter, url_names_runbook};
+pub use view::draw;
+
+use crate::app::action::{Effect, Notice};
+use crate::app::context::{Cx, Request};
+use crate::app::overlays::Overlay;
+use crate::app::widgets::input::is_ctrl_c;
+use crate::app::widgets::input::{Outcome, TextInput};
+use crate::app::widgets::kit::move_sel;
+use crate::ui::keymap::{Cmd, Ctx};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+
+/// One row of the picker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickItem {
+    /// An unresolved incident (index into `State::incidents`).
+    Resume(usize),
+    /// A runbook whose alert is firing now (index into
+    /// `State::library.runbooks`, index into `State::firing`).
+    Firing(usize, usize),
+    /// A runbook (index into `State::library.runbooks`).
+    Runbook(usize),
+    /// A game-day scenario (index into `State::gamedays`).
+    Gameday(usize),
+    /// A resolved incident to review (index into `State::past`).
+    Review(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct Picker {
+    pub filter: TextInput,
+    pub filtering: bool,
+    pub items: Vec<PickItem>,
+    /// Matched character positions per runbook index (for highlighting).
+    pub highlights: BTreeMap<usize, Vec<u32>>,
+    pub selected: usize,
+    /// Runbooks whose alerts are firing now (recomputed with the rows).
+    pub firing: Vec<Firing>,
+}
+
+impl Default for Picker {
+    fn default() -> Self {
+        Picker {
+            filter: TextInput::new("", false),
+            // The picker opens ready to type: filtered as you type.
+            filtering: true,
+            items: Vec::new(),
+            highlights: BTreeMap::new(),
+            selected: 0,
+            firing: Vec::new(),
+        }
+    }
+}
+
+/// An alert firing now and the runbook that handles it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Firing {
+    pub runbook: usize,
+    pub alertname: String,
+    pub source: String,
+}
+
+/// What the rows are made from, out of the context.
+fn lists<'a>(cx: &'a Cx) -> Lists<'a> {
+    Lists {
+        library: cx.library,
+        incidents: cx.incidents,
+        past: cx.past,
+        gamedays: cx.gamedays,
+        board: cx.status,
+        gameday_only: cx.gameday_only,
+    }
+}
+
+/// A key on the picker.
+pub fn on_key(p: &mut Picker, cx: &mut Cx, key: KeyEvent) {
+    if p.filtering {
+        match key.code {
+            KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown => {
+                let cmd = match key.code {
+                    KeyCode::Up => Cmd::Up,
+                    KeyCode::Down => Cmd::Down,
+                    KeyCode::PageUp => Cmd::PageUp,
+                    _ => Cmd::PageDown,
+                };
+                let len = p.items.len();
+                let page = cx.page();
+                move_sel(&mut p.selected, len, cmd, page);
+                return;
+            }
+            KeyCode::Tab => {
+                p.filtering = false;
+                return;
+            }
+            _ => {}
+        }
+        if is_ctrl_c(&key) {
+            cx.request(Request::AskQuit);
+            return;
+        }
+        match p.filter.key(key) {
+            Outcome::Submit => activate(p, cx),
+            Outcome::Cancel => {
+                if p.filter.is_empty() {
+                    p.filtering = false;
+                } else {
+                    p.filter = TextInput::new("", false);
+                    p.filtering = false;
+                    refilter(p, &lists(cx));
+                }
+            }
+            Outcome::Changed => {
+                p.selected = 0;
+                refilter(p, &lists(cx));
+            }
+            Outcome::Unchanged => {}
+        }
+        return;
+    }
+    match cx
+        .keymap
+        .lookup(&[Ctx::Picker, Ctx::Lists, Ctx::Global], &key)
+    {
+        Some(Cmd::Quit) => cx.request(Request::AskQuit),
+        Some(Cmd::Help) => *cx.overlay = Some(Overlay::Help { scroll: 0 }),
+        Some(Cmd::Filter) => p.filtering = true,
+        Some(Cmd::Select) => activate(p, cx),
+        Some(Cmd::CloseRehearsal) => match p.items.get(p.selected) {
+            Some(PickItem::Resume(i)) if cx.incidents.get(*i).is_some_and(|inc| inc.rehearsal) => {
+                let id = cx.incidents[*i].id.clone();
+                *cx.overlay = Some(Overlay::ConfirmClose { id });
+            }
+            _ => cx
+                .notices
+                .push(Notice::info("select an open rehearsal to close it")),
+        },
+        Some(Cmd::Review) => match p.items.get(p.selected) {
+            Some(PickItem::Review(i)) => {
+                if let Some(inc) = cx.past.get(*i) {
+                    cx.fx.push(Effect::OpenReview(inc.id.clone()));
+                }
+            }
+            Some(PickItem::Resume(i)) => {
+                if let Some(inc) = cx.incidents.get(*i) {
+                    cx.fx.push(Effect::OpenReview(inc.id.clone()));
+                }
+            }
+            _ => cx
+                .notices
+                .push(Notice::info("select an incident to review")),
+        },
+        Some(Cmd::Back) => {
+            if !p.filter.is_empty() {
+                p.filter = TextInput::new("", false);
+                refilter(p, &lists(cx));
+            }
+        }
+        Some(
+            cmd @ (Cmd::Up | Cmd::Down | Cmd::PageUp | Cmd::PageDown | Cmd::Top | Cmd::Bottom),
+        ) => {
+            let len = p.items.len();
+            let page = cx.page();
+            move_sel(&mut p.selected, len, cmd, page);
+        }
+        Some(_) => {}
+        None => {
+            // Filtered as you type: an unbound printable key starts the filter.
+            if let KeyCode::Char(c) = key.code
+                && !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !c.is_control()
+            {
+                p.filtering = true;
+                p.filter.key(key);
+                p.selected = 0;
+                refilter(p, &lists(cx));
+            } else if key.code == KeyCode::Backspace && !p.filter.is_empty() {
+                p.filtering = true;
+                p.filter.key(key);
+                refilter(p, &lists(cx));
+            }
+        }
+    }
+}
+
+/// Enter on a row: resume, start (asking first when the runbook already has
+/// an open incident), rehearse or review it.
+fn activate(p: &mut Picker, cx: &mut Cx) {
+    let Some(item) = p.items.get(p.selected).copied() else {
+        return;
+    };
+    if cx.gameday_only && !matches!(item, PickItem::Gameday(_)) {
+        return;
+    }
+    match item {
+        PickItem::Resume(i) => {
+            if let Some(inc) = cx.incidents.get(i) {
+                cx.fx.push(Effect::ResumeIncident(inc.id.clone()));
+            }
+        }
+        PickItem::Runbook(i) | PickItem::Firing(i, _) => {
+            if let Some(rb) = cx.library.runbooks.get(i).cloned() {
+                // One page, one incident: an open (real) incident on this
+                // runbook is offered first.
+                match cx
+                    .incidents
+                    .iter()
+                    .find(|inc| inc.runbook_id == rb.id && !inc.rehearsal)
+                {
+                    Some(inc) => {
+                        *cx.overlay = Some(Overlay::ConfirmSecond {
+                            runbook: rb,
+                            open_id: inc.id.clone(),
+                        });
+                    }
+                    None => cx.request(Request::OpenStart(rb)),
+                }
+            }
+        }
+        PickItem::Gameday(i) => {
+            if let Some(g) = cx.gamedays.get(i).cloned() {
+                cx.request(Request::Rehearse(g));
+            }
+        }
+        PickItem::Review(i) => {
+            if let Some(inc) = cx.past.get(i) {
+                cx.fx.push(Effect::OpenReview(inc.id.clone()));
+            }
+        }
+    }
+}

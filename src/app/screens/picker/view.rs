@@ -1,0 +1,424 @@
+//! Drawing the picker: the list on the left, a preview of the selected row
+//! on the right.
+
+use super::{PickItem, Picker};
+use crate::app::action::IncidentListing;
+use crate::app::context::Vcx;
+use crate::app::widgets::kit::{abs_time, block, kind_span, kv, s, severity_span};
+use crate::runbook::Runbook;
+use crate::ui::keymap::Cmd;
+use crate::ui::mdview::{self, StepView};
+use crate::ui::theme::Theme;
+use crate::util::sanitize;
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Paragraph, Wrap};
+
+fn highlighted(
+    text: &str,
+    offset: usize,
+    indices: Option<&Vec<u32>>,
+    base: Style,
+    hl: Style,
+) -> Vec<Span<'static>> {
+    let Some(idx) = indices else {
+        return vec![Span::styled(s(text), base)];
+    };
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            let hit = u32::try_from(i + offset).is_ok_and(|i| idx.binary_search(&i).is_ok());
+            Span::styled(
+                sanitize::line(&c.to_string()).into_owned(),
+                if hit { base.patch(hl) } else { base },
+            )
+        })
+        .collect()
+}
+
+/// Draw the picker.
+pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
+    let (now, theme) = (cx.now, cx.theme);
+    let list_w = (area.width * 45 / 100).clamp(30.min(area.width), 60);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(area);
+    let focused = !cx.overlay_open;
+    let title = if !p.filter.is_empty() {
+        format!(
+            " Runbooks ({} of {}) ",
+            p.items.len(),
+            cx.library.runbooks.len()
+                + cx.incidents.len()
+                + p.firing.len()
+                + cx.gamedays.len()
+                + cx.past.len()
+        )
+    } else {
+        " Runbooks ".to_owned()
+    };
+    let b = block(theme, title, focused);
+    let inner = b.inner(left);
+    frame.render_widget(b, left);
+    let [filter_area, list_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let filter_text = p.filter.text();
+    let filter_line = if p.filtering && filter_text.is_empty() {
+        Line::from(vec![
+            Span::styled("/ ", theme.style("ui.key")),
+            Span::styled("▏", theme.style("ui.key")),
+            Span::styled(
+                "type to filter: title, id, tags, services, alerts",
+                theme.style("ui.muted"),
+            ),
+        ])
+    } else if p.filtering {
+        Line::from(vec![
+            Span::styled("/ ", theme.style("ui.key")),
+            Span::styled(s(&filter_text), theme.style("ui.header")),
+            Span::styled("▏", theme.style("ui.key")),
+        ])
+    } else if filter_text.is_empty() {
+        Line::from(vec![Span::styled(
+            format!(
+                "{} filter: title, id, tags, services, alerts",
+                cx.keymap.hint(Cmd::Filter)
+            ),
+            theme.style("ui.muted"),
+        )])
+    } else {
+        Line::from(vec![
+            Span::styled("/ ", theme.style("ui.muted")),
+            Span::styled(s(&filter_text), theme.style("ui.muted")),
+        ])
+    };
+    frame.render_widget(Paragraph::new(filter_line), filter_area);
+
+    let height = usize::from(list_area.height);
+    let sel = p.selected;
+    let start = sel.saturating_sub(height.saturating_sub(1));
+    let mut lines = Vec::new();
+    for (row, item) in p.items.iter().enumerate().skip(start).take(height) {
+        let selected = row == sel;
+        let base = if selected {
+            theme.style("ui.selected")
+        } else {
+            Style::default()
+        };
+        let mut spans = vec![Span::styled(
+            if selected { "▸ " } else { "  " },
+            base.patch(theme.style("ui.key")),
+        )];
+        match *item {
+            PickItem::Resume(i) => {
+                if let Some(inc) = cx.incidents.get(i) {
+                    incident_row(&mut spans, "⟳ resume ", "phase.open", inc, now, base, theme);
+                }
+            }
+            PickItem::Runbook(i) => {
+                if let Some(rb) = cx.library.runbooks.get(i) {
+                    spans.push(severity_span(rb.severity, theme).patch_style(base));
+                    spans.extend(highlighted(
+                        &rb.title,
+                        0,
+                        p.highlights.get(&i),
+                        base,
+                        theme.style("ui.match"),
+                    ));
+                }
+            }
+            PickItem::Gameday(i) => {
+                if let Some(g) = cx.gamedays.get(i) {
+                    spans.push(Span::styled(
+                        "▶ rehearse ",
+                        base.patch(theme.style("ui.rehearsal")),
+                    ));
+                    spans.push(Span::styled(
+                        s(&g.title),
+                        base.patch(theme.style("ui.header")),
+                    ));
+                }
+            }
+            PickItem::Review(i) => {
+                if let Some(inc) = cx.past.get(i) {
+                    incident_row(
+                        &mut spans,
+                        "✔ review ",
+                        "phase.resolved",
+                        inc,
+                        now,
+                        base,
+                        theme,
+                    );
+                }
+            }
+            PickItem::Firing(i, f) => {
+                if let (Some(rb), Some(fire)) = (cx.library.runbooks.get(i), p.firing.get(f)) {
+                    spans.push(Span::styled(
+                        "✖ firing ",
+                        base.patch(theme.style("status.down")),
+                    ));
+                    spans.push(Span::styled(
+                        s(&rb.title),
+                        base.patch(theme.style("ui.header")),
+                    ));
+                    spans.push(Span::styled(
+                        format!("  {}", s(&fire.alertname)),
+                        base.patch(theme.style("ui.muted")),
+                    ));
+                }
+            }
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(base);
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("  nothing matches", theme.style("ui.muted")));
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+
+    let preview_block = block(theme, " Preview ", false);
+    let pinner = preview_block.inner(right);
+    frame.render_widget(preview_block, right);
+    let Some(item) = p.items.get(sel).copied() else {
+        return;
+    };
+    let text = match item {
+        PickItem::Runbook(i) => cx
+            .library
+            .runbooks
+            .get(i)
+            .map(|rb| runbook_preview(rb, theme, pinner.width)),
+        PickItem::Firing(i, f) => cx.library.runbooks.get(i).map(|rb| {
+            let mut t = runbook_preview(rb, theme, pinner.width);
+            if let Some(fire) = p.firing.get(f) {
+                t.lines.insert(
+                    0,
+                    Line::styled(
+                        format!(
+                            "FIRING NOW: {} (from {})",
+                            s(&fire.alertname),
+                            s(&fire.source)
+                        ),
+                        theme.style("status.down"),
+                    ),
+                );
+            }
+            t
+        }),
+        PickItem::Resume(i) => cx
+            .incidents
+            .get(i)
+            .map(|inc| incident_preview(cx, inc, now, theme, pinner.width)),
+        PickItem::Review(i) => cx
+            .past
+            .get(i)
+            .map(|inc| incident_preview(cx, inc, now, theme, pinner.width)),
+        PickItem::Gameday(i) => cx
+            .gamedays
+            .get(i)
+            .map(|g| gameday_preview(cx, g, theme, pinner.width)),
+    };
+    if let Some(text) = text {
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), pinner);
+    }
+}
+
+/// A picker row for an incident: what Enter does, its title, its age.
+fn incident_row(
+    spans: &mut Vec<Span<'static>>,
+    label: &'static str,
+    scope: &str,
+    inc: &IncidentListing,
+    now: Timestamp,
+    base: Style,
+    theme: &Theme,
+) {
+    spans.push(Span::styled(label, base.patch(theme.style(scope))));
+    spans.push(Span::styled(
+        s(&inc.title),
+        base.patch(theme.style("ui.header")),
+    ));
+    let age = crate::util::duration::short((now - inc.started_at).as_secs());
+    spans.push(Span::styled(
+        format!(
+            "  {age} ago{}",
+            if inc.rehearsal { " · rehearsal" } else { "" }
+        ),
+        base.patch(theme.style("ui.muted")),
+    ));
+}
+
+fn gameday_preview(
+    cx: &Vcx,
+    g: &crate::gameday::Scenario,
+    theme: &Theme,
+    width: u16,
+) -> Text<'static> {
+    let mut t = Text::default();
+    t.lines.push(Line::from(vec![
+        Span::styled(" GAME DAY ", theme.style("ui.rehearsal")),
+        Span::styled(format!(" {}", s(&g.title)), theme.style("ui.title")),
+    ]));
+    t.lines.push(Line::default());
+    // Paragraphs of the description, re-wrapped to the pane.
+    for para in g.description.split("\n\n") {
+        let joined = para.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !joined.is_empty() {
+            t.lines.push(Line::raw(s(&joined)));
+        }
+    }
+    t.lines.push(Line::default());
+    t.lines.push(kv("runbook", s(&g.runbook), theme));
+    let sources: Vec<String> = g
+        .sources
+        .iter()
+        .map(|src| format!("{} {}", s(&src.name), src.state))
+        .collect();
+    t.lines.push(kv("sources", sources.join(", "), theme));
+    t.lines.push(kv(
+        "script",
+        format!("{} scripted change(s) and surprise(s)", g.script.len()),
+        theme,
+    ));
+    let targets: Vec<String> = [
+        ("diagnose", g.targets.diagnose),
+        ("mitigate", g.targets.mitigate),
+        ("resolve", g.targets.resolve),
+    ]
+    .iter()
+    .filter_map(|(what, d)| d.map(|d| format!("{what} ≤ {}", crate::util::duration::format(d))))
+    .collect();
+    if !targets.is_empty() {
+        t.lines.push(kv("targets", targets.join(", "), theme));
+    }
+    t.lines.push(Line::default());
+    t.lines.push(Line::styled(
+        "A rehearsal: the status panel is simulated, every command is a dry run, and the log is marked rehearsal.",
+        theme.style("ui.muted"),
+    ));
+    t.lines.push(Line::styled(
+        format!("Press {} to start.", cx.keymap.hint(Cmd::Select)),
+        theme.style("ui.key"),
+    ));
+    let _ = width;
+    t
+}
+
+fn runbook_preview(rb: &Runbook, theme: &Theme, width: u16) -> Text<'static> {
+    let mut lines = vec![Line::styled(s(&rb.title), theme.style("ui.title"))];
+    let mut meta = vec![
+        severity_span(rb.severity, theme),
+        Span::styled(s(&rb.id), theme.style("ui.muted")),
+    ];
+    if let Some(o) = &rb.owner {
+        meta.push(Span::styled(
+            format!(" · owner {}", s(o)),
+            theme.style("ui.muted"),
+        ));
+    }
+    lines.push(Line::from(meta));
+    lines.push(Line::default());
+    if let Some(sum) = &rb.summary {
+        let md = mdview::render(sum, width, &StepView::default(), &theme.md_styles());
+        lines.extend(md);
+        lines.push(Line::default());
+    }
+    for (k, v) in [
+        ("alerts", &rb.alerts),
+        ("services", &rb.services),
+        ("tags", &rb.tags),
+    ] {
+        if !v.is_empty() {
+            lines.push(kv(
+                k,
+                v.iter().map(|x| s(x)).collect::<Vec<_>>().join(", "),
+                theme,
+            ));
+        }
+    }
+    if !rb.variables.is_empty() {
+        lines.push(kv(
+            "asks for",
+            rb.variables
+                .iter()
+                .map(|v| s(&v.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            theme,
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!("{} steps", rb.steps.len()),
+        theme.style("ui.header"),
+    ));
+    for (i, step) in rb.steps.iter().enumerate() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>2}. ", i + 1), theme.style("ui.muted")),
+            kind_span(step.kind, theme, true),
+            Span::styled(s(&step.title), theme.style("ui")),
+        ]));
+    }
+    Text::from(lines)
+}
+
+fn incident_preview(
+    cx: &Vcx,
+    inc: &IncidentListing,
+    now: Timestamp,
+    theme: &Theme,
+    _width: u16,
+) -> Text<'static> {
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "{}: {}",
+                if inc.state == crate::incident::Phase::Resolved {
+                    "Review"
+                } else {
+                    "Resume"
+                },
+                s(&inc.title)
+            ),
+            theme.style("ui.title"),
+        ),
+        Line::default(),
+        kv("incident", s(&inc.id), theme),
+        kv("state", inc.state.as_str().to_uppercase(), theme),
+        kv(
+            "started",
+            format!(
+                "{} ({} ago)",
+                abs_time(cx.tz, inc.started_at),
+                crate::util::duration::short((now - inc.started_at).as_secs())
+            ),
+            theme,
+        ),
+        kv("events", inc.events.to_string(), theme),
+        kv("runbook", s(&inc.runbook_id), theme),
+    ];
+    if inc.rehearsal {
+        lines.push(Line::styled(
+            "rehearsal (game day)",
+            theme.style("ui.rehearsal"),
+        ));
+    }
+    if let Some(p) = &inc.problem {
+        lines.push(Line::styled(
+            format!("problem: {}", s(p)),
+            theme.style("log.error"),
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        "Enter resumes where the log left off.",
+        theme.style("ui.muted"),
+    ));
+    Text::from(lines)
+}

@@ -1,0 +1,60 @@
+//! Settings fixed for the session, from the config file and the command
+//! line.
+
+use crate::runbook::Severity;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Settings fixed for the session (from the config file and the CLI).
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The config's `status_update_every`, when it sets one: then it holds
+    /// for every severity. Unset, the interval follows severity
+    /// ([`Settings::update_every`]).
+    pub status_update_every: Option<Duration>,
+    pub default_responder: String,
+    pub dry_run: bool,
+    /// The default command timeout (the config's `commands.default_timeout`).
+    pub command_timeout: std::time::Duration,
+    /// How commands run, as the confirmation shows it
+    /// (`bash -e -o pipefail`).
+    pub shell: String,
+    /// Values from `mayday start --var/--severity/--responder`: not asked again.
+    pub preset: Preset,
+}
+
+impl Settings {
+    /// How often stakeholders hear from us at this severity: SEV1 every
+    /// 15 minutes, SEV2 30, lower ones hourly — unless the config says.
+    pub fn update_every(&self, severity: crate::runbook::Severity) -> Duration {
+        self.status_update_every.unwrap_or_else(|| {
+            Duration::from_secs(
+                60 * match severity.sev() {
+                    "SEV1" => 15,
+                    "SEV2" => 30,
+                    _ => 60,
+                },
+            )
+        })
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            status_update_every: None,
+            default_responder: "responder".into(),
+            dry_run: false,
+            command_timeout: std::time::Duration::from_secs(300),
+            shell: "sh".into(),
+            preset: Preset::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preset {
+    pub variables: BTreeMap<String, String>,
+    pub severity: Option<Severity>,
+    pub responder: Option<String>,
+}

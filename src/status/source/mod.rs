@@ -1,0 +1,394 @@
+//! The `sources:` list of the config file: one [`SourceConfig`] per status
+//! source, every field checked, errors with line and hint.
+
+mod parse;
+
+pub(crate) use parse::{RawSource, parse_sources};
+
+use crate::status::health::Health;
+use crate::util::diag::{Diagnostic, Pos};
+use crate::util::yaml::{DurationText, OneOrMany, Scalar, pos_of};
+use reqwest::Url;
+use secrecy::SecretString;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Default poll interval.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default Sentry window ("issues seen within the last 15 minutes").
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+const SEE: &str = "see docs/status-sources.md";
+
+/// The kinds of status source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Http,
+    Statuspage,
+    Prometheus,
+    Alertmanager,
+    Sentry,
+    Uptimerobot,
+    Betterstack,
+    UptimeKuma,
+    Gatus,
+    Healthchecks,
+    /// Driven by a script (game days), never polled.
+    Simulated,
+}
+
+impl Kind {
+    /// Every kind a config file may name.
+    pub const CONFIGURABLE: [Kind; 10] = [
+        Kind::Http,
+        Kind::Statuspage,
+        Kind::Prometheus,
+        Kind::Alertmanager,
+        Kind::Sentry,
+        Kind::Uptimerobot,
+        Kind::Betterstack,
+        Kind::UptimeKuma,
+        Kind::Gatus,
+        Kind::Healthchecks,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Http => "http",
+            Kind::Statuspage => "statuspage",
+            Kind::Prometheus => "prometheus",
+            Kind::Alertmanager => "alertmanager",
+            Kind::Sentry => "sentry",
+            Kind::Uptimerobot => "uptimerobot",
+            Kind::Betterstack => "betterstack",
+            Kind::UptimeKuma => "uptime-kuma",
+            Kind::Gatus => "gatus",
+            Kind::Healthchecks => "healthchecks",
+            Kind::Simulated => "simulated",
+        }
+    }
+
+    /// The public API base URL of a hosted service, used when `url` is left out.
+    pub fn default_url(self) -> Option<&'static str> {
+        match self {
+            Kind::Sentry => Some("https://sentry.io"),
+            Kind::Uptimerobot => Some("https://api.uptimerobot.com"),
+            Kind::Betterstack => Some("https://uptime.betterstack.com"),
+            Kind::Healthchecks => Some("https://healthchecks.io"),
+            _ => None,
+        }
+    }
+
+    /// Kinds whose API always needs a token.
+    pub fn needs_token(self) -> bool {
+        matches!(
+            self,
+            Kind::Sentry | Kind::Uptimerobot | Kind::Betterstack | Kind::Healthchecks
+        )
+    }
+
+    /// The kind-specific fields (beyond name, kind, interval, timeout, url,
+    /// token_env, token_file).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Http => &["expect_status", "body_contains", "body_regex", "slow"],
+            Kind::Prometheus => &["query", "threshold", "compare", "breach"],
+            Kind::Alertmanager => &["filter"],
+            Kind::Sentry => &["org", "project", "window"],
+            Kind::UptimeKuma => &["slug"],
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a source's token comes from. The token itself is only read when
+/// polling starts ([`Credential::resolve`]) and is never stored in the config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    None,
+    /// `token_env: VAR`
+    Env(String),
+    /// `token_file: PATH` (relative paths are relative to the config file).
+    File(PathBuf),
+}
+
+/// Tokens taken out of the environment by [`capture_env_tokens`].
+static CAPTURED: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<String, SecretString>>,
+> = std::sync::OnceLock::new();
+
+/// Read every `token_env` token once, keep it in memory only, and take it
+/// out of this process's environment — the variable and the bytes of the
+/// environment block that `/proc/<pid>/environ` shows — so a command run
+/// from a runbook cannot read it from its parent. The process is also
+/// marked non-dumpable, which keeps other processes of the same user out of
+/// its `/proc` files and memory (root can still read them: `token_file`
+/// with mode 600 is the stronger choice). Call it before any thread other
+/// than the caller reads the environment.
+pub fn capture_env_tokens(sources: &[SourceConfig]) {
+    let names: Vec<&str> = sources
+        .iter()
+        .filter_map(|s| match &s.credential {
+            Credential::Env(v) => Some(v.as_str()),
+            _ => None,
+        })
+        .collect();
+    let has_secret = sources
+        .iter()
+        .any(|s| !matches!(s.credential, Credential::None));
+    if has_secret {
+        #[cfg(target_os = "linux")]
+        if let Err(e) =
+            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+        {
+            tracing::warn!("cannot mark the process non-dumpable: {e}");
+        }
+    }
+    let map = CAPTURED.get_or_init(Default::default);
+    let Ok(mut map) = map.lock() else { return };
+    for name in names {
+        if map.contains_key(name) {
+            continue;
+        }
+        // Empty or unreadable values stay where they are, for `resolve` to
+        // report.
+        let Ok(value) = std::env::var(name) else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        map.insert(name.to_owned(), SecretString::from(value.trim().to_owned()));
+        scrub_env_var(name);
+    }
+}
+
+/// Overwrite a variable's value in the environment block, then remove it.
+fn scrub_env_var(name: &str) {
+    let Ok(c_name) = std::ffi::CString::new(name) else {
+        return;
+    };
+    // SAFETY: called at start-up before other threads touch the
+    // environment (see `capture_env_tokens`). `getenv` returns a pointer to
+    // the value inside the environment string it owns; the value is
+    // NUL-terminated, and overwriting its bytes (not its length) keeps the
+    // block well-formed.
+    unsafe {
+        let p = libc::getenv(c_name.as_ptr());
+        if !p.is_null() {
+            let len = libc::strlen(p);
+            std::ptr::write_bytes(p, 0, len);
+        }
+        std::env::remove_var(name);
+    }
+}
+
+impl Credential {
+    /// Read the token. Errors name the variable or file and what to do, never the token.
+    pub fn resolve(&self) -> Result<Option<SecretString>, String> {
+        match self {
+            Credential::None => Ok(None),
+            Credential::Env(var)
+                if let Some(t) = CAPTURED
+                    .get()
+                    .and_then(|m| m.lock().ok()?.get(var).cloned()) =>
+            {
+                Ok(Some(t))
+            }
+            Credential::Env(var) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Ok(Some(SecretString::from(v.trim().to_owned()))),
+                Ok(_) => Err(format!("token_env: environment variable {var} is empty")),
+                Err(std::env::VarError::NotPresent) => Err(format!(
+                    "token_env: environment variable {var} is not set (export it before starting mayday)"
+                )),
+                Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                    "token_env: environment variable {var} is not valid UTF-8"
+                )),
+            },
+            Credential::File(path) => read_token_file(path).map(Some),
+        }
+    }
+
+    fn rebase(&mut self, dir: &Path) {
+        if let Credential::File(p) = self
+            && p.is_relative()
+        {
+            *p = dir.join(&*p);
+        }
+    }
+}
+
+fn read_token_file(path: &Path) -> Result<SecretString, String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("token_file {shown}: {e}"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "token_file {shown} is readable by other users (mode {:o}): run `chmod 600 {shown}`",
+                mode & 0o777
+            ));
+        }
+    }
+    if !meta.is_file() {
+        return Err(format!("token_file {shown} is not a regular file"));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("token_file {shown}: {e}"))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(format!("token_file {shown} is empty"));
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+/// Which HTTP status codes an `http` source accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusMatch {
+    /// Any 2xx.
+    Success,
+    /// Exact codes or classes (`2xx` is stored as 2).
+    Any(Vec<StatusPattern>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusPattern {
+    Code(u16),
+    Class(u16),
+}
+
+impl StatusMatch {
+    pub fn matches(&self, status: u16) -> bool {
+        match self {
+            StatusMatch::Success => (200..300).contains(&status),
+            StatusMatch::Any(pats) => pats.iter().any(|p| match p {
+                StatusPattern::Code(c) => *c == status,
+                StatusPattern::Class(c) => status / 100 == *c,
+            }),
+        }
+    }
+}
+
+/// `http` settings.
+#[derive(Clone, Debug)]
+pub struct HttpSpec {
+    pub expect: StatusMatch,
+    pub body_contains: Option<String>,
+    pub body_regex: Option<regex::Regex>,
+    /// Slower than this → degraded.
+    pub slow: Option<Duration>,
+}
+
+/// Which side of the threshold is bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compare {
+    Above,
+    Below,
+}
+
+/// `prometheus` with a `query`: each series beyond the threshold is bad.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuerySpec {
+    pub expr: String,
+    pub threshold: f64,
+    pub compare: Compare,
+    /// The state of a series beyond the threshold (down or degraded).
+    pub breach: Health,
+}
+
+/// The kind and its own settings.
+#[derive(Clone, Debug)]
+pub enum Spec {
+    Http(HttpSpec),
+    Statuspage,
+    Prometheus {
+        query: Option<QuerySpec>,
+    },
+    Alertmanager {
+        filter: Vec<String>,
+    },
+    Sentry {
+        org: String,
+        project: String,
+        window: Duration,
+    },
+    Uptimerobot,
+    Betterstack,
+    UptimeKuma {
+        slug: String,
+    },
+    Gatus,
+    Healthchecks,
+    Simulated,
+}
+
+impl Spec {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Spec::Http(_) => Kind::Http,
+            Spec::Statuspage => Kind::Statuspage,
+            Spec::Prometheus { .. } => Kind::Prometheus,
+            Spec::Alertmanager { .. } => Kind::Alertmanager,
+            Spec::Sentry { .. } => Kind::Sentry,
+            Spec::Uptimerobot => Kind::Uptimerobot,
+            Spec::Betterstack => Kind::Betterstack,
+            Spec::UptimeKuma { .. } => Kind::UptimeKuma,
+            Spec::Gatus => Kind::Gatus,
+            Spec::Healthchecks => Kind::Healthchecks,
+            Spec::Simulated => Kind::Simulated,
+        }
+    }
+}
+
+/// One configured status source.
+#[derive(Clone, Debug)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: Kind,
+    pub interval: Duration,
+    pub timeout: Duration,
+    /// The base URL (a path prefix, as behind a reverse proxy, is kept); for
+    /// `http` the URL that is fetched.
+    pub url: Url,
+    pub credential: Credential,
+    pub spec: Spec,
+    /// The line of the source in the config file.
+    pub line: u32,
+}
+
+impl SourceConfig {
+    /// A source with default settings (for tests, benchmarks and code that
+    /// builds sources without a config file).
+    pub fn new(name: &str, spec: Spec, url: Url) -> SourceConfig {
+        SourceConfig {
+            name: name.to_owned(),
+            kind: spec.kind(),
+            interval: DEFAULT_INTERVAL,
+            timeout: DEFAULT_TIMEOUT,
+            url,
+            credential: Credential::None,
+            spec,
+            line: 0,
+        }
+    }
+
+    /// Make relative `token_file` paths relative to `dir` (the config file's directory).
+    pub fn rebase_paths(&mut self, dir: &Path) {
+        self.credential.rebase(dir);
+    }
+}
