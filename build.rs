@@ -39,8 +39,10 @@ fn collect(
     }
 }
 
-fn table(name: &str, files: &[(String, PathBuf)]) -> String {
-    let mut s = format!("pub static {name}: &[(&str, &[u8])] = &[\n");
+fn table(name: &str, what: &str, files: &[(String, PathBuf)]) -> String {
+    let mut s = format!(
+        "/// The bundled {what}: (relative path, file bytes).\npub static {name}: &[(&str, &[u8])] = &[\n"
+    );
     for (rel, path) in files {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let _ = writeln!(
@@ -83,9 +85,9 @@ fn main() {
         &mut themes,
     );
     let mut code = String::new();
-    code.push_str(&table("RUNBOOKS", &runbooks));
-    code.push_str(&table("GAMEDAYS", &gamedays));
-    code.push_str(&table("THEMES", &themes));
+    code.push_str(&table("RUNBOOKS", "runbooks", &runbooks));
+    code.push_str(&table("GAMEDAYS", "game-day scenarios", &gamedays));
+    code.push_str(&table("THEMES", "themes", &themes));
     let out =
         PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("bundled.rs");
     if let Err(e) = std::fs::write(&out, code) {

@@ -53,6 +53,7 @@ struct RawCommands {
 pub struct Config {
     /// The file it came from, if any.
     pub path: Option<PathBuf>,
+    /// The theme to use (`--theme` overrides it).
     pub theme: Option<String>,
     /// The default responder handle (else the OS user).
     pub responder: Option<String>,

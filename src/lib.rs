@@ -9,6 +9,8 @@
 //! cli → app → ui, config → gameday → incident → exec → runbook → status → util
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod cli;
 pub mod config;

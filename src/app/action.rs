@@ -11,12 +11,19 @@ use std::sync::Arc;
 /// An open (unresolved) incident, as the picker lists it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IncidentListing {
+    /// The incident's id.
     pub id: String,
+    /// The id of the runbook it runs.
     pub runbook_id: String,
+    /// The runbook's title.
     pub title: String,
+    /// When it started.
     pub started_at: Timestamp,
+    /// Open, mitigated or resolved.
     pub state: crate::incident::Phase,
+    /// How many events its log has.
     pub events: usize,
+    /// A game-day rehearsal.
     pub rehearsal: bool,
     /// A problem with the log (torn, corrupt), shown instead of hiding it.
     pub problem: Option<String>,
@@ -27,12 +34,16 @@ pub struct IncidentListing {
 pub enum Action {
     /// A key press, with the time it was read.
     Key {
+        /// The key.
         key: KeyEvent,
+        /// When it was read.
         at: Timestamp,
     },
     /// Pasted text (bracketed paste).
     Paste {
+        /// The text, line ends as the terminal sent them.
         text: String,
+        /// When it arrived.
         at: Timestamp,
     },
     /// The 1 Hz clock.
@@ -45,12 +56,18 @@ pub enum Action {
     /// A note from `mayday note` in another terminal (see `app::inbox`);
     /// `ticket` names the answer the runtime owes it.
     RemoteNote {
+        /// The note.
         text: String,
+        /// Which `mayday note` to answer.
         ticket: u64,
+        /// When it arrived.
         at: Timestamp,
     },
+    /// The terminal was resized.
     Resize {
+        /// Columns.
         width: u16,
+        /// Rows.
         height: u16,
     },
     /// The open incidents, for the picker.
@@ -65,6 +82,7 @@ pub enum Action {
     /// The log writer could not save: the events from this one on are not
     /// on disk.
     SaveFailed {
+        /// What went wrong (the OS error, once).
         error: String,
     },
     /// A warning or error to show (config, theme, runbook load problems).
@@ -91,22 +109,29 @@ pub enum Action {
 /// A past incident, read back for review.
 #[derive(Debug)]
 pub struct ReviewOpened {
+    /// The incident's id.
     pub id: String,
+    /// The runbook version it ran (the copy kept with it, else the library's).
     pub runbook: Arc<Runbook>,
+    /// Every event that could be read.
     pub events: Vec<Event>,
     /// A problem with the log (torn, corrupt): shown, not hidden.
     pub problem: Option<String>,
 }
 
 #[derive(Debug)]
+/// An incident log open for writing: its runbook and its events.
 pub struct Opened {
+    /// The runbook version the incident runs.
     pub runbook: Arc<Runbook>,
+    /// Every event read back from disk.
     pub events: Vec<Event>,
     /// Set when the log cannot be appended to (corruption): the incident is
     /// shown read-only.
     pub read_only: Option<String>,
     /// Problems found while opening (a recovered torn tail, a changed runbook).
     pub notices: Vec<Notice>,
+    /// The runbook file is trusted (its runnable commands may run).
     pub trusted: bool,
     /// This session was resumed (rather than started).
     pub resumed: bool,
@@ -115,30 +140,39 @@ pub struct Opened {
 /// A message in the banner area.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
+    /// How serious it is.
     pub level: NoticeLevel,
+    /// What it says.
     pub text: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// How serious a notice is (errors stay until dismissed; info fades).
 pub enum NoticeLevel {
+    /// For information; fades after a few seconds.
     Info,
+    /// Something to look at.
     Warning,
+    /// Something failed.
     Error,
 }
 
 impl Notice {
+    /// An error notice.
     pub fn error(text: impl Into<String>) -> Notice {
         Notice {
             level: NoticeLevel::Error,
             text: text.into(),
         }
     }
+    /// A warning notice.
     pub fn warning(text: impl Into<String>) -> Notice {
         Notice {
             level: NoticeLevel::Warning,
             text: text.into(),
         }
     }
+    /// An informational notice.
     pub fn info(text: impl Into<String>) -> Notice {
         Notice {
             level: NoticeLevel::Info,
@@ -150,12 +184,19 @@ impl Notice {
 /// What to start an incident with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StartRequest {
+    /// The runbook to run.
     pub runbook: Arc<Runbook>,
+    /// The variables' values.
     pub variables: BTreeMap<String, String>,
+    /// The severity.
     pub severity: Severity,
+    /// Who starts it.
     pub responder: String,
+    /// A game-day rehearsal.
     pub rehearsal: bool,
+    /// The scenario, for a rehearsal.
     pub scenario: Option<String>,
+    /// When it was asked for.
     pub at: Timestamp,
 }
 
@@ -204,9 +245,19 @@ pub enum Effect {
     /// Send `Action::Wake` after this long (the typing guard's timer).
     WakeAfter(std::time::Duration),
     /// A remote note became event `seq`: answer `saved seq` once it is.
-    NoteAccepted { ticket: u64, seq: u64 },
+    NoteAccepted {
+        /// Which `mayday note` to answer.
+        ticket: u64,
+        /// The event it became.
+        seq: u64,
+    },
     /// A remote note was not taken, and why.
-    NoteRefused { ticket: u64, why: String },
+    NoteRefused {
+        /// Which `mayday note` to answer.
+        ticket: u64,
+        /// Why it was not taken.
+        why: String,
+    },
     /// Ring the terminal bell (a wait finished, a status update is due).
     Bell,
     /// Poll status sources now (`None`: all).
@@ -218,7 +269,12 @@ pub enum Effect {
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Trust a runbook file with this content hash.
-    Trust { path: String, hash: String },
+    Trust {
+        /// The runbook file.
+        path: String,
+        /// Its content hash (trust ends when the content changes).
+        hash: String,
+    },
     /// Read a past incident for the review screen.
     OpenReview(String),
     /// Write the postmortem draft of an incident next to its log.
@@ -230,10 +286,13 @@ pub enum Effect {
 pub struct RunRequest {
     /// The expanded text.
     pub text: String,
+    /// Where to run it (expanded).
     pub cwd: Option<String>,
     /// The runbook's timeout (else the config's default).
     pub timeout: Option<std::time::Duration>,
+    /// The incident's variables (exported to the command as `MAYDAY_VAR_*`).
     pub vars: BTreeMap<String, String>,
+    /// A dry run: log it, execute nothing.
     pub dry_run: bool,
     /// Exit codes that mean success (empty: 0).
     pub ok_exit: Vec<i32>,

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 /// One status source as the screen shows it.
 #[derive(Clone, Debug)]
 pub struct SourceView {
+    /// The latest reading.
     pub snapshot: crate::status::Snapshot,
     /// When the source entered its current state (for "up for 2m").
     pub since: Timestamp,
@@ -21,7 +22,9 @@ pub const LATENCY_HISTORY: usize = 30;
 /// The live status of every configured source.
 #[derive(Clone, Debug, Default)]
 pub struct StatusBoard {
+    /// Every source, in config order (simulated ones during a rehearsal).
     pub sources: Vec<SourceView>,
+    /// The selected source (status panel focus).
     pub selected: usize,
 }
 
@@ -58,6 +61,7 @@ impl StatusBoard {
         view.snapshot = snap.clone();
     }
 
+    /// The source with this name.
     pub fn get(&self, name: &str) -> Option<&SourceView> {
         self.sources.iter().find(|s| s.snapshot.name == name)
     }

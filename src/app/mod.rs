@@ -1,6 +1,6 @@
 //! The interactive app, in the Elm shape: one [`Action`] enum, a pure
-//! [`update`] that routes it to the screen or overlay on show and returns
-//! [`Effect`]s, a read-only [`view`] that composes the screens, and the
+//! [`update()`] that routes it to the screen or overlay on show and returns
+//! [`Effect`]s, a read-only [`view()`] that composes the screens, and the
 //! [`runtime`] loop that connects them to the terminal and the background
 //! tasks. See ARCHITECTURE.md for the layout and the flows.
 //!

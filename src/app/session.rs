@@ -13,30 +13,43 @@ use std::time::Duration;
 /// The incident screen's panes, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
+    /// The step list.
     Steps,
+    /// The step pane (the current step's content).
     Content,
+    /// The incident log.
     Log,
+    /// The status panel.
     Status,
 }
 
 impl Pane {
+    /// Tab order.
     pub const ORDER: [Pane; 4] = [Pane::Content, Pane::Steps, Pane::Log, Pane::Status];
 }
 
 /// The command that is running (or ran last) in this session.
 #[derive(Clone, Debug)]
 pub struct RunView {
+    /// The step's id.
     pub step: String,
+    /// The command's index in the step.
     pub index: usize,
+    /// The command as it runs.
     pub text: String,
+    /// When it was confirmed.
     pub started_at: Timestamp,
+    /// Its process id, once started.
     pub pid: Option<u32>,
+    /// A dry run.
     pub dry_run: bool,
     /// Output lines (SGR colour sequences kept), the tail.
     pub output: std::collections::VecDeque<String>,
     /// The line being written.
     pub partial: String,
+    /// How it ended, once it has.
     pub finished: Option<crate::exec::Finished>,
+    /// Its timeout.
     pub timeout: std::time::Duration,
     /// How it runs (`bash -e -o pipefail`), once started.
     pub shell: Option<String>,
@@ -63,13 +76,16 @@ pub struct Session {
     pub rescued: Option<(u64, String)>,
     /// Why the log is read-only (corruption), if it is.
     pub read_only: Option<String>,
+    /// The runbook file is trusted (its commands may run).
     pub trusted: bool,
+    /// The pane with the focus.
     pub focus: Pane,
     /// The step highlighted in the step list.
     pub list_selected: usize,
     /// The selected checklist item or command in the current step
     /// (index into [`Session::selectables`]).
     pub item_selected: usize,
+    /// Lines the step pane is scrolled down.
     pub content_scroll: u16,
     /// Log lines scrolled up from the bottom (0 = follow the newest).
     pub log_scroll: usize,
@@ -89,6 +105,8 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session of an opened incident (`None` if its log does not start with
+    /// `incident_started`).
     pub fn new(o: &Opened) -> Option<Session> {
         let incident = Incident::replay(&o.events)?;
         let saved_seq = incident.last_seq;
@@ -147,6 +165,7 @@ impl Session {
         v.into_iter().map(|(_, s)| s).collect()
     }
 
+    /// The selected checklist item or command of the current step.
     pub fn selected_item(&self) -> Option<Selectable> {
         self.selectables().get(self.item_selected).copied()
     }
@@ -178,6 +197,7 @@ impl Session {
             .unwrap_or(self.incident.last_status_update)
     }
 
+    /// Is the incident resolved?
     pub fn is_resolved(&self) -> bool {
         self.incident.phase == Phase::Resolved
     }
@@ -186,7 +206,9 @@ impl Session {
 /// Something the content pane can select.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selectable {
+    /// The k-th checklist item.
     Checklist(usize),
+    /// The k-th command.
     Command(usize),
 }
 

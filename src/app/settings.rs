@@ -12,7 +12,9 @@ pub struct Settings {
     /// for every severity. Unset, the interval follows severity
     /// ([`Settings::update_every`]).
     pub status_update_every: Option<Duration>,
+    /// Who responds when no one is given (the config's `responder`, else the OS user).
     pub default_responder: String,
+    /// `--dry-run`: commands are logged as dry runs, never executed.
     pub dry_run: bool,
     /// The default command timeout (the config's `commands.default_timeout`).
     pub command_timeout: std::time::Duration,
@@ -53,8 +55,12 @@ impl Default for Settings {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Values given before the start form (command line, game-day scenario).
 pub struct Preset {
+    /// Variable values.
     pub variables: BTreeMap<String, String>,
+    /// The severity.
     pub severity: Option<Severity>,
+    /// The responder.
     pub responder: Option<String>,
 }

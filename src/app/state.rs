@@ -25,16 +25,25 @@ pub struct State {
     pub now: Timestamp,
     /// The zone absolute times are shown in.
     pub tz: TimeZone,
+    /// The screen on show.
     pub screen: Screen,
+    /// Every runbook.
     pub library: Arc<Library>,
+    /// The picker.
     pub picker: Picker,
+    /// The start form, while one is open (or starting).
     pub start: Option<StartForm>,
+    /// The open incident (or the replayed one).
     pub session: Option<Session>,
+    /// The dialog over the screen.
     pub overlay: Option<Overlay>,
+    /// Key bindings.
     pub keymap: Keymap,
+    /// Settings fixed for the session.
     pub settings: Settings,
     /// Which runbook files the user trusts.
     pub trust: crate::exec::trust::TrustStore,
+    /// Messages in the banner area.
     pub notices: Vec<Notice>,
     /// When the newest notice appeared (info notices fade after a while).
     pub notice_since: Timestamp,
@@ -55,6 +64,7 @@ pub struct State {
     pub gameday_only: bool,
     /// Live status sources.
     pub status: StatusBoard,
+    /// The terminal's size (columns, rows).
     pub size: (u16, u16),
     /// The app is on its way out (waiting for the log to be saved).
     pub quitting: bool,
@@ -63,6 +73,7 @@ pub struct State {
 }
 
 impl State {
+    /// A fresh state on the picker.
     pub fn new(
         library: Arc<Library>,
         keymap: Keymap,

@@ -20,18 +20,27 @@ use std::process::ExitCode;
     about = "A terminal incident-runbook assistant: guided runbooks, live status, a crash-safe incident log.",
     long_about = None,
 )]
+/// The command line.
 pub struct Cli {
     #[command(flatten)]
+    /// Flags for every command.
     pub global: Global,
     #[command(subcommand)]
+    /// The command (none opens the picker).
     pub command: Option<Command>,
 }
 
 /// Flags accepted before or after the subcommand.
 #[derive(Args, Debug, Clone, Default)]
 pub struct Global {
-    /// The config file [default: <config dir>/mayday/config.yaml].
-    #[arg(long, env = "MAYDAY_CONFIG", global = true, value_name = "FILE")]
+    /// The config file (default: `<config dir>/mayday/config.yaml`).
+    #[arg(
+        long,
+        env = "MAYDAY_CONFIG",
+        global = true,
+        value_name = "FILE",
+        help = "The config file [default: <config dir>/mayday/config.yaml]"
+    )]
     pub config: Option<PathBuf>,
     /// Also load runbooks from DIR (repeatable; MAYDAY_RUNBOOKS is colon-separated).
     #[arg(
@@ -57,6 +66,7 @@ pub struct Global {
 }
 
 #[derive(Subcommand, Debug)]
+/// The commands.
 pub enum Command {
     /// Start an incident on a runbook (values given here are not asked again).
     Start {
@@ -183,6 +193,7 @@ pub enum Command {
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+/// How `mayday export` writes.
 pub enum ExportFormat {
     /// `{"incident": {…}, "events": [{"seq", "at", "kind", …}]}`
     Json,
@@ -191,6 +202,10 @@ pub enum ExportFormat {
     Md,
 }
 
+/// How `mayday lint` reports: one line per problem (`file:line:col: level
+/// code: message`), or one JSON object with every problem.
+// Variant docs would become long `--format` help text.
+#[allow(missing_docs)]
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LintFormat {
     Text,

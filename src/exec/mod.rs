@@ -34,9 +34,11 @@ pub struct CommandSpec {
     pub text: String,
     /// The shell it runs with (`shell -c text`).
     pub shell: String,
+    /// The directory to run in (else the current one).
     pub cwd: Option<PathBuf>,
     /// The runbook's variables, passed as `MAYDAY_VAR_<NAME>` too.
     pub vars: BTreeMap<String, String>,
+    /// Stop it (the whole group) after this long.
     pub timeout: Duration,
     /// Environment variables to remove (the config's `token_env` names).
     pub scrub_env: Vec<String>,
@@ -50,33 +52,47 @@ pub struct CommandSpec {
 /// Which stream output came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stream {
+    /// Standard output.
     Stdout,
+    /// Standard error.
     Stderr,
 }
 
 /// What the runner reports, in order: `Started`, any `Output`, `Finished`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExecEvent {
+    /// The process started.
     Started {
+        /// Its process id (the group leader); none for a dry run.
         pid: Option<u32>,
         /// How it runs: `bash -e -o pipefail`, or what is missing.
         shell: Option<String>,
     },
     /// Sanitized output (SGR colours kept, every other control made visible).
     Output {
+        /// Which stream it came from.
         stream: Stream,
+        /// The text (a chunk: may end mid-line).
         text: String,
     },
+    /// It ended.
     Finished(Finished),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// How a command ended.
 pub struct Finished {
+    /// Its exit code, when it exited.
     pub exit_code: Option<i32>,
+    /// The signal that killed it, when one did.
     pub signal: Option<i32>,
+    /// How long it ran.
     pub duration: Duration,
+    /// It ran past its timeout and was stopped.
     pub timed_out: bool,
+    /// It was cancelled.
     pub cancelled: bool,
+    /// A dry run: nothing was executed.
     pub dry_run: bool,
     /// The last lines of output: no escape sequences, secrets redacted.
     pub tail: Vec<String>,
@@ -92,6 +108,7 @@ pub struct Finished {
 }
 
 impl Finished {
+    /// Did it succeed: an exit code the runbook counts as success, and not stopped?
     pub fn succeeded(&self) -> bool {
         self.ok && !self.timed_out && !self.cancelled && self.spawn_error.is_none()
     }
@@ -101,8 +118,11 @@ impl Finished {
 /// anywhere — inside a pipeline too — fails the block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShellPlan {
+    /// The shell to run (`bash`, else the configured one).
     pub program: String,
+    /// Its options (`-e -o pipefail`, as far as it has them).
     pub args: Vec<&'static str>,
+    /// A failure inside a pipeline fails the block.
     pub pipefail: bool,
     /// bash: an ERR trap names the failing line.
     pub bash: bool,
@@ -311,6 +331,7 @@ pub struct StreamRedactor {
 }
 
 impl StreamRedactor {
+    /// A redactor for these secrets.
     pub fn new(secrets: &[SecretString]) -> StreamRedactor {
         StreamRedactor {
             secrets: secrets

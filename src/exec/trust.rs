@@ -16,14 +16,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
+/// What can go wrong with the trust store.
 pub enum TrustError {
     #[error("{path}: {source}")]
+    /// Reading or writing the store failed.
     Io {
+        /// The store's file.
         path: PathBuf,
         #[source]
+        /// The OS error.
         source: std::io::Error,
     },
     #[error("cannot write the trust store: {0}")]
+    /// The store could not be written as JSON.
     Json(#[from] serde_json::Error),
 }
 
@@ -35,8 +40,11 @@ struct File {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+/// One trusted file.
 pub struct Entry {
+    /// The content hash it is trusted with (any change revokes it).
     pub hash: String,
+    /// When it was trusted.
     pub at: jiff::Timestamp,
 }
 

@@ -28,8 +28,11 @@ const DOCS: &str = "docs/gamedays.md";
 /// A simulated source and the state it starts in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SimSource {
+    /// The source's name (as runbooks' verify conditions refer to it).
     pub name: String,
+    /// Its state.
     pub state: Health,
+    /// Its one-line summary.
     pub summary: String,
 }
 
@@ -41,8 +44,11 @@ pub enum Trigger {
     /// `delay` after the step was done (or entered, or one of its commands
     /// ran — as a dry run, since rehearsals never execute).
     After {
+        /// The step's id.
         step: String,
+        /// Which happening of the step starts the delay.
         on: StepEvent,
+        /// How long after it.
         delay: Duration,
     },
     /// `delay` after the incident was marked mitigated.
@@ -50,44 +56,62 @@ pub enum Trigger {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What happened to a step, for a script trigger.
 pub enum StepEvent {
+    /// The step was entered.
     Entered,
+    /// The step was marked done (or left by a decision).
     Done,
+    /// One of the step's commands ran (as a dry run).
     Command,
 }
 
 /// What a script entry does.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
+    /// When it fires.
     pub trigger: Trigger,
     /// A source changes state (a new name adds a source to the panel).
     pub source: Option<SimSource>,
     /// A surprise, logged as `injected` and shown as a banner.
     pub inject: Option<String>,
+    /// Its line in the scenario file.
     pub line: u32,
 }
 
 /// The score card's targets.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Targets {
+    /// Time to diagnose: the first diagnose step done or decided.
     pub diagnose: Option<Duration>,
+    /// Time to mitigate.
     pub mitigate: Option<Duration>,
+    /// Time to resolve.
     pub resolve: Option<Duration>,
 }
 
 /// A game-day scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
+    /// The scenario's id (its file name, or `id:`).
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What the rehearsal is about (shown in the picker).
     pub description: String,
     /// Where it came from: a path or `bundled:NAME`.
     pub path: String,
+    /// The id of the runbook it rehearses.
     pub runbook: String,
+    /// Values for the runbook's variables (not asked).
     pub variables: BTreeMap<String, String>,
+    /// The severity it starts with (else the runbook's).
     pub severity: Option<Severity>,
+    /// The simulated sources and their starting states.
     pub sources: Vec<SimSource>,
+    /// The script, in file order.
     pub script: Vec<Entry>,
+    /// The score card's targets.
     pub targets: Targets,
 }
 
@@ -444,13 +468,16 @@ pub fn load_file(path: &Path) -> Result<Scenario, Diagnostic> {
 /// What the script does now.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Happening {
+    /// A simulated source changes state.
     Source(SimSource),
+    /// A surprise, logged as `injected`.
     Inject(String),
 }
 
 /// A running rehearsal: the scenario and which script entries have fired.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rehearsal {
+    /// The scenario.
     pub scenario: Arc<Scenario>,
     fired: Vec<bool>,
     /// The starting states have been put on the board.
@@ -460,6 +487,7 @@ pub struct Rehearsal {
 }
 
 impl Rehearsal {
+    /// A rehearsal of this scenario, nothing fired yet.
     pub fn new(scenario: Arc<Scenario>) -> Rehearsal {
         let fired = vec![false; scenario.script.len()];
         Rehearsal {

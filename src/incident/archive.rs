@@ -48,8 +48,11 @@ struct Export<'a> {
 
 /// An incident as read for export: whatever can be read, and what could not.
 pub struct Loaded {
+    /// The incident as listed.
     pub summary: Summary,
+    /// Every event whose record is good.
     pub events: Vec<Event>,
+    /// The incident replayed from them.
     pub incident: Incident,
     /// A one-line description of damage, if any.
     pub problem: Option<String>,

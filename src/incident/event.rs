@@ -19,6 +19,7 @@ pub struct Event {
     /// Wall-clock time the event happened.
     pub at: Timestamp,
     #[serde(flatten)]
+    /// What happened (flattened into the record: `"kind": "step_entered"` and its fields).
     pub kind: EventKind,
 }
 
@@ -27,12 +28,16 @@ pub struct Event {
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     #[default]
+    /// Being worked on.
     Open,
+    /// The impact is stopped; the responder is verifying or cleaning up.
     Mitigated,
+    /// Over: resolved with a summary.
     Resolved,
 }
 
 impl Phase {
+    /// The phase as the log and the screen spell it (`open`, `mitigated`, `resolved`).
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Open => "open",
@@ -54,154 +59,241 @@ impl std::fmt::Display for Phase {
 pub enum EventKind {
     /// Always the first event.
     IncidentStarted {
+        /// The incident's id (`YYYYMMDD-HHMMSS-<runbook id>`), also its log's file name.
         incident_id: String,
+        /// The id of the runbook it runs.
         runbook_id: String,
+        /// The runbook's title when it started.
         runbook_title: String,
         /// The content hash (BLAKE3) of the runbook file the incident started with.
         runbook_hash: String,
+        /// Where the runbook file was.
         runbook_path: String,
+        /// The values given for the runbook's variables.
         variables: BTreeMap<String, String>,
+        /// The severity it started with.
         severity: Severity,
+        /// Who started it.
         responder: String,
         #[serde(default)]
+        /// A game-day rehearsal, not a real incident.
         rehearsal: bool,
         /// The game-day scenario, for rehearsals.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scenario: Option<String>,
         #[serde(default)]
+        /// Started with `--dry-run`: no command is executed.
         dry_run: bool,
         #[serde(default)]
+        /// The Mayday version that wrote the log.
         mayday_version: String,
     },
     /// The incident was reopened in a new session (after quitting or a crash).
     SessionResumed {
+        /// Who resumed it.
         responder: String,
     },
     /// The responder quit with the incident still open.
     SessionEnded,
+    /// The responder moved to a step (it becomes the current step).
     StepEntered {
+        /// The step's id.
         step: String,
+        /// The step's title.
         title: String,
     },
+    /// A step was marked done.
     StepDone {
+        /// The step's id.
         step: String,
     },
+    /// A step was skipped, with the reason.
     StepSkipped {
+        /// The step's id.
         step: String,
+        /// Why it was skipped, as the responder wrote it.
         reason: String,
     },
+    /// A checklist item was ticked or unticked.
     ChecklistToggled {
+        /// The step's id.
         step: String,
+        /// The item's index in the step's checklist.
         item: usize,
+        /// The item's text as shown (variables substituted).
         text: String,
+        /// Ticked (true) or unticked.
         checked: bool,
     },
+    /// A decision was taken: the choice, and the step it leads to.
     DecisionTaken {
+        /// The step's id.
         step: String,
+        /// The decision's index in the step.
         decision: usize,
+        /// The choice's index (0-based; the key pressed was one more).
         choice: usize,
+        /// The choice's label as shown.
         label: String,
+        /// The id of the step the choice leads to.
         goto: String,
     },
+    /// A wait began (`**Wait:** 5m for the pool to drain`).
     WaitStarted {
+        /// The step's id.
         step: String,
+        /// The wait's index in the step.
         index: usize,
+        /// How long it lasts.
         seconds: u64,
+        /// What it waits for.
         reason: String,
     },
+    /// A wait ran out (or was cancelled).
     WaitFinished {
+        /// The step's id.
         step: String,
+        /// The wait's index in the step.
         index: usize,
         #[serde(default)]
+        /// Ended before its time.
         cancelled: bool,
     },
+    /// A note from the responder (or from `mayday note`).
     Note {
+        /// The note, as written (may span lines).
         text: String,
         /// Posted as the periodic stakeholder status update.
         #[serde(default)]
         status_update: bool,
     },
+    /// The severity changed.
     SeverityChanged {
+        /// The severity before.
         from: Severity,
+        /// The severity after.
         to: Severity,
     },
+    /// The impact is stopped (`m`).
     Mitigated,
     /// `m` pressed by mistake (or too soon): the incident is open again.
     MitigationRetracted,
     /// A variable given (or changed) after the start: asked for when a
     /// command that needs it was about to run with it blank.
     VariableSet {
+        /// The variable's name.
         name: String,
+        /// Its value.
         value: String,
     },
+    /// The incident is over.
     Resolved {
+        /// One line: what happened and what fixed it.
         summary: String,
     },
+    /// A resolved incident was opened again.
     Reopened,
     /// A status source changed state (logged automatically).
     StatusChanged {
+        /// The source's name in the config.
         source: String,
+        /// The state the log had for it before (unknown for the first reading).
         from: Health,
+        /// The state it is in now.
         to: Health,
+        /// The source's one-line summary (sanitized).
         summary: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Why it could not be read, when that is why it changed.
         error: Option<String>,
     },
     /// A step's verify condition held for its duration.
     VerifyMet {
+        /// The step's id.
         step: String,
+        /// The condition's index in the step.
         index: usize,
+        /// The source it watches.
         source: String,
+        /// The state it was in.
         state: Health,
+        /// For how long it had been in it, in seconds (the condition's `for`).
         for_secs: u64,
     },
+    /// `r` on a command: it was expanded and is waiting for its confirmation.
     CommandRequested {
+        /// The step's id.
         step: String,
+        /// The command's index in the step.
         index: usize,
         /// The fully expanded command text.
         text: String,
     },
+    /// The responder confirmed the command (y, or the typed phrase).
     CommandConfirmed {
+        /// The step's id.
         step: String,
+        /// The command's index in the step.
         index: usize,
     },
+    /// The responder declined the command.
     CommandDeclined {
+        /// The step's id.
         step: String,
+        /// The command's index in the step.
         index: usize,
     },
+    /// The command's process started (or its dry run began).
     CommandStarted {
+        /// The step's id.
         step: String,
+        /// The command's index in the step.
         index: usize,
+        /// The command as it runs (values quoted).
         text: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The process id (the process group leader); none for a dry run.
         pid: Option<u32>,
+        /// The directory it runs in.
         cwd: String,
+        /// Its timeout, in seconds.
         timeout_secs: u64,
         #[serde(default)]
+        /// A dry run: nothing was executed.
         dry_run: bool,
         /// The shell and options it ran with (`bash -e -o pipefail`), and
         /// what that cannot see when the shell has no `pipefail`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         shell: Option<String>,
     },
+    /// The command ended: how, how long it took, and its output's tail.
     CommandFinished {
+        /// The step's id.
         step: String,
+        /// The command's index in the step.
         index: usize,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Its exit code, when it exited.
         exit_code: Option<i32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The signal that killed it, when one did.
         signal: Option<i32>,
+        /// How long it ran, in milliseconds.
         duration_ms: u64,
         #[serde(default)]
+        /// It ran past its timeout and was stopped.
         timed_out: bool,
         #[serde(default)]
+        /// The responder cancelled it.
         cancelled: bool,
         #[serde(default)]
+        /// A dry run: nothing was executed.
         dry_run: bool,
         /// The last lines of output, secrets redacted, escapes removed.
         #[serde(default)]
         output_tail: Vec<String>,
         #[serde(default)]
+        /// More output came than the tail keeps.
         output_truncated: bool,
         /// Whether the block succeeded: its exit code is one the runbook
         /// declares as success (`ok_exit`, default 0). Absent in logs
@@ -213,6 +305,7 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         failed_line: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// The text of the failed line, trimmed.
         failed_command: Option<String>,
         /// The responder quit while it ran: it was stopped, not finished.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -220,22 +313,29 @@ pub enum EventKind {
     },
     /// The runbook file changed and the responder switched to the new version.
     RunbookSwitched {
+        /// The content hash of the version it ran until now.
         from_hash: String,
+        /// The content hash of the version it runs from now.
         to_hash: String,
     },
     /// A game-day surprise was injected.
     Injected {
+        /// What the script says happened.
         description: String,
     },
     /// The game-day score card, written when a rehearsal is resolved.
     ScoreCard {
+        /// The scenario's id.
         scenario: String,
         #[serde(default)]
+        /// The lines of the card.
         lines: Vec<ScoreLine>,
     },
     /// The log was recovered after a crash: the torn tail was set aside.
     LogRecovered {
+        /// How many bytes of a half-written record were cut off.
         torn_bytes: u64,
+        /// Where they were copied to.
         saved_as: String,
     },
 }
@@ -243,11 +343,15 @@ pub enum EventKind {
 /// One line of a game-day score card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreLine {
+    /// What is measured (`time to mitigate`).
     pub label: String,
+    /// What the rehearsal achieved.
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The scenario's target, if it sets one.
     pub target: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Whether the target was met (none without a target).
     pub met: Option<bool>,
 }
 
@@ -481,11 +585,17 @@ fn first_line(s: &str) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Group {
+    /// Started, mitigated, resolved, severity, sessions.
     Incident,
+    /// Notes and status updates.
     Notes,
+    /// Steps, checklists, waits.
     Steps,
+    /// Commands.
     Commands,
+    /// Status changes and verify conditions.
     Status,
+    /// Decisions.
     Decisions,
 }
 

@@ -12,7 +12,9 @@ use std::collections::HashMap;
 /// How a step ended (as far as the log goes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepEnd {
+    /// Marked done (or left by a decision).
     Done,
+    /// Skipped.
     Skipped,
     /// Entered but never marked done or skipped.
     Open,
@@ -21,20 +23,26 @@ pub enum StepEnd {
 /// The time one step was the current step.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepTime {
+    /// The step's id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Its kind.
     pub kind: StepKind,
     /// Each interval the step was current, in order.
     pub spans: Vec<(Timestamp, Timestamp)>,
+    /// How it ended.
     pub end: StepEnd,
 }
 
 impl StepTime {
+    /// The time it was current, all intervals together.
     pub fn total(&self) -> SignedDuration {
         self.spans.iter().fold(SignedDuration::ZERO, |acc, (a, b)| {
             acc + b.duration_since(*a)
         })
     }
+    /// When it was first entered.
     pub fn first_entered(&self) -> Option<Timestamp> {
         self.spans.first().map(|s| s.0)
     }
@@ -43,6 +51,7 @@ impl StepTime {
 /// One status source's states over the incident.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceStrip {
+    /// The source's name.
     pub name: String,
     /// Consecutive (from, to, state) segments covering the incident.
     pub segments: Vec<(Timestamp, Timestamp, Health)>,
@@ -51,25 +60,38 @@ pub struct SourceStrip {
 /// Event counts by what happened.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Every event.
     pub events: usize,
+    /// Notes (status updates included).
     pub notes: usize,
+    /// Steps marked done.
     pub steps_done: usize,
+    /// Steps skipped.
     pub steps_skipped: usize,
+    /// Decisions taken.
     pub decisions: usize,
+    /// Commands that ran (dry runs included).
     pub commands: usize,
+    /// Commands that failed.
     pub commands_failed: usize,
+    /// Dry runs.
     pub dry_runs: usize,
+    /// Status changes logged.
     pub status_changes: usize,
+    /// Verify conditions met.
     pub verify_met: usize,
+    /// Game-day surprises injected.
     pub injected: usize,
 }
 
 /// The statistics of one incident.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stats {
+    /// When it started.
     pub started_at: Timestamp,
     /// When it was resolved, else the time of the last event.
     pub ended_at: Timestamp,
+    /// It was resolved.
     pub resolved: bool,
     /// Start → first diagnose step done (or its decision taken): when the
     /// responder knew, not when they started looking.
@@ -82,6 +104,7 @@ pub struct Stats {
     pub steps: Vec<StepTime>,
     /// Sources in the order they first appear in the log.
     pub sources: Vec<SourceStrip>,
+    /// Event counts.
     pub counts: Counts,
 }
 

@@ -12,15 +12,20 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum StepStatus {
     #[default]
+    /// Not entered yet.
     Pending,
+    /// The step the responder is on.
     Current,
+    /// Marked done (or left by a decision).
     Done,
+    /// Skipped, with a reason.
     Skipped,
 }
 
 /// What the log says about one step (by step id).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StepProgress {
+    /// Where the step stands.
     pub status: StepStatus,
     /// Checklist items ticked (index → ticked).
     pub checked: BTreeMap<usize, bool>,
@@ -30,6 +35,7 @@ pub struct StepProgress {
     pub waits: BTreeMap<usize, WaitProgress>,
     /// Per verify condition index: when it was met.
     pub verified: BTreeMap<usize, Timestamp>,
+    /// Why it was skipped.
     pub skip_reason: Option<String>,
     /// Time spent with this step current, in seconds (closed intervals).
     pub seconds: i64,
@@ -37,46 +43,72 @@ pub struct StepProgress {
     pub first_entered: Option<Timestamp>,
     /// When it was last entered (while current).
     pub entered_at: Option<Timestamp>,
+    /// When it was marked done or skipped.
     pub finished_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A wait of a step, as the log has it.
 pub struct WaitProgress {
+    /// When it started.
     pub started: Timestamp,
+    /// How long it lasts.
     pub seconds: u64,
+    /// It ran out or was cancelled.
     pub finished: bool,
 }
 
 /// One command run (or dry run) as the log recorded it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommandRecord {
+    /// The step's id.
     pub step: String,
+    /// The command's index in the step.
     pub index: usize,
+    /// The command as it ran (values quoted).
     pub text: String,
+    /// When `r` was pressed.
     pub requested_at: Timestamp,
+    /// Confirmed (true), declined (false), or not answered yet.
     pub confirmed: Option<bool>,
+    /// When its process started.
     pub started_at: Option<Timestamp>,
+    /// Its process id.
     pub pid: Option<u32>,
+    /// A dry run: nothing was executed.
     pub dry_run: bool,
+    /// How it ended, once it has.
     pub finished: Option<CommandResult>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// How a command ended.
 pub struct CommandResult {
+    /// When it ended.
     pub at: Timestamp,
+    /// Its exit code, when it exited.
     pub exit_code: Option<i32>,
+    /// The signal that killed it, when one did.
     pub signal: Option<i32>,
+    /// How long it ran, in milliseconds.
     pub duration_ms: u64,
+    /// It ran past its timeout and was stopped.
     pub timed_out: bool,
+    /// The responder cancelled it.
     pub cancelled: bool,
+    /// The last lines of its output (redacted, sanitized).
     pub output_tail: Vec<String>,
     /// The exit code is one the runbook declares as success (else: 0).
     pub ok: Option<bool>,
+    /// The line of the block (1-based) that failed, when the shell could tell.
     pub failed_line: Option<u32>,
+    /// The responder quit while it ran.
     pub abandoned_at_quit: bool,
 }
 
 impl CommandResult {
+    /// Did it succeed (an exit code the runbook counts as success, not cancelled, not timed
+    /// out)?
     pub fn succeeded(&self) -> bool {
         !self.timed_out
             && !self.cancelled
@@ -88,37 +120,59 @@ impl CommandResult {
 /// The incident, replayed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Incident {
+    /// The incident's id.
     pub id: String,
+    /// The id of the runbook it runs.
     pub runbook_id: String,
+    /// The runbook's title.
     pub runbook_title: String,
+    /// The content hash of the runbook version it runs (changes with `runbook_switched`).
     pub runbook_hash: String,
+    /// Where the runbook file was.
     pub runbook_path: String,
+    /// The variables' values (set at the start, or later with `variable_set`).
     pub variables: BTreeMap<String, String>,
+    /// The current severity.
     pub severity: Severity,
     /// Everyone who started or resumed a session, in order.
     pub responders: Vec<String>,
+    /// A game-day rehearsal.
     pub rehearsal: bool,
+    /// The rehearsal's scenario id.
     pub scenario: Option<String>,
+    /// Started with `--dry-run`.
     pub dry_run: bool,
+    /// When it started.
     pub started_at: Timestamp,
+    /// Open, mitigated or resolved.
     pub phase: Phase,
+    /// When it was (last) mitigated.
     pub mitigated_at: Option<Timestamp>,
+    /// When it was resolved.
     pub resolved_at: Option<Timestamp>,
+    /// The resolve summary.
     pub summary: Option<String>,
     /// The id of the current step.
     pub current_step: Option<String>,
+    /// Each step's progress, by step id.
     pub steps: HashMap<String, StepProgress>,
     /// The order steps were first entered in.
     pub step_order: Vec<String>,
+    /// The notes: sequence number, time, text.
     pub notes: Vec<(u64, Timestamp, String)>,
+    /// When the last stakeholder update was posted (the start, before any).
     pub last_status_update: Timestamp,
     /// Last state the log recorded for each status source.
     pub sources: BTreeMap<String, Health>,
+    /// Every command requested, in order.
     pub commands: Vec<CommandRecord>,
+    /// The game-day score card (scenario id, lines), once resolved.
     pub score_card: Option<(String, Vec<ScoreLine>)>,
     /// Number of events applied, and the last sequence number.
     pub events: usize,
+    /// The sequence number of the last event applied.
     pub last_seq: u64,
+    /// The time of the last event applied.
     pub last_at: Timestamp,
 }
 
@@ -429,10 +483,12 @@ impl Incident {
             .find(|c| c.step == step && c.index == index && c.finished.is_none())
     }
 
+    /// What the log says about a step, if it has been entered.
     pub fn progress(&self, step: &str) -> Option<&StepProgress> {
         self.steps.get(step)
     }
 
+    /// Where a step stands (pending when never entered).
     pub fn status(&self, step: &str) -> StepStatus {
         match self.steps.get(step) {
             Some(p) => p.status,

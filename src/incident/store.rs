@@ -18,6 +18,7 @@ pub fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join("incidents")
 }
 
+/// The log file of incident `id`.
 pub fn log_path(data_dir: &Path, id: &str) -> PathBuf {
     dir(data_dir).join(format!("{id}.log"))
 }
@@ -25,14 +26,23 @@ pub fn log_path(data_dir: &Path, id: &str) -> PathBuf {
 /// One incident, as listed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
+    /// The incident's id.
     pub id: String,
+    /// The id of its runbook.
     pub runbook: String,
+    /// The runbook's title.
     pub title: String,
+    /// When it started.
     pub started_at: Timestamp,
+    /// Open, mitigated or resolved.
     pub state: Phase,
+    /// How many events its log has.
     pub events: usize,
+    /// A game-day rehearsal.
     pub rehearsal: bool,
+    /// Its log file.
     pub path: PathBuf,
+    /// The time of its last event.
     pub last_at: Timestamp,
     /// A torn or corrupt log is listed with what is wrong, never hidden.
     pub problem: Option<String>,
@@ -152,11 +162,19 @@ fn broken(path: &Path, problem: String) -> Summary {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Finding an incident by id (or a unique prefix) failed.
 pub enum FindError {
     #[error("no incident `{0}` (see `mayday incidents`)")]
+    /// No incident has this id.
     NotFound(String),
     #[error("`{id}` matches several incidents: {}", matches.join(", "))]
-    Ambiguous { id: String, matches: Vec<String> },
+    /// Several incidents start with this prefix.
+    Ambiguous {
+        /// What was asked for.
+        id: String,
+        /// The incidents it matches.
+        matches: Vec<String>,
+    },
 }
 
 /// Find an incident by id or unique prefix.

@@ -43,6 +43,7 @@ pub struct Closed {
     /// Events that could not be written to the log. When there are any, a
     /// rescue copy was written (see `rescue`).
     pub unsaved: usize,
+    /// Where the rescue copy was written (or why it could not be), when events were unsaved.
     pub rescue: Option<Result<std::path::PathBuf, String>>,
     /// The log's path.
     pub log: std::path::PathBuf,

@@ -18,12 +18,17 @@ pub fn options() -> Options {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A bold paragraph marker that gives a paragraph its meaning.
 pub enum Marker {
+    /// `**Decision:**` — a question and its choices.
     Decision,
+    /// `**Verify:**` — a status condition.
     Verify,
+    /// `**Wait:**` — a timed wait.
     Wait,
 }
 
+/// The marker a bold text is (`Decision:`, `Verify`, …), if any.
 pub fn marker(strong_text: &str) -> Option<Marker> {
     let t = strong_text
         .trim()

@@ -16,7 +16,9 @@ use std::fmt;
 /// read as one at all) and everything found wrong on the way.
 #[derive(Debug)]
 pub struct Loaded {
+    /// The runbook, unless the file could not be read as one at all.
     pub runbook: Option<Runbook>,
+    /// Everything found wrong on the way.
     pub diagnostics: Vec<Diagnostic>,
 }
 

@@ -30,13 +30,18 @@ pub struct Sources {
 pub struct FileRef {
     /// What messages show: the path, or `bundled:NAME`.
     pub display: String,
+    /// Where it comes from (decides precedence and trust).
     pub origin: Origin,
+    /// Where its bytes are.
     pub location: FileLocation,
 }
 
 #[derive(Clone, Debug)]
+/// Where a file's bytes are.
 pub enum FileLocation {
+    /// A file on disk.
     Disk(PathBuf),
+    /// Embedded in the binary.
     Bundled(&'static [u8]),
 }
 
@@ -63,14 +68,18 @@ pub struct Library {
 /// What a reload changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ReloadReport {
+    /// Ids of runbooks that appeared.
     pub added: Vec<String>,
+    /// Ids of runbooks whose file changed.
     pub changed: Vec<String>,
+    /// Ids of runbooks that are gone.
     pub removed: Vec<String>,
     /// Files that no longer load (their last good version is kept).
     pub failed: Vec<Diagnostic>,
 }
 
 impl ReloadReport {
+    /// Did nothing change?
     pub fn is_empty(&self) -> bool {
         self.added.is_empty()
             && self.changed.is_empty()
@@ -219,6 +228,7 @@ impl Library {
         (lib, report)
     }
 
+    /// The runbook with this id (ids are unique in a library).
     pub fn get(&self, id: &str) -> Option<&Arc<Runbook>> {
         self.runbooks.iter().find(|r| r.id == id)
     }
@@ -242,6 +252,7 @@ impl Library {
     }
 }
 
+/// Order diagnostics by file, line and column.
 pub fn sort_diagnostics(all: &mut [Diagnostic]) {
     all.sort_by(|a, b| {
         (a.path.as_str(), a.line, a.column, a.code).cmp(&(

@@ -11,7 +11,9 @@ use std::time::Duration;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// Markdown with optional YAML front matter (`.md`, `.markdown`).
     Markdown,
+    /// The structural YAML format (`.yaml`, `.yml`).
     Yaml,
 }
 
@@ -32,8 +34,11 @@ impl Format {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
+    /// A directory given with `--runbooks` or `MAYDAY_RUNBOOKS`.
     Extra,
+    /// The user's runbook directory.
     User,
+    /// Embedded in the binary.
     Bundled,
 }
 
@@ -43,13 +48,18 @@ pub enum Origin {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// SEV1: customers cannot use the product.
     Critical,
+    /// SEV2: a major function is down or badly degraded.
     High,
+    /// SEV3: a minor function, or a workaround exists.
     Medium,
+    /// SEV4: cosmetic, or no customer impact.
     Low,
 }
 
 impl Severity {
+    /// Every severity, most severe first.
     pub const ALL: [Severity; 4] = [
         Severity::Critical,
         Severity::High,
@@ -57,6 +67,7 @@ impl Severity {
         Severity::Low,
     ];
 
+    /// The name as written in runbooks and the config (`critical`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Critical => "critical",
@@ -115,15 +126,22 @@ impl FromStr for Severity {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepKind {
+    /// Background to read; changes nothing.
     Info,
+    /// Find out what is wrong.
     Diagnose,
+    /// Stop the impact.
     Mitigate,
+    /// Undo a change (a deploy, a config push).
     Rollback,
+    /// Check that it is fixed.
     Verify,
+    /// Tell people: stakeholders, the status page.
     Communicate,
 }
 
 impl StepKind {
+    /// Every kind, in the order a runbook usually goes.
     pub const ALL: [StepKind; 6] = [
         StepKind::Info,
         StepKind::Diagnose,
@@ -133,6 +151,7 @@ impl StepKind {
         StepKind::Communicate,
     ];
 
+    /// The name as written in runbooks (`diagnose`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             StepKind::Info => "info",
@@ -252,12 +271,16 @@ impl FromStr for StepKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confirm {
+    /// Runs without asking.
     None,
+    /// Asks y/n.
     Confirm,
+    /// Asks for a phrase to be typed (the incident's default, or the command's `phrase`).
     Typed,
 }
 
 impl Confirm {
+    /// The name as written in runbooks (`none`, `confirm`, `typed`).
     pub fn as_str(self) -> &'static str {
         match self {
             Confirm::None => "none",
@@ -284,38 +307,52 @@ impl FromStr for Confirm {
 /// A variable asked for when an incident starts and used as `{{name}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Variable {
+    /// The name used as `{{name}}`.
     pub name: String,
+    /// What the start form asks (else the name).
     pub prompt: Option<String>,
+    /// The value filled in on the start form.
     pub default: Option<String>,
+    /// The incident cannot start without a value.
     pub required: bool,
     /// `ask: on_use`: not on the start form; asked when a command that
     /// uses it is about to run with no value.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub ask_on_use: bool,
     #[serde(skip)]
+    /// Where it is declared.
     pub pos: Pos,
 }
 
 /// A fenced code block / YAML command.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Command {
+    /// The fence's language (`sh`, `sql`, `text`), lower-cased.
     pub language: Option<String>,
+    /// The command text, `{{variables}}` not yet substituted.
     pub text: String,
+    /// Marked runnable (`{run}` or `run: true`); anything else is display-only.
     pub runnable: bool,
+    /// How it asks before it runs.
     pub confirm: Confirm,
     /// The confirmation level was written out (not defaulted).
     #[serde(skip)]
     pub confirm_explicit: bool,
     #[serde(with = "opt_secs")]
+    /// Its own timeout (else the config's default).
     pub timeout: Option<Duration>,
+    /// It changes things (`dangerous`): typed confirmation by default in changing steps.
     pub dangerous: bool,
+    /// The phrase to type for `confirm=typed`, if not the runbook's default.
     pub phrase: Option<String>,
+    /// The directory to run it in (may use `{{variables}}`).
     pub cwd: Option<String>,
     /// Exit codes that mean success for the block (`ok_exit=0,1`); empty
     /// means just 0.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ok_exit: Vec<i32>,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
@@ -343,40 +380,54 @@ pub fn is_shell_language(lang: Option<&str>) -> bool {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A task-list item of a step (`- [ ] drain the node`).
 pub struct ChecklistItem {
+    /// The item's text.
     pub text: String,
     /// Ticked in the file itself.
     pub checked: bool,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One answer to a decision, and the step it leads to.
 pub struct Choice {
+    /// The answer as shown.
     pub label: String,
     /// The id of the step this choice leads to (empty when the choice has no
     /// step link; the linter reports that).
     pub goto: String,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A question whose answer picks the next step (`**Decision:**`).
 pub struct Decision {
+    /// The question.
     pub question: String,
+    /// The answers, in order (keys 1–9).
     pub choices: Vec<Choice>,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
 /// "source `api` is `up` for 2m".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifyCondition {
+    /// The status source's name in the config.
     pub source: String,
+    /// The state it must be in.
     pub state: Health,
     #[serde(rename = "for", with = "secs")]
+    /// How long it must have been in that state.
     pub for_: Duration,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
@@ -391,19 +442,27 @@ impl fmt::Display for VerifyCondition {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A wait in a step (`**Wait:** 5m for the pool to drain`).
 pub struct Wait {
     #[serde(with = "secs")]
+    /// How long.
     pub duration: Duration,
+    /// What for.
     pub reason: String,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A link in the runbook (to a dashboard, a doc, another step).
 pub struct Link {
+    /// The link text.
     pub text: String,
+    /// Where it points.
     pub url: String,
     #[serde(skip)]
+    /// Where it is in the file.
     pub pos: Pos,
 }
 
@@ -415,9 +474,13 @@ impl Link {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One step of a runbook: a `##` section, or an entry of YAML `steps:`.
 pub struct Step {
+    /// Its id: declared, or the heading's slug.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What kind of step it is (declared, or inferred from the words).
     pub kind: StepKind,
     /// The step as Markdown, including its commands, checklist, decisions,
     /// verify conditions and waits in the order they appear. (YAML steps get
@@ -425,55 +488,83 @@ pub struct Step {
     /// renders both formats the same way.) The k-th fenced code block is
     /// `commands[k]`, the k-th task-list item is `checklist[k]`.
     pub body: String,
+    /// Its fenced code blocks, in order.
     pub commands: Vec<Command>,
+    /// Its task-list items, in order.
     pub checklist: Vec<ChecklistItem>,
+    /// Its decisions, in order.
     pub decisions: Vec<Decision>,
+    /// Its verify conditions, in order.
     pub verify: Vec<VerifyCondition>,
+    /// Its waits, in order.
     pub waits: Vec<Wait>,
+    /// Its links.
     pub links: Vec<Link>,
     #[serde(skip)]
+    /// The id was declared (`{#id}` or `id:`), not made from the title.
     pub explicit_id: bool,
     #[serde(skip)]
+    /// Where it starts in the file.
     pub pos: Pos,
 }
 
 /// A use of `{{name}}` somewhere in the runbook, for the linter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VarUse {
+    /// The variable's name.
     pub name: String,
+    /// Where it is used.
     pub pos: Pos,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A runbook, loaded from either format.
 pub struct Runbook {
+    /// Its id: declared, or the file name's slug.
     pub id: String,
+    /// Its title (`# Title` or `title:`).
     pub title: String,
+    /// One line on what it is for.
     pub summary: Option<String>,
+    /// The severity incidents on it start with, unless given.
     pub severity: Option<Severity>,
+    /// Free tags, for search.
     pub tags: Vec<String>,
+    /// The services it covers, for search.
     pub services: Vec<String>,
+    /// Who keeps it up to date.
     pub owner: Option<String>,
+    /// Alert names it handles (matched against firing alerts).
     pub alerts: Vec<String>,
+    /// Status sources it cares about.
     pub sources: Vec<String>,
+    /// Variables asked for at the start.
     pub variables: Vec<Variable>,
     /// Markdown shown before the first step.
     pub intro: String,
+    /// The steps, in order.
     pub steps: Vec<Step>,
+    /// Links outside the steps.
     pub links: Vec<Link>,
+    /// The format it was written in.
     pub format: Format,
     /// Where it was loaded from (a file path, or `bundled:NAME`).
     pub path: String,
+    /// Where it was loaded from (bundled, the user dir, an extra dir).
     pub origin: Origin,
     /// BLAKE3 of the file's bytes, hex (see `content_hash`).
     pub hash: String,
     #[serde(skip)]
+    /// Where the id is (or the top of the file), for diagnostics.
     pub id_pos: Pos,
     #[serde(skip)]
+    /// Where the title is, for diagnostics.
     pub title_pos: Pos,
     /// Where the steps are declared (YAML `steps:`), for "no steps".
     #[serde(skip)]
     pub steps_pos: Option<Pos>,
     #[serde(skip)]
+    /// Every `{{name}}` in the file, for the linter.
     pub var_uses: Vec<VarUse>,
     /// Every heading anchor in the file (any level), so links to a `###`
     /// heading inside a step are not reported as broken.
@@ -487,6 +578,7 @@ impl Runbook {
         self.steps.iter().position(|s| s.id == id)
     }
 
+    /// The variable declared with this name.
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.variables.iter().find(|v| v.name == name)
     }

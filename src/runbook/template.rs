@@ -14,8 +14,11 @@ const GO_KEYWORDS: &[&str] = &[
 /// placeholder, braces included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VarRef<'a> {
+    /// The variable's name.
     pub name: &'a str,
+    /// Where `{{` starts (byte offset).
     pub start: usize,
+    /// Where `}}` ends (byte offset, exclusive).
     pub end: usize,
     /// `{{name|raw}}`: the runbook asks for the value unquoted in a shell
     /// command (such commands always ask before they run).
@@ -116,7 +119,9 @@ pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> String {
 /// the command holds such a fragment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShellText {
+    /// The command with the values in place.
     pub text: String,
+    /// It holds a `{{name|raw}}` fragment (the command always asks).
     pub raw: bool,
 }
 
@@ -268,6 +273,7 @@ pub fn shell_quote(value: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the value of `{name}` has a line break, which cannot go safely into a here-document")]
 pub struct UnsafeValue {
+    /// The variable.
     pub name: String,
 }
 

@@ -13,14 +13,17 @@ use tokio::sync::mpsc;
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// What the watcher reports.
 pub enum WatchEvent {
     /// Runbook or theme files that were added, changed or removed.
     Changed(Vec<PathBuf>),
 }
 
 #[derive(Debug, thiserror::Error)]
+/// The watcher could not start.
 pub enum WatchError {
     #[error("cannot watch for changes: {0}")]
+    /// The OS watcher failed.
     Notify(#[from] notify_debouncer_full::notify::Error),
 }
 

@@ -34,6 +34,7 @@ pub const MAX_PAGES: usize = 10;
 /// Knobs for the HTTP layer (tests and benchmarks lower them).
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
+    /// The largest body read, in bytes.
     pub body_cap: usize,
     /// Attempts per request (the first one included).
     pub attempts: usize,
@@ -68,6 +69,7 @@ fn ensure_crypto_provider() {
 }
 
 impl Clients {
+    /// The HTTP clients (one that follows redirects, one that does not).
     pub fn new() -> Result<Clients, String> {
         ensure_crypto_provider();
         let build = |policy: reqwest::redirect::Policy| {
@@ -140,7 +142,9 @@ struct Ctx<'a> {
 /// What a successful poll produced.
 #[derive(Debug)]
 pub struct Outcome {
+    /// What the response said.
     pub reading: Reading,
+    /// How long the request took (for `http` sources).
     pub latency: Option<Duration>,
     /// Wait at least this long before the next poll (rate limit reached).
     pub wait: Option<Duration>,

@@ -9,8 +9,11 @@ use std::str::FromStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
+    /// Working.
     Up,
+    /// Working, but slow or partly failing.
     Degraded,
+    /// Not working.
     Down,
     /// Could not tell (the poll failed, or nothing has been polled yet).
     #[default]
@@ -18,8 +21,10 @@ pub enum Health {
 }
 
 impl Health {
+    /// Every state, best first.
     pub const ALL: [Health; 4] = [Health::Up, Health::Degraded, Health::Down, Health::Unknown];
 
+    /// The state as written in runbooks and the log (`up`, `degraded`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Health::Up => "up",

@@ -43,6 +43,7 @@ pub const MAX_ITEMS: usize = 200;
 pub struct Snapshot {
     /// The source's name from the config file.
     pub name: String,
+    /// What kind of source it is.
     pub kind: Kind,
     /// The worst of the items, or `unknown` when the poll failed.
     pub state: Health,
@@ -66,7 +67,9 @@ pub struct Snapshot {
 /// One thing a source watches: a monitor, a component, an issue, an alert.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Item {
+    /// The item's name (monitor, component, issue title, alert name).
     pub name: String,
+    /// Its state.
     pub state: Health,
     /// One line: "critical · since 2026-03-01T03:12:09Z · error rate 12%".
     pub detail: String,
@@ -77,9 +80,13 @@ pub struct Item {
 /// A firing alert from Prometheus or Alertmanager.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FiringAlert {
+    /// The alert's name (the `alertname` label).
     pub alertname: String,
+    /// Its `severity` label.
     pub severity: Option<String>,
+    /// Its `runbook_url` annotation.
     pub runbook_url: Option<String>,
+    /// Its `summary` (or `description`) annotation.
     pub summary: Option<String>,
     /// When it started firing (`activeAt` / `startsAt`).
     pub since: Option<jiff::Timestamp>,
@@ -88,11 +95,14 @@ pub struct FiringAlert {
 /// A new snapshot for a source: what the status tasks send to the UI.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Update {
+    /// The source's name.
     pub source: String,
+    /// What it said.
     pub snapshot: Snapshot,
 }
 
 impl Update {
+    /// The update carrying this snapshot.
     pub fn new(snapshot: Snapshot) -> Update {
         Update {
             source: snapshot.name.clone(),
@@ -105,34 +115,60 @@ impl Update {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PollError {
     #[error("connection failed: {0}")]
+    /// The connection could not be made (refused, DNS, TLS).
     Connect(String),
     #[error("no answer within {}", crate::util::duration::format(*.0))]
+    /// No answer within the source's timeout.
     Timeout(Duration),
     #[error("request failed: {0}")]
+    /// The request failed on the way.
     Request(String),
     #[error("HTTP {status}: the token was refused; check token_env/token_file and its permissions{}", detail_suffix(.detail))]
-    Unauthorized { status: u16, detail: Option<String> },
+    /// The token was refused (401 or 403).
+    Unauthorized {
+        /// The HTTP status (401 or 403).
+        status: u16,
+        /// What the API said, if anything.
+        detail: Option<String>,
+    },
     #[error("HTTP 404 Not Found: check the url{}{}", .hint, detail_suffix(.detail))]
+    /// The URL (or the slug, project…) does not exist.
     NotFound {
+        /// What to check, for this kind of source.
         hint: &'static str,
+        /// What the API said, if anything.
         detail: Option<String>,
     },
     #[error("rate limited (HTTP {status}){}", retry_suffix(.retry_after))]
+    /// Too many requests: the source waits before the next poll.
     RateLimited {
+        /// The HTTP status (429 or 503).
         status: u16,
+        /// How long the API asked us to wait.
         retry_after: Option<Duration>,
     },
     #[error("HTTP {status}{}", detail_suffix(.detail))]
-    Status { status: u16, detail: Option<String> },
+    /// Any other unexpected HTTP status.
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// What the API said, if anything.
+        detail: Option<String>,
+    },
     #[error("response larger than {} KiB: not read", .0 / 1024)]
+    /// The body was larger than the cap (in bytes); not read.
     TooLarge(usize),
     #[error("unexpected response: {0}")]
+    /// The body was not what the API documents.
     Malformed(String),
     #[error("the API reported an error: {0}")]
+    /// The API answered with an error message.
     Api(String),
     #[error("{0}")]
+    /// The token could not be read (a missing variable, an unreadable file).
     Token(String),
     #[error("HTTP client unavailable: {0}")]
+    /// The HTTP client could not be built.
     Client(String),
 }
 

@@ -21,7 +21,9 @@ use tokio::task::JoinSet;
 /// Which sources to poll now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PollTarget {
+    /// Every source.
     All,
+    /// The source with this name.
     One(String),
 }
 

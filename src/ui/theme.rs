@@ -20,6 +20,7 @@ pub const DEFAULT: &str = "dark";
 /// A resolved theme.
 #[derive(Clone, Debug, Default)]
 pub struct Theme {
+    /// The theme's name.
     pub name: String,
     styles: HashMap<String, Style>,
 }
@@ -59,6 +60,7 @@ pub struct ThemeSources {
 }
 
 impl ThemeSources {
+    /// The user theme directory of this platform.
     pub fn from_platform() -> Self {
         Self {
             user_dir: crate::util::paths::user_theme_dir(),

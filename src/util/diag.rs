@@ -7,7 +7,9 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// It stops the file from loading (or the check from passing).
     Error,
+    /// Worth fixing; the file still loads.
     Warning,
 }
 
@@ -23,11 +25,14 @@ impl fmt::Display for Level {
 /// A position in a source file (1-based line and column; 0 when unknown).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Pos {
+    /// The line, 1-based.
     pub line: u32,
+    /// The column, 1-based, in characters.
     pub column: u32,
 }
 
 impl Pos {
+    /// A position.
     pub const fn new(line: u32, column: u32) -> Self {
         Self { line, column }
     }
@@ -36,21 +41,30 @@ impl Pos {
 /// One finding about one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// The file.
     pub path: String,
+    /// The line, 1-based.
     pub line: u32,
+    /// The column, 1-based.
     pub column: u32,
+    /// Error or warning.
     pub severity: Level,
+    /// A stable code (`unknown-step`), for filtering and docs.
     pub code: &'static str,
+    /// What is wrong.
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// What to do about it.
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error at `pos`.
     pub fn error(code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
         Self::new(Level::Error, code, pos, message)
     }
 
+    /// A warning at `pos`.
     pub fn warning(code: &'static str, pos: Pos, message: impl Into<String>) -> Self {
         Self::new(Level::Warning, code, pos, message)
     }
@@ -68,17 +82,20 @@ impl Diagnostic {
     }
 
     #[must_use]
+    /// With a hint (what to do).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
     }
 
     #[must_use]
+    /// In this file.
     pub fn at_path(mut self, path: &str) -> Self {
         path.clone_into(&mut self.path);
         self
     }
 
+    /// Is it an error?
     pub fn is_error(&self) -> bool {
         self.severity == Level::Error
     }
@@ -113,6 +130,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// The index of a text's line starts.
     pub fn new(text: &str) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);

@@ -35,7 +35,7 @@ pub fn format(d: Duration) -> String {
     out
 }
 
-/// Like [`format`], with tenths under a minute: `0.3s`, `12.5s`, `2m30s`.
+/// Like [`format()`], with tenths under a minute: `0.3s`, `12.5s`, `2m30s`.
 pub fn precise(d: Duration) -> String {
     if d < Duration::from_secs(60) {
         format!("{:.1}s", d.as_secs_f64())

@@ -134,6 +134,7 @@ pub struct Sanitizer {
 }
 
 impl Sanitizer {
+    /// A sanitizer for this mode.
     pub fn new(mode: Mode) -> Self {
         Self {
             parser: Parser::new(),
@@ -384,7 +385,7 @@ fn json_needs_escape(c: char) -> bool {
         | '\u{2066}'..='\u{2069}')
 }
 
-/// JSON text with every character of [`json_needs_escape`] written as a
+/// JSON text with every character `json_needs_escape` accepts written as a
 /// `\uXXXX` escape (serde_json already escapes C0 controls, ESC among
 /// them). Outside strings JSON is ASCII, so the escapes only ever land in
 /// strings, where they mean the same character.

@@ -98,6 +98,7 @@ pub fn spanned_duration(
     duration(&d.value.0, pos_of(&d.referenced), what)
 }
 
+/// A YAML location as a diagnostic position.
 pub fn pos_of(loc: &serde_saphyr::Location) -> Pos {
     Pos::new(clamp32(loc.line()), clamp32(loc.column()))
 }

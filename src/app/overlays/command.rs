@@ -56,20 +56,28 @@ pub fn on_key(mut c: Box<Confirmation>, key: KeyEvent) -> Outcome {
 /// Asking before a command runs.
 #[derive(Clone, Debug)]
 pub struct Confirmation {
+    /// The step's id.
     pub step: String,
+    /// The command's index in the step.
     pub index: usize,
+    /// The command as it will run (values quoted).
     pub text: String,
     /// What the dialog shows: the command with invisible characters made
     /// visible, where and how it runs.
     pub preview: Vec<String>,
+    /// How it asks: y/n, or a typed phrase.
     pub level: crate::runbook::Confirm,
     /// The phrase to type for `confirm=typed`.
     pub phrase: String,
+    /// What has been typed of the phrase.
     pub typed: TextInput,
+    /// Why the last answer was not taken.
     pub error: Option<String>,
+    /// What runs once confirmed.
     pub request: crate::app::action::RunRequest,
 }
 
+/// Draw the question.
 pub fn draw_confirm_command(c: &Confirmation, theme: &Theme, frame: &mut Frame, area: Rect) {
     use crate::runbook::Confirm;
     let h = (c.preview.len() as u16 + 6 + u16::from(c.error.is_some())).min(area.height);

@@ -24,6 +24,7 @@ pub fn on_key(scroll: u16, key: KeyEvent, keymap: &Keymap) -> Option<u16> {
     Some(scroll)
 }
 
+/// Draw the help: every binding by context, scrolled.
 pub fn draw_help(keymap: &Keymap, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let w = (area.width * 8 / 10).clamp(40.min(area.width), 100);
     let h = area.height.saturating_sub(2).max(5);

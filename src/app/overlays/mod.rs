@@ -28,43 +28,58 @@ use ratatui::Frame;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
+/// The dialog open over the screen, with its own state.
 pub enum Overlay {
+    /// The keys.
     Help {
+        /// Lines scrolled down.
         scroll: u16,
     },
     /// Run this command?
     Confirm(Box<Confirmation>),
     /// Text to copy by hand (shown after an OSC 52 copy).
     ShowText {
+        /// What it is.
         title: String,
+        /// The text.
         text: String,
     },
     /// The items of one status source.
     SourceDetails {
+        /// The source's index on the board.
         index: usize,
+        /// Lines scrolled down.
         scroll: u16,
     },
+    /// Quit? (the incident stays open; unsaved events need a rescue copy first)
     ConfirmQuit,
     /// Take back "mitigated"?
     ConfirmRetract,
     /// Close this abandoned rehearsal?
     ConfirmClose {
+        /// The rehearsal's incident id.
         id: String,
     },
     /// Resolve although sources are down or mitigation steps are pending?
     ConfirmResolve {
+        /// What still says it is not fixed.
         reasons: Vec<String>,
     },
     /// This runbook already has an open incident: resume it instead?
     ConfirmSecond {
+        /// The runbook picked.
         runbook: Arc<Runbook>,
+        /// The open incident on it.
         open_id: String,
     },
     /// Trust this runbook file (its commands may then run)?
     ConfirmTrust {
+        /// The runbook file.
         path: String,
+        /// Its content hash.
         hash: String,
     },
+    /// A text prompt.
     Prompt(Box<Prompt>),
 }
 

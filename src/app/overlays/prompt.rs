@@ -51,30 +51,42 @@ pub fn on_key(mut prompt: Box<Prompt>, key: KeyEvent) -> Outcome {
 /// What a prompt is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PromptKind {
+    /// Why the current step is skipped.
     SkipReason {
+        /// The step's id.
         step: String,
     },
     /// A blank variable the selected command needs: given, then the run
     /// goes on.
     Variable {
+        /// The variable's name.
         name: String,
     },
+    /// The one-line summary that resolves the incident.
     ResolveSummary,
+    /// A note.
     Note,
+    /// A stakeholder status update.
     StatusUpdate,
 }
 
 #[derive(Clone, Debug)]
+/// A text prompt and its draft.
 pub struct Prompt {
+    /// What it is for.
     pub kind: PromptKind,
+    /// Its title.
     pub title: String,
+    /// The line under the title (what Enter and Esc do).
     pub help: String,
+    /// The draft.
     pub input: TextInput,
     /// The text it opened with: a draft that differs is never thrown away
     /// without a second Esc.
     pub initial: String,
     /// Esc was pressed once on an edited draft.
     pub discard_armed: bool,
+    /// Why the last submit was refused.
     pub error: Option<String>,
 }
 

@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
+/// Draw the text in a box.
 pub fn draw_show_text(title: &str, text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = crate::util::sanitize::text(text)
         .lines()

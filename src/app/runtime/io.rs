@@ -25,6 +25,7 @@ pub struct IncidentIo {
 }
 
 impl IncidentIo {
+    /// Incident files under this data directory.
     pub fn new(data_dir: PathBuf) -> IncidentIo {
         IncidentIo {
             data_dir,
@@ -126,6 +127,7 @@ impl IncidentIo {
         }
     }
 
+    /// Hand an event to the writer (it reports `Saved` once synced).
     pub fn append(&mut self, kind: EventKind, at: Timestamp) {
         match &self.writer {
             Some(w) => w.append(kind, at),

@@ -40,6 +40,7 @@ pub struct Options {
     pub theme: Option<String>,
     /// `--dry-run`: log commands as dry runs, execute nothing.
     pub dry_run: bool,
+    /// Values given on the command line (not asked again).
     pub preset: Preset,
     /// `mayday start ID`.
     pub start: Option<String>,

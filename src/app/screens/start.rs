@@ -21,29 +21,46 @@ use std::sync::Arc;
 /// A field of the start form.
 #[derive(Clone, Debug)]
 pub enum FieldKind {
-    Variable { name: String, required: bool },
+    /// A runbook variable.
+    Variable {
+        /// The variable's name.
+        name: String,
+        /// It must have a value to start.
+        required: bool,
+    },
+    /// The severity (cycled with ←/→ or a digit).
     Severity,
+    /// Who responds.
     Responder,
 }
 
 #[derive(Clone, Debug)]
+/// One field of the form.
 pub struct Field {
+    /// What it asks.
     pub label: String,
+    /// What it sets.
     pub kind: FieldKind,
+    /// The value being typed.
     pub input: TextInput,
 }
 
 /// The start screen: the runbook's variables, severity, responder.
 #[derive(Clone, Debug)]
 pub struct StartForm {
+    /// The runbook to start.
     pub runbook: Arc<Runbook>,
     /// Values given up front (command line, or a game-day scenario).
     pub preset: Preset,
     /// Starting a rehearsal of this scenario.
     pub scenario: Option<Arc<crate::gameday::Scenario>>,
+    /// The fields still to ask.
     pub fields: Vec<Field>,
+    /// The field with the focus.
     pub focus: usize,
+    /// The severity chosen.
     pub severity: Severity,
+    /// Why Enter did not start it.
     pub error: Option<String>,
     /// The incident was asked for and is being created: a second Enter
     /// (a bounce, a tired hand) must not start a second one.

@@ -1,7 +1,7 @@
 //! `update(&mut State, Action) -> Vec<Effect>`: every state change, and no
 //! I/O. The router: keys go to the overlay or screen on show
-//! ([`keys`]), poll results and ticks to the board and the open incident
-//! ([`status`]), game days are driven by [`rehearsal`], and the
+//! (`keys.rs`), poll results and ticks to the board and the open incident
+//! (`status.rs`), game days are driven by `rehearsal.rs`, and the
 //! background's reports (saved, failed, reloaded…) are handled here.
 //!
 //! Events for the incident log are applied to the state at once (and

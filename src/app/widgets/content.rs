@@ -76,6 +76,8 @@ fn wait_labels(
         .collect()
 }
 
+/// Draw the step pane: the highlighted step's Markdown with the incident's marks, the command
+/// output's place, pending choices and running waits pinned at its foot.
 pub fn draw_content(
     env: &Env,
     s_: &Session,

@@ -7,20 +7,27 @@ use ratatui_textarea::TextArea;
 /// What a key did to an input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Enter.
     Submit,
+    /// Esc or Ctrl-C.
     Cancel,
+    /// The text changed.
     Changed,
+    /// Nothing changed (a cursor move, say).
     Unchanged,
 }
 
 /// A one-line or multi-line text field.
 #[derive(Clone, Debug)]
 pub struct TextInput {
+    /// The editor.
     pub area: TextArea<'static>,
+    /// Enter adds no line; Alt-Enter and Ctrl-J do.
     pub multiline: bool,
 }
 
 impl TextInput {
+    /// A field holding `initial`, the cursor at its end.
     pub fn new(initial: &str, multiline: bool) -> TextInput {
         let lines: Vec<String> = if multiline {
             initial.split('\n').map(str::to_owned).collect()
@@ -39,6 +46,7 @@ impl TextInput {
         self.area.lines().join("\n")
     }
 
+    /// Is it empty?
     pub fn is_empty(&self) -> bool {
         self.area.lines().iter().all(|l| l.is_empty())
     }

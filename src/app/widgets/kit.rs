@@ -13,10 +13,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
+/// Untrusted text as one safe line.
 pub fn s(text: &str) -> String {
     sanitize::line(text).into_owned()
 }
 
+/// A bordered block, thick and bright when it has the focus.
 pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
@@ -38,6 +40,7 @@ pub fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Bl
         }))
 }
 
+/// A rectangle of this size centred in `area` (clipped to it).
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
@@ -49,6 +52,7 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// `SEV1 ` in the severity's colour (blank when there is none).
 pub fn severity_span(sev: Option<Severity>, theme: &Theme) -> Span<'static> {
     match sev {
         Some(sev) => Span::styled(
@@ -59,6 +63,7 @@ pub fn severity_span(sev: Option<Severity>, theme: &Theme) -> Span<'static> {
     }
 }
 
+/// `key: value`, the key muted.
 pub fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{key}: "), theme.style("ui.muted")),
@@ -66,12 +71,14 @@ pub fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
+/// An absolute time in the zone, to the second.
 pub fn abs_time(tz: &TimeZone, at: Timestamp) -> String {
     at.to_zoned_datetime(tz.clone())
         .strftime("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
 
+/// A step kind's label (short unless wide).
 pub fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
     let label = if wide {
         format!("{:<12}", kind.as_str())
@@ -89,6 +96,7 @@ pub fn kind_span(kind: StepKind, theme: &Theme, wide: bool) -> Span<'static> {
     Span::styled(label, theme.style(&format!("kind.{}", kind.as_str())))
 }
 
+/// A step status's icon and theme scope.
 pub fn step_icon(status: StepStatus) -> (&'static str, &'static str) {
     match status {
         StepStatus::Done => ("✔", "step.done"),
@@ -98,6 +106,7 @@ pub fn step_icon(status: StepStatus) -> (&'static str, &'static str) {
     }
 }
 
+/// The theme scope of a health state.
 pub fn health_scope(h: crate::status::health::Health) -> &'static str {
     match h {
         crate::status::health::Health::Up => "status.up",
@@ -124,6 +133,7 @@ pub fn move_sel(sel: &mut usize, len: usize, cmd: Cmd, page: usize) {
     };
 }
 
+/// `T+12:34`: time since the start.
 pub fn t_plus(secs: i64) -> String {
     format!("T+{}", crate::util::duration::clock(secs.max(0)))
 }

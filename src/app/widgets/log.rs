@@ -59,6 +59,7 @@ fn log_line<'a>(env: &Env, s_: &Session, e: &Event, theme: &Theme, wide: bool) -
     ])
 }
 
+/// Draw the incident log pane.
 pub fn draw_log(env: &Env, s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
     let focused = s_.focus == Pane::Log;
     let unsaved = s_.incident.last_seq.saturating_sub(s_.saved_seq);

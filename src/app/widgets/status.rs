@@ -25,6 +25,7 @@ fn sparkline(values: &std::collections::VecDeque<u64>, width: usize) -> String {
         .collect()
 }
 
+/// Draw the status panel.
 pub fn draw_status(
     env: &Env,
     s_: &Session,

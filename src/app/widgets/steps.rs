@@ -11,6 +11,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// Draw the step list.
 pub fn draw_steps(s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect, wide: bool) {
     let done = s_
         .runbook

@@ -38,36 +38,63 @@ pub const MAGIC: &str = "mayday-incident-log";
 pub const VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
+/// What can go wrong with an incident log.
 pub enum LogError {
     #[error("{path}: {source}")]
+    /// Reading or writing the file failed.
     Io {
+        /// The log.
         path: PathBuf,
         #[source]
+        /// The OS error.
         source: std::io::Error,
     },
     #[error("{path} already exists")]
-    Exists { path: PathBuf },
+    /// A new log's file is already there.
+    Exists {
+        /// The log.
+        path: PathBuf,
+    },
     #[error("incident {id} is open in another mayday process (its log is locked)")]
-    Locked { id: String },
+    /// Another Mayday holds the log.
+    Locked {
+        /// The incident.
+        id: String,
+    },
     #[error("{path} is not a Mayday incident log: {why}")]
-    NotALog { path: PathBuf, why: String },
+    /// The file does not start with a Mayday header.
+    NotALog {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with its first line.
+        why: String,
+    },
     #[error(
         "{path}: the record on line {line} is corrupt ({why}) and {after} good record(s) follow it; \
          the log is left untouched and can only be read"
     )]
+    /// A bad record with good ones after it: the log is read-only.
     Corrupt {
+        /// The log.
         path: PathBuf,
+        /// The bad record's line.
         line: usize,
+        /// What is wrong with it.
         why: String,
+        /// How many good records follow it.
         after: usize,
     },
     #[error("could not sync {path} to disk: {source}")]
+    /// `sync_data` failed: the record may not be on disk.
     Sync {
+        /// The log.
         path: PathBuf,
         #[source]
+        /// The OS error.
         source: std::io::Error,
     },
     #[error("cannot serialize the event: {0}")]
+    /// An event could not be serialized.
     Serialize(#[from] serde_json::Error),
 }
 
@@ -81,8 +108,11 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LogError + '_ {
 /// The first line of a log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// The format version (1).
     pub version: u32,
+    /// When the log was created.
     pub created: Timestamp,
+    /// The incident's id.
     pub incident_id: String,
 }
 

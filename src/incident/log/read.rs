@@ -8,18 +8,26 @@ use super::*;
 /// What follows the last good record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Tail {
+    /// Nothing after the last good record.
     Clean,
     /// The last record is incomplete or damaged: a write cut short.
     Torn {
+        /// Where the torn part starts.
         offset: u64,
+        /// How long it is.
         bytes: u64,
+        /// What is wrong with it.
         reason: String,
     },
     /// A damaged record with good ones after it.
     Corrupt {
+        /// The damaged record's line.
         line: usize,
+        /// Where it starts.
         offset: u64,
+        /// What is wrong with it.
         reason: String,
+        /// How many good records follow it.
         good_after: usize,
     },
 }
@@ -27,8 +35,11 @@ pub enum Tail {
 /// A log as read from disk.
 #[derive(Clone, Debug)]
 pub struct ReadLog {
+    /// The header line.
     pub header: Header,
+    /// Every good event, in order.
     pub events: Vec<Event>,
+    /// What follows the last good record.
     pub tail: Tail,
     /// The byte length of the header and the good records before the first
     /// bad one.
@@ -98,9 +109,11 @@ pub struct Skipped {
     pub line: usize,
     /// Its byte range in the file.
     pub offset: u64,
+    /// Its length in bytes.
     pub bytes: u64,
     /// The sequence number of the last good event before it (0: none).
     pub after_seq: u64,
+    /// What is wrong with it.
     pub reason: String,
 }
 

@@ -273,6 +273,7 @@ impl LogWriter {
         Ok((writer, Recovered { events, torn }))
     }
 
+    /// The incident this log belongs to.
     pub fn incident_id(&self) -> &str {
         &self.header.incident_id
     }
@@ -282,6 +283,7 @@ impl LogWriter {
         &self.header
     }
 
+    /// The log's path.
     pub fn path(&self) -> &Path {
         &self.path
     }

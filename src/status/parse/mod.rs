@@ -28,9 +28,13 @@ use std::time::Duration;
 /// What one poll found out, before it is sanitized into a [`Snapshot`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reading {
+    /// The worst of the items.
     pub state: Health,
+    /// One line for the panel.
     pub summary: String,
+    /// What the source watches, one by one.
     pub items: Vec<Item>,
+    /// Alerts firing now (Prometheus, Alertmanager).
     pub alerts: Vec<FiringAlert>,
     /// Set when the reading itself is an error report (an `http` target that
     /// could not be reached is `down`, with the reason here).
@@ -40,8 +44,11 @@ pub struct Reading {
 /// One HTTP response, body read (up to the cap).
 #[derive(Clone, Debug)]
 pub struct Response {
+    /// The HTTP status.
     pub status: u16,
+    /// The response headers.
     pub headers: HeaderMap,
+    /// The body (up to the cap).
     pub body: Vec<u8>,
     /// From sending the request to the end of the body.
     pub latency: Duration,

@@ -55,6 +55,7 @@ struct UrLog {
 /// One page of `getMonitors`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UptimeRobotPage {
+    /// The monitors on this page.
     pub items: Vec<Item>,
     /// Paused monitors (left out).
     pub ignored: usize,

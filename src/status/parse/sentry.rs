@@ -35,14 +35,23 @@ struct RawIssue {
 /// One issue, as much as the status panel needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SentryIssue {
+    /// The issue's short id (`API-1A`).
     pub short_id: Option<String>,
+    /// Its title.
     pub title: String,
+    /// Where it happens (a function, a route).
     pub culprit: Option<String>,
+    /// Its level (`error`, `fatal`, …).
     pub level: String,
+    /// It is unresolved.
     pub unresolved: bool,
+    /// How many events it has.
     pub count: u64,
+    /// How many users it affected.
     pub users: u64,
+    /// When it was last seen.
     pub last_seen: Option<jiff::Timestamp>,
+    /// A link to it.
     pub permalink: Option<String>,
 }
 
@@ -53,6 +62,7 @@ pub struct SentryPage {
     pub next: Option<String>,
 }
 
+/// One page of a project's issues, with the link to the next page.
 pub fn sentry_page(resp: &Response) -> Result<SentryPage, PollError> {
     check_status(Kind::Sentry, resp)?;
     let raw: Vec<RawIssue> = json(&resp.body, "a Sentry or GlitchTip server (project issues)")?;

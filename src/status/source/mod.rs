@@ -31,15 +31,25 @@ const SEE: &str = "see docs/status-sources.md";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
+    /// An HTTP health check: status code, body, latency.
     Http,
+    /// A Statuspage page's components and incidents.
     Statuspage,
+    /// Prometheus: firing alerts, or one PromQL query against a threshold.
     Prometheus,
+    /// Alertmanager: active alerts.
     Alertmanager,
+    /// Sentry or GlitchTip: unresolved issues of a project.
     Sentry,
+    /// UptimeRobot monitors.
     Uptimerobot,
+    /// Better Stack (Better Uptime) monitors.
     Betterstack,
+    /// An Uptime Kuma status page.
     UptimeKuma,
+    /// Gatus endpoint statuses.
     Gatus,
+    /// Healthchecks.io checks.
     Healthchecks,
     /// Driven by a script (game days), never polled.
     Simulated,
@@ -60,6 +70,7 @@ impl Kind {
         Kind::Healthchecks,
     ];
 
+    /// The kind as the config spells it (`uptime_kuma`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Http => "http",
@@ -119,6 +130,7 @@ impl fmt::Display for Kind {
 /// polling starts ([`Credential::resolve`]) and is never stored in the config.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
+    /// No token.
     None,
     /// `token_env: VAR`
     Env(String),
@@ -267,12 +279,16 @@ pub enum StatusMatch {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One accepted status: a code, or a class (`2xx`).
 pub enum StatusPattern {
+    /// Exactly this code.
     Code(u16),
+    /// Any code of this hundred (`2` for `2xx`).
     Class(u16),
 }
 
 impl StatusMatch {
+    /// Does this HTTP status count as up?
     pub fn matches(&self, status: u16) -> bool {
         match self {
             StatusMatch::Success => (200..300).contains(&status),
@@ -287,8 +303,11 @@ impl StatusMatch {
 /// `http` settings.
 #[derive(Clone, Debug)]
 pub struct HttpSpec {
+    /// The statuses that count as up.
     pub expect: StatusMatch,
+    /// Text the body must contain.
     pub body_contains: Option<String>,
+    /// A pattern the body must match.
     pub body_regex: Option<regex::Regex>,
     /// Slower than this → degraded.
     pub slow: Option<Duration>,
@@ -297,15 +316,20 @@ pub struct HttpSpec {
 /// Which side of the threshold is bad.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compare {
+    /// A value above the threshold is bad.
     Above,
+    /// A value below the threshold is bad.
     Below,
 }
 
 /// `prometheus` with a `query`: each series beyond the threshold is bad.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QuerySpec {
+    /// The PromQL expression.
     pub expr: String,
+    /// The threshold.
     pub threshold: f64,
+    /// Which side of it is bad.
     pub compare: Compare,
     /// The state of a series beyond the threshold (down or degraded).
     pub breach: Health,
@@ -314,30 +338,48 @@ pub struct QuerySpec {
 /// The kind and its own settings.
 #[derive(Clone, Debug)]
 pub enum Spec {
+    /// An HTTP health check.
     Http(HttpSpec),
+    /// A Statuspage page.
     Statuspage,
+    /// Prometheus: firing alerts, or a query.
     Prometheus {
+        /// A query to check instead of the firing alerts.
         query: Option<QuerySpec>,
     },
+    /// Alertmanager's active alerts.
     Alertmanager {
+        /// Matchers alerts must satisfy (`severity=critical`).
         filter: Vec<String>,
     },
+    /// Sentry or GlitchTip issues.
     Sentry {
+        /// The organization slug.
         org: String,
+        /// The project slug.
         project: String,
+        /// How far back issues count.
         window: Duration,
     },
+    /// UptimeRobot monitors.
     Uptimerobot,
+    /// Better Stack monitors.
     Betterstack,
+    /// An Uptime Kuma status page.
     UptimeKuma {
+        /// The status page's slug.
         slug: String,
     },
+    /// Gatus endpoint statuses.
     Gatus,
+    /// Healthchecks.io checks.
     Healthchecks,
+    /// A game day's simulated source (never polled).
     Simulated,
 }
 
 impl Spec {
+    /// The kind these settings belong to.
     pub fn kind(&self) -> Kind {
         match self {
             Spec::Http(_) => Kind::Http,
@@ -358,14 +400,20 @@ impl Spec {
 /// One configured status source.
 #[derive(Clone, Debug)]
 pub struct SourceConfig {
+    /// The source's name (runbooks and the log refer to it by name).
     pub name: String,
+    /// What it is.
     pub kind: Kind,
+    /// How often it is polled.
     pub interval: Duration,
+    /// How long one poll may take.
     pub timeout: Duration,
     /// The base URL (a path prefix, as behind a reverse proxy, is kept); for
     /// `http` the URL that is fetched.
     pub url: Url,
+    /// Where its token comes from.
     pub credential: Credential,
+    /// The kind's own settings.
     pub spec: Spec,
     /// The line of the source in the config file.
     pub line: u32,

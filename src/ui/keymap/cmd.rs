@@ -3,36 +3,67 @@
 /// What a key does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cmd {
+    /// Show the keys.
     Help,
+    /// Quit (an open incident stays open).
     Quit,
+    /// Type to filter the list.
     Filter,
+    /// Move up.
     Up,
+    /// Move down.
     Down,
+    /// A page up.
     PageUp,
+    /// A page down.
     PageDown,
+    /// To the top.
     Top,
+    /// To the bottom.
     Bottom,
+    /// Open or act on the selected row.
     Select,
+    /// Back, or close.
     Back,
+    /// The next pane.
     FocusNext,
+    /// The previous pane.
     FocusPrev,
+    /// Enter the next step.
     NextStep,
+    /// Enter the previous step.
     PrevStep,
+    /// Tick the selected (or first unticked) checklist item.
     Toggle,
+    /// Mark the current step done and go to the next.
     Done,
+    /// Skip the current step, with a reason.
     Skip,
+    /// Take choice N of the current decision.
     Choose(u8),
+    /// Write a note.
     Note,
+    /// Post a stakeholder status update.
     StatusUpdate,
+    /// Mark the incident mitigated (again: take it back).
     Mitigate,
+    /// Resolve the incident, with a summary.
     Resolve,
+    /// Start the current step's next wait.
     StartWait,
+    /// Run the selected (or first runnable) command.
     Run,
+    /// Copy the selected command (OSC 52).
     Copy,
+    /// Cancel the running command.
     Cancel,
+    /// Trust this runbook file.
     Trust,
+    /// Poll status sources now.
     PollNow,
+    /// Switch to the changed runbook file.
     SwitchRunbook,
+    /// Review the selected incident.
     Review,
     /// Picker: close the selected abandoned rehearsal.
     CloseRehearsal,
@@ -42,12 +73,19 @@ pub enum Cmd {
     Replay,
     /// Review: write the postmortem draft next to the log.
     ExportDraft,
+    /// Replay: the next event.
     NextEvent,
+    /// Replay: the previous event.
     PrevEvent,
+    /// Replay: a minute forward.
     JumpForward,
+    /// Replay: a minute back.
     JumpBack,
+    /// Replay: play or pause.
     PlayPause,
+    /// Replay: faster (×1, ×10, ×60).
     Faster,
+    /// Replay: slower.
     Slower,
 }
 
@@ -80,7 +118,9 @@ pub enum Ctx {
     Global,
     /// Lists: the picker, the step list, the log, the status panel.
     Lists,
+    /// The picker.
     Picker,
+    /// The incident screen.
     Incident,
     /// The review screen (`mayday review`).
     Review,

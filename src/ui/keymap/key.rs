@@ -7,7 +7,9 @@ use std::fmt;
 /// One key combination.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The key.
     pub code: KeyCode,
+    /// The modifiers held.
     pub mods: KeyModifiers,
 }
 

@@ -20,16 +20,22 @@ use std::collections::BTreeMap;
 /// A binding: name (for the config file), keys, context, description.
 #[derive(Clone, Debug)]
 pub struct Binding {
+    /// Its name (what the config's `keys:` rebinds).
     pub name: String,
+    /// What it does.
     pub cmd: Cmd,
+    /// Where it applies.
     pub ctx: Ctx,
+    /// The keys bound to it.
     pub keys: Vec<Key>,
+    /// What the help screen says about it.
     pub desc: &'static str,
 }
 
 /// The keymap.
 #[derive(Clone, Debug)]
 pub struct Keymap {
+    /// Every binding.
     pub bindings: Vec<Binding>,
 }
 

@@ -23,25 +23,45 @@ use std::collections::BTreeMap;
 /// The styles the renderer uses. `Default` is unstyled (plain text).
 #[derive(Clone, Debug, Default)]
 pub struct MdStyles {
+    /// Plain text.
     pub text: Style,
+    /// Headings.
     pub heading: Style,
+    /// *Emphasis*.
     pub emphasis: Style,
+    /// **Strong** text.
     pub strong: Style,
+    /// Code, inline and fenced.
     pub code: Style,
+    /// Links.
     pub link: Style,
+    /// Block quotes.
     pub quote: Style,
+    /// List bullets and numbers.
     pub bullet: Style,
+    /// An unticked checklist box.
     pub check_open: Style,
+    /// A ticked checklist box.
     pub check_done: Style,
+    /// The selected checklist item or command.
     pub selected: Style,
+    /// A decision's question.
     pub decision: Style,
+    /// The key of a decision's choice.
     pub choice_key: Style,
+    /// A verify condition that holds.
     pub verify_met: Style,
+    /// A verify condition that does not hold yet.
     pub verify_unmet: Style,
+    /// A wait.
     pub wait: Style,
+    /// A runnable command's label.
     pub runnable: Style,
+    /// A display-only command's label.
     pub display_only: Style,
+    /// A `{{variable}}` that has no value.
     pub variable_missing: Style,
+    /// Secondary text.
     pub muted: Style,
     /// Keep backticks around inline code (plain-text output has no other
     /// way to show it).
@@ -91,8 +111,11 @@ pub struct VerifyShow {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What is selected in the step: a checklist item or a command (by index).
 pub enum Selected {
+    /// The k-th checklist item.
     Checklist(usize),
+    /// The k-th command.
     Command(usize),
 }
 

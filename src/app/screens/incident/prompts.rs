@@ -9,6 +9,8 @@ use crate::app::session::{Session, emit};
 use crate::incident::{EventKind, Phase};
 use jiff::Timestamp;
 
+/// The runbook's own status-update template: a `text` block in the current (else the first)
+/// communicate step, variables filled in.
 pub fn runbook_update_template(s: &Session) -> Option<String> {
     use crate::runbook::StepKind;
     let is_text = |c: &&crate::runbook::Command| {
@@ -39,6 +41,8 @@ pub fn runbook_update_template(s: &Session) -> Option<String> {
     ))
 }
 
+/// A status update built from the incident: severity, title, phase, elapsed time, current step,
+/// when the next is due.
 pub fn status_update_template(s: &Session, now: Timestamp, every: std::time::Duration) -> String {
     let inc = &s.incident;
     let state = match inc.phase {

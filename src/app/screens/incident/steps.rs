@@ -43,6 +43,7 @@ pub fn enter_step(s: &mut Session, index: usize, now: Timestamp, fx: &mut Vec<Ef
         .unwrap_or(0);
 }
 
+/// Is checklist item `item` of step `step_index` ticked (in the log, else in the file)?
 pub fn checked(s: &Session, step_index: usize, item: usize) -> bool {
     let Some(step) = s.runbook.steps.get(step_index) else {
         return false;
@@ -53,12 +54,14 @@ pub fn checked(s: &Session, step_index: usize, item: usize) -> bool {
         .unwrap_or_else(|| step.checklist.get(item).is_some_and(|c| c.checked))
 }
 
+/// The current step's first unticked checklist item.
 pub fn first_unticked(s: &Session) -> Option<usize> {
     let cur = s.current_index();
     let step = s.runbook.steps.get(cur)?;
     (0..step.checklist.len()).find(|&i| !checked(s, cur, i))
 }
 
+/// Tick or untick a checklist item of the current step.
 pub fn toggle_item(s: &mut Session, item: usize, now: Timestamp, fx: &mut Vec<Effect>) {
     let cur = s.current_index();
     let Some(step) = s.runbook.steps.get(cur) else {
@@ -85,6 +88,7 @@ pub fn toggle_item(s: &mut Session, item: usize, now: Timestamp, fx: &mut Vec<Ef
     }
 }
 
+/// Take choice `n` (1-based) of the current step's next open decision, and go where it leads.
 pub fn choose(
     s: &mut Session,
     n: usize,
@@ -142,6 +146,7 @@ pub fn choose(
     }
 }
 
+/// Start the current step's next wait.
 pub fn start_wait(
     s: &mut Session,
     now: Timestamp,

@@ -22,6 +22,7 @@ pub struct Typing {
     pub deferred: Option<(crossterm::event::KeyEvent, jiff::Timestamp)>,
     /// Printable characters of the current burst, and the last one's time.
     pub burst: String,
+    /// When the last key of the burst came.
     pub last: Option<jiff::Timestamp>,
 }
 

@@ -35,12 +35,17 @@ pub enum PickItem {
 }
 
 #[derive(Clone, Debug)]
+/// The picker's state.
 pub struct Picker {
+    /// The filter text.
     pub filter: TextInput,
+    /// Keys go to the filter (not to the list's commands).
     pub filtering: bool,
+    /// The rows, ranked.
     pub items: Vec<PickItem>,
     /// Matched character positions per runbook index (for highlighting).
     pub highlights: BTreeMap<usize, Vec<u32>>,
+    /// The selected row.
     pub selected: usize,
     /// Runbooks whose alerts are firing now (recomputed with the rows).
     pub firing: Vec<Firing>,
@@ -63,8 +68,11 @@ impl Default for Picker {
 /// An alert firing now and the runbook that handles it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Firing {
+    /// The runbook (index into the library).
     pub runbook: usize,
+    /// The alert's name.
     pub alertname: String,
+    /// The source it fires in.
     pub source: String,
 }
 

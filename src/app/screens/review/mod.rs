@@ -42,10 +42,15 @@ pub const GROUPS: [(Group, &str); 6] = [
 /// A past incident on screen.
 #[derive(Clone, Debug)]
 pub struct Review {
+    /// The incident's id.
     pub id: String,
+    /// The runbook version it ran.
     pub runbook: Arc<Runbook>,
+    /// Every event that could be read.
     pub events: Arc<Vec<Event>>,
+    /// The incident replayed from them.
     pub incident: Incident,
+    /// Its statistics.
     pub stats: Stats,
     /// Groups shown in the timeline (by index into [`GROUPS`]).
     pub shown: [bool; GROUPS.len()],
@@ -53,9 +58,11 @@ pub struct Review {
     pub rows: Vec<usize>,
     /// The selected row (index into `rows`).
     pub selected: usize,
+    /// A problem with the log (torn, corrupt), shown rather than hidden.
     pub problem: Option<String>,
     /// Opened from the picker (Esc goes back) rather than `mayday review`.
     pub from_picker: bool,
+    /// The replay, while one runs.
     pub replay: Option<Replay>,
     /// The status panel as the log had it at the replayed moment.
     pub board: StatusBoard,
@@ -64,6 +71,7 @@ pub struct Review {
 }
 
 impl Review {
+    /// The review of an incident (`None` if its log does not start with `incident_started`).
     pub fn new(
         id: String,
         runbook: Arc<Runbook>,
@@ -110,6 +118,7 @@ impl Review {
         .min(self.rows.len().saturating_sub(1));
     }
 
+    /// Is this group of events shown?
     pub fn group_shown(&self, g: Group) -> bool {
         GROUPS
             .iter()

@@ -29,7 +29,9 @@ pub struct Replay {
     pub cursor: usize,
     /// The replayed clock.
     pub time: Timestamp,
+    /// How many replayed seconds pass per second (1, 10, 60).
     pub speed: u32,
+    /// Playing (else paused).
     pub playing: bool,
     /// Wall-clock time of the last advance while playing.
     pub last_wall: Timestamp,
@@ -62,6 +64,7 @@ pub fn cursor_at(events: &[Event], t: Timestamp) -> usize {
 }
 
 impl Replay {
+    /// A replay at event `cursor`, paused.
     pub fn new(events: &[Event], cursor: usize, wall: Timestamp) -> Replay {
         let cursor = cursor.clamp(1, events.len().max(1));
         Replay {
@@ -110,11 +113,13 @@ impl Replay {
         }
     }
 
+    /// Play faster.
     pub fn faster(&mut self) {
         let i = SPEEDS.iter().position(|s| *s == self.speed).unwrap_or(0);
         self.speed = SPEEDS[(i + 1).min(SPEEDS.len() - 1)];
     }
 
+    /// Play slower.
     pub fn slower(&mut self) {
         let i = SPEEDS.iter().position(|s| *s == self.speed).unwrap_or(0);
         self.speed = SPEEDS[i.saturating_sub(1)];
