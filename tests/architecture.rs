@@ -569,18 +569,58 @@ fn cycles(graph: &BTreeMap<String, BTreeMap<String, Vec<String>>>) -> Vec<Vec<St
             visit(&mut t, v);
         }
     }
+    // For each component, its shortest cycle (a breadth-first search from
+    // each member back to itself), so the report names one loop to break
+    // rather than every edge among the members.
     t.out
         .iter()
         .map(|comp| {
             let set: BTreeSet<&str> = comp.iter().copied().collect();
-            let mut lines = Vec::new();
-            for a in comp {
-                for (b, why) in graph.get(*a).into_iter().flatten() {
-                    if set.contains(b.as_str()) {
-                        let shown: Vec<&str> = why.iter().take(3).map(String::as_str).collect();
-                        lines.push(format!("{a} → {b}  ({})", shown.join(", ")));
+            let mut best: Option<Vec<&str>> = None;
+            for &start in comp {
+                let mut prev: BTreeMap<&str, &str> = BTreeMap::new();
+                let mut queue = std::collections::VecDeque::from([start]);
+                let mut found = None;
+                while let Some(v) = queue.pop_front() {
+                    for w in graph.get(v).into_iter().flat_map(|ns| ns.keys()) {
+                        let w = w.as_str();
+                        if !set.contains(w) {
+                            continue;
+                        }
+                        if w == start {
+                            found = Some(v);
+                            break;
+                        }
+                        if w != start && !prev.contains_key(w) {
+                            prev.insert(w, v);
+                            queue.push_back(w);
+                        }
+                    }
+                    if found.is_some() {
+                        break;
                     }
                 }
+                if let Some(last) = found {
+                    let mut path = vec![last];
+                    while let Some(&p) = prev.get(path[path.len() - 1]) {
+                        path.push(p);
+                    }
+                    path.reverse();
+                    if path[0] != start {
+                        path.insert(0, start);
+                    }
+                    if best.as_ref().is_none_or(|b| path.len() < b.len()) {
+                        best = Some(path);
+                    }
+                }
+            }
+            let path = best.unwrap_or_default();
+            let mut lines = Vec::new();
+            for (i, a) in path.iter().enumerate() {
+                let b = path[(i + 1) % path.len()];
+                let why = &graph[*a][b];
+                let shown: Vec<&str> = why.iter().take(3).map(String::as_str).collect();
+                lines.push(format!("{a} → {b}  ({})", shown.join(", ")));
             }
             lines
         })
@@ -720,6 +760,19 @@ fn the_checker_sees_what_it_should() {
     let found = cycles(&g);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].iter().any(|l| l.contains("y.rs:2")), "{found:?}");
+    // A larger component is reported as its shortest loop.
+    for (a, b) in [("b", "c"), ("c", "d"), ("d", "b")] {
+        g.entry(a.into())
+            .or_default()
+            .insert(b.into(), vec![format!("{a}.rs:1")]);
+    }
+    let found = cycles(&g);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].len(),
+        2,
+        "the a ⇄ b loop, not all five edges: {found:?}"
+    );
 
     // The real crate: `crate::runbook::Runbook` is followed through the
     // façade's `pub use model::*` to the file that defines it.
