@@ -2,8 +2,9 @@
 //!
 //! - At every level of `src/` — the top-level modules, and the files and
 //!   sub-folders inside each folder — modules that sit side by side depend
-//!   on each other one way only. A cycle fails with every reference that
-//!   makes it, as `file:line`.
+//!   on each other one way only. A cycle fails, named as its shortest loop
+//!   with the references (`file:line`) that make each step of it.
+//! - The top-level modules keep the layering ARCHITECTURE.md draws.
 //! - No source file runs past [`MAX_LINES`] lines unless its top says why
 //!   it is kept whole (a `//! Kept whole:` line).
 //!

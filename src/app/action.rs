@@ -53,7 +53,7 @@ pub enum Action {
     /// Events another Mayday appended to the incident this session follows
     /// read-only (the other one holds its log).
     Followed(Vec<crate::incident::Event>),
-    /// A note from `mayday note` in another terminal (see `app::inbox`);
+    /// A note from `mayday note` in another terminal (see `app::runtime::inbox`);
     /// `ticket` names the answer the runtime owes it.
     RemoteNote {
         /// The note.

@@ -136,7 +136,7 @@ pub fn note(
 
 /// Where `mayday note` writes: the log itself, or — while an incident
 /// screen holds the log — that session, through its inbox socket (see
-/// `app::inbox`), which saves the note and says so.
+/// `app::runtime::inbox`), which saves the note and says so.
 enum Sink {
     Log(LogWriter),
     Session(std::io::BufReader<std::os::unix::net::UnixStream>),
