@@ -197,16 +197,57 @@ fn show_prints_steps_with_kinds_commands_and_decisions() {
 }
 
 #[test]
-fn show_an_unknown_id_lists_what_exists() {
+fn show_an_unknown_id_names_the_five_closest() {
     let env = Env::new();
-    env.cmd()
-        .args(["show", "no-such-thing"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "no runbook with id `no-such-thing`",
-        ))
-        .stderr(predicate::str::contains("database-down"));
+    let out = env.cmd().args(["show", "databse-down"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("no runbook with id `databse-down`"), "{err}");
+    let (_, close) = err.split_once("closest: ").expect("closest ids");
+    let ids: Vec<&str> = close
+        .split(" (see")
+        .next()
+        .unwrap_or("")
+        .split(", ")
+        .collect();
+    // Five, the misspelt one first — not the whole library.
+    assert_eq!(ids.len(), 5, "{err}");
+    assert_eq!(ids[0], "database-down", "{err}");
+}
+
+#[test]
+fn ids_are_taken_in_any_case_by_file_name_and_by_alert() {
+    let env = Env::new();
+    let file = env.write(
+        "extra/KubeProxyDown.md",
+        "# KubeProxyDown\n\n## Check the proxy pods\n\nLook at them.\n",
+    );
+    let dir = file.parent().expect("a directory").to_path_buf();
+    for wanted in [
+        "database-down",
+        "DATABASE-DOWN",
+        "Database-Down",
+        // An alert the bundled runbook handles.
+        "PostgresqlDown",
+    ] {
+        let out = env.cmd().args(["show", wanted]).assert().success();
+        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(
+            text.contains("Primary PostgreSQL database is down"),
+            "{wanted}: {text}"
+        );
+    }
+    // A kube-prometheus runbook file named after its alert.
+    for wanted in ["KubeProxyDown", "kubeproxydown"] {
+        let out = env
+            .cmd()
+            .arg("--runbooks")
+            .arg(&dir)
+            .args(["show", wanted])
+            .assert()
+            .success();
+        let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(text.contains("Check the proxy pods"), "{wanted}: {text}");
+    }
 }
 
 #[test]

@@ -1604,3 +1604,167 @@ fn display_only_commands_can_be_copied_not_run() {
     );
     assert!(matches!(s.overlay, Some(Overlay::ShowText { .. })));
 }
+
+fn alert(name: &str, severity: Option<&str>, since: i64) -> mayday::status::FiringAlert {
+    mayday::status::FiringAlert {
+        alertname: name.into(),
+        severity: severity.map(Into::into),
+        runbook_url: None,
+        summary: None,
+        since: Some(t(since)),
+    }
+}
+
+fn firing_rows(s: &app::State) -> Vec<String> {
+    s.picker
+        .firing
+        .iter()
+        .map(|f| {
+            format!(
+                "{}×{}→{}",
+                f.alertname, f.count, s.library.runbooks[f.runbook].id
+            )
+        })
+        .collect()
+}
+
+fn selected_row(s: &app::State) -> String {
+    match s.picker.items.get(s.picker.selected) {
+        Some(app::screens::picker::PickItem::Firing(_, f)) => {
+            format!("firing {}", s.picker.firing[*f].alertname)
+        }
+        Some(app::screens::picker::PickItem::Runbook(i)) => {
+            format!("runbook {}", s.library.runbooks[*i].id)
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// Firing rows: one per alert name and source with the instance count,
+/// the most severe first, then the longest firing; the runbook named for
+/// the alert beats one that merely lists it.
+#[test]
+fn firing_rows_are_grouped_and_sorted_by_severity() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    let mut s = state();
+    let mut snap = snapshot("prometheus", Kind::Prometheus, Down, "firing", 1);
+    snap.alerts = vec![
+        alert("HighRequestLatency", Some("warning"), -600),
+        alert("KubePodCrashLooping", Some("warning"), -60),
+        alert("KubePodCrashLooping", Some("critical"), -30),
+        alert("KubePodCrashLooping", Some("warning"), -900),
+        alert("RedisEvictionsHigh", Some("critical"), -10),
+        alert("NoRunbookForThis", Some("critical"), -5000),
+    ];
+    status(&mut s, snap);
+    assert_eq!(
+        firing_rows(&s),
+        [
+            // critical, firing longest first
+            "KubePodCrashLooping×3→kubepodcrashlooping",
+            "RedisEvictionsHigh×1→cache-evictions",
+            "HighRequestLatency×1→api-latency",
+        ]
+    );
+    // The top row is selected, and Enter starts its runbook.
+    assert_eq!(selected_row(&s), "firing KubePodCrashLooping");
+    let text = screen(&s, t(2), 100, 30);
+    assert!(text.contains("KubePodCrashLooping ×3"), "{text}");
+    key(&mut s, KeyCode::Enter, 3);
+    assert_eq!(
+        s.start.as_ref().map(|f| f.runbook.id.as_str()),
+        Some("kubepodcrashlooping")
+    );
+}
+
+/// A poll that reorders the alerts, adds a more severe one or drops one
+/// never moves the cursor to another row: it stays on what was chosen.
+#[test]
+fn the_selection_follows_the_alert_not_the_row_number() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    let mut s = state();
+    let poll = |s: &mut app::State, alerts: Vec<mayday::status::FiringAlert>, at: i64| {
+        let mut snap = snapshot("prometheus", Kind::Prometheus, Down, "firing", at);
+        snap.alerts = alerts;
+        status(s, snap);
+    };
+    poll(
+        &mut s,
+        vec![
+            alert("RedisEvictionsHigh", Some("critical"), -10),
+            alert("HighRequestLatency", Some("warning"), -600),
+        ],
+        1,
+    );
+    // The filter opens focused: ↓ moves the selection.
+    key(&mut s, KeyCode::Down, 2);
+    assert_eq!(selected_row(&s), "firing HighRequestLatency");
+    // Prometheus returns the groups in another order, and a critical alert
+    // starts firing above: the cursor stays on HighRequestLatency.
+    for (i, alerts) in [
+        vec![
+            alert("HighRequestLatency", Some("warning"), -600),
+            alert("RedisEvictionsHigh", Some("critical"), -10),
+        ],
+        vec![
+            alert("KubePodCrashLooping", Some("critical"), -2),
+            alert("HighRequestLatency", Some("warning"), -600),
+            alert("RedisEvictionsHigh", Some("critical"), -10),
+        ],
+        vec![alert("HighRequestLatency", Some("warning"), -600)],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        poll(&mut s, alerts, 3 + i as i64);
+        assert_eq!(selected_row(&s), "firing HighRequestLatency", "poll {i}");
+    }
+    // Enter starts the runbook of the row the responder chose.
+    key(&mut s, KeyCode::Enter, 10);
+    assert_eq!(
+        s.start.as_ref().map(|f| f.runbook.id.as_str()),
+        Some("api-latency")
+    );
+    // Once it resolves, the selection falls back to where it was.
+    let mut s = state();
+    poll(&mut s, vec![alert("HighRequestLatency", None, 0)], 1);
+    key(&mut s, KeyCode::Down, 2);
+    let before = selected_row(&s);
+    poll(&mut s, vec![], 3);
+    assert_ne!(selected_row(&s), "firing HighRequestLatency", "{before}");
+}
+
+/// Typing an alert's name puts the runbook named for it first.
+#[test]
+fn typing_an_alert_name_puts_its_exact_runbook_first() {
+    let mut s = state();
+    typed(&mut s, "KubePodCrashLooping", 1);
+    assert_eq!(selected_row(&s), "runbook kubepodcrashlooping");
+    let mut s = state();
+    typed(&mut s, "HighRequestLatency", 1);
+    assert_eq!(selected_row(&s), "runbook api-latency");
+}
+
+/// `runbook_url` forms: GitHub blob URLs, kubernetes-mixin anchors, case.
+#[test]
+fn runbook_urls_name_their_runbook() {
+    use mayday::app::screens::picker::url_names_runbook as names;
+    assert!(names(
+        "https://github.com/prometheus-operator/runbooks/blob/main/content/runbooks/kubernetes/KubePodCrashLooping.md",
+        "kubepodcrashlooping"
+    ));
+    assert!(names(
+        "https://github.com/kubernetes-monitoring/kubernetes-mixin/tree/master/runbook.md#alert-name-kubejobcompletion",
+        "KubeJobCompletion"
+    ));
+    assert!(names(
+        "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping",
+        "kubepodcrashlooping"
+    ));
+    assert!(!names(
+        "https://github.com/kubernetes-monitoring/kubernetes-mixin/tree/master/runbook.md#alert-name-kubejobfailed",
+        "KubeJobCompletion"
+    ));
+}

@@ -634,17 +634,8 @@ fn list(g: &Global, json: bool) -> Result<ExitCode> {
 
 fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
     let lib = Library::load_unhashed(&sources(g));
-    let Some(rb) = lib.get(id) else {
-        let mut ids: Vec<&str> = lib.runbooks.iter().map(|r| r.id.as_str()).collect();
-        ids.sort_unstable();
-        anyhow::bail!(
-            "no runbook with id `{id}`. Loaded: {}",
-            if ids.is_empty() {
-                "none".to_owned()
-            } else {
-                ids.join(", ")
-            }
-        );
+    let Some(rb) = lib.find(id) else {
+        anyhow::bail!("{}", lib.not_found(id));
     };
     let mut out = std::io::stdout().lock();
     out.write_all(crate::ui::show::render(rb, width.max(40)).as_bytes())?;

@@ -233,6 +233,68 @@ impl Library {
         self.runbooks.iter().find(|r| r.id == id)
     }
 
+    /// The runbook a person means by `wanted` on the command line: its id
+    /// (in any case), its file name without the extension, or an alert it
+    /// handles (`KubePodCrashLooping`). An exact id wins; an alert named by
+    /// several runbooks goes to the first in title order.
+    pub fn find(&self, wanted: &str) -> Option<&Arc<Runbook>> {
+        let wanted = wanted.trim();
+        if let Some(rb) = self.get(wanted) {
+            return Some(rb);
+        }
+        let slug = crate::runbook::id_from_path(wanted);
+        let stem = |rb: &Runbook| crate::runbook::id_from_path(&rb.path);
+        self.runbooks
+            .iter()
+            .find(|r| r.id.eq_ignore_ascii_case(wanted))
+            .or_else(|| self.runbooks.iter().find(|r| r.id == slug))
+            .or_else(|| {
+                self.runbooks
+                    .iter()
+                    .find(|r| stem(r).eq_ignore_ascii_case(&slug))
+            })
+            .or_else(|| {
+                self.runbooks
+                    .iter()
+                    .find(|r| r.alerts.iter().any(|a| a.eq_ignore_ascii_case(wanted)))
+            })
+    }
+
+    /// The `n` runbook ids closest to `wanted` (by edit distance, ignoring
+    /// case), for "no runbook `x`; did you mean …".
+    pub fn closest(&self, wanted: &str, n: usize) -> Vec<&str> {
+        let wanted = wanted.trim().to_lowercase();
+        let mut ids: Vec<(usize, &str)> = self
+            .runbooks
+            .iter()
+            .map(|r| {
+                let id = r.id.to_lowercase();
+                // A shared prefix or substring counts as close.
+                let d = if id.contains(&wanted) || wanted.contains(&id) {
+                    0
+                } else {
+                    crate::runbook::common::edit_distance(&wanted, &id)
+                };
+                (d, r.id.as_str())
+            })
+            .collect();
+        ids.sort();
+        ids.into_iter().take(n).map(|(_, id)| id).collect()
+    }
+
+    /// The message for an id that names no runbook: the five closest.
+    pub fn not_found(&self, wanted: &str) -> String {
+        let close = self.closest(wanted, 5);
+        if close.is_empty() {
+            format!("no runbook with id `{wanted}`: none are loaded (see `mayday list`)")
+        } else {
+            format!(
+                "no runbook with id `{wanted}` (nor with that file name or alert); closest: {} (see `mayday list`)",
+                close.join(", ")
+            )
+        }
+    }
+
     /// Every diagnostic: load failures, load warnings, duplicates, the
     /// linter's checks on each runbook. Sorted by path and line.
     pub fn lint(&self) -> Vec<Diagnostic> {

@@ -2,7 +2,7 @@
 //! `##` section.
 
 use super::body::{Marker, command, marker, options, tidy_label, verify_condition, wait};
-use super::common::{self as yaml, AutoIds, Loaded, squash, unique_id};
+use super::common::{self as yaml, AutoIds, Loaded, edit_distance, squash, unique_id};
 use super::model::*;
 use super::template;
 use crate::util::diag::{Diagnostic, LineIndex, Pos};
@@ -596,19 +596,4 @@ fn near_miss_keys(fm: &str, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

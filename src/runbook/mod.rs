@@ -1,7 +1,7 @@
 //! Runbooks: the model, and the loaders for its two formats.
 
 mod body;
-mod common;
+pub(crate) mod common;
 mod frontmatter;
 pub mod library;
 pub mod lint;

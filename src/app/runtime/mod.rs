@@ -188,17 +188,9 @@ async fn main_loop(opts: Options) -> Result<()> {
     // Decide what to open before taking over the screen, so mistakes on the
     // command line are plain error messages.
     let start_runbook = match &opts.start {
-        Some(id) => match library.get(id) {
+        Some(id) => match library.find(id) {
             Some(rb) => Some(rb.clone()),
-            None => bail!(
-                "no runbook with id `{id}` (loaded: {})",
-                library
-                    .runbooks
-                    .iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            None => bail!("{}", library.not_found(id)),
         },
         None => None,
     };

@@ -5,7 +5,7 @@
 mod rows;
 mod view;
 
-pub use rows::{Lists, refilter, url_names_runbook};
+pub use rows::{Lists, match_strength, refilter, remember_selection, url_names_runbook};
 pub use view::draw;
 
 use crate::app::action::{Effect, Notice};
@@ -47,8 +47,12 @@ pub struct Picker {
     pub highlights: BTreeMap<usize, Vec<u32>>,
     /// The selected row.
     pub selected: usize,
-    /// Runbooks whose alerts are firing now (recomputed with the rows).
+    /// Alerts firing now that a runbook handles (recomputed with the rows).
     pub firing: Vec<Firing>,
+    /// The row the responder selected, by what it is (not where it is), so
+    /// a refresh never moves the cursor to another row. `None` until they
+    /// move it: then the top row is selected.
+    pub selected_key: Option<String>,
 }
 
 impl Default for Picker {
@@ -61,6 +65,7 @@ impl Default for Picker {
             highlights: BTreeMap::new(),
             selected: 0,
             firing: Vec::new(),
+            selected_key: None,
         }
     }
 }
@@ -74,6 +79,14 @@ pub struct Firing {
     pub alertname: String,
     /// The source it fires in.
     pub source: String,
+    /// How many instances of it fire (`×500`).
+    pub count: usize,
+    /// The most severe `severity` label among them.
+    pub severity: Option<String>,
+    /// When the first of them started firing.
+    pub since: Option<jiff::Timestamp>,
+    /// How well the runbook matches (see [`rows::match_strength`]).
+    pub strength: u8,
 }
 
 /// What the rows are made from, out of the context.
@@ -102,6 +115,7 @@ pub fn on_key(p: &mut Picker, cx: &mut Cx, key: KeyEvent) {
                 let len = p.items.len();
                 let page = cx.page();
                 move_sel(&mut p.selected, len, cmd, page);
+                remember_selection(p, &lists(cx));
                 return;
             }
             KeyCode::Tab => {
@@ -127,6 +141,7 @@ pub fn on_key(p: &mut Picker, cx: &mut Cx, key: KeyEvent) {
             }
             Outcome::Changed => {
                 p.selected = 0;
+                p.selected_key = None;
                 refilter(p, &lists(cx));
             }
             Outcome::Unchanged => {}
@@ -177,6 +192,7 @@ pub fn on_key(p: &mut Picker, cx: &mut Cx, key: KeyEvent) {
             let len = p.items.len();
             let page = cx.page();
             move_sel(&mut p.selected, len, cmd, page);
+            remember_selection(p, &lists(cx));
         }
         Some(_) => {}
         None => {
@@ -190,6 +206,7 @@ pub fn on_key(p: &mut Picker, cx: &mut Cx, key: KeyEvent) {
                 p.filtering = true;
                 p.filter.key(key);
                 p.selected = 0;
+                p.selected_key = None;
                 refilter(p, &lists(cx));
             } else if key.code == KeyCode::Backspace && !p.filter.is_empty() {
                 p.filtering = true;

@@ -6,6 +6,7 @@ use super::{Firing, PickItem, Picker};
 use crate::app::action::IncidentListing;
 use crate::app::board::StatusBoard;
 use crate::gameday::Scenario;
+use crate::runbook::Runbook;
 use crate::runbook::library::Library;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
@@ -27,42 +28,110 @@ pub struct Lists<'a> {
     pub gameday_only: bool,
 }
 
-/// Runbooks whose alert names (or `runbook_url`) match alerts firing now in
-/// the status sources.
+/// How well a runbook matches an alert (higher is better; 0: not at all).
+///
+/// 3 — the alert's `runbook_url` names the runbook's file (its last path
+/// segment with or without extension, or a kubernetes-mixin style
+/// `…#alert-name-<name>` anchor); 2 — the alert's name is the runbook's id
+/// or file name; 1 — the runbook lists the alert under `alerts:`. All
+/// case-insensitive.
+pub fn match_strength(rb: &Runbook, alertname: &str, runbook_url: Option<&str>) -> u8 {
+    let stem = crate::runbook::id_from_path(&rb.path);
+    let names = |x: &str| x.eq_ignore_ascii_case(&rb.id) || x.eq_ignore_ascii_case(&stem);
+    if runbook_url.is_some_and(|u| url_names_runbook(u, &rb.id) || url_names_runbook(u, &stem)) {
+        return 3;
+    }
+    if names(alertname) || names(&crate::runbook::id_from_path(alertname)) {
+        return 2;
+    }
+    if rb.alerts.iter().any(|a| a.eq_ignore_ascii_case(alertname)) {
+        return 1;
+    }
+    0
+}
+
+/// The order of an alert's `severity` label: critical first, unlabelled
+/// last.
+fn severity_rank(severity: Option<&str>) -> u8 {
+    match severity.map(str::to_ascii_lowercase).as_deref() {
+        Some("critical" | "page" | "emergency" | "sev1" | "p1") => 0,
+        Some("error" | "high" | "major" | "sev2" | "p2") => 1,
+        Some("warning" | "warn" | "medium" | "sev3" | "p3") => 2,
+        Some("info" | "low" | "minor" | "sev4" | "p4") => 3,
+        _ => 4,
+    }
+}
+
+/// Alerts firing now that a runbook handles: one row per alert name and
+/// source (with how many instances fire), each with its best-matching
+/// runbook; most severe first, then longest firing.
 fn firing_now(l: &Lists) -> Vec<Firing> {
     let mut out: Vec<Firing> = Vec::new();
     for src in &l.board.sources {
         for alert in &src.snapshot.alerts {
-            for (i, rb) in l.library.runbooks.iter().enumerate() {
-                let by_name = rb
-                    .alerts
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(&alert.alertname));
-                let by_url = alert
-                    .runbook_url
-                    .as_deref()
-                    .is_some_and(|u| url_names_runbook(u, &rb.id));
-                if (by_name || by_url) && !out.iter().any(|f| f.runbook == i) {
-                    out.push(Firing {
-                        runbook: i,
-                        alertname: alert.alertname.clone(),
-                        source: src.snapshot.name.clone(),
-                    });
+            if let Some(f) = out.iter_mut().find(|f| {
+                f.source == src.snapshot.name && f.alertname.eq_ignore_ascii_case(&alert.alertname)
+            }) {
+                f.count += 1;
+                if severity_rank(alert.severity.as_deref()) < severity_rank(f.severity.as_deref()) {
+                    f.severity.clone_from(&alert.severity);
                 }
+                f.since = match (f.since, alert.since) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                continue;
+            }
+            let best = l
+                .library
+                .runbooks
+                .iter()
+                .enumerate()
+                .map(|(i, rb)| {
+                    let strength =
+                        match_strength(rb, &alert.alertname, alert.runbook_url.as_deref());
+                    (strength, std::cmp::Reverse(i))
+                })
+                .max();
+            if let Some((strength, std::cmp::Reverse(i))) = best.filter(|(s, _)| *s > 0) {
+                out.push(Firing {
+                    runbook: i,
+                    alertname: alert.alertname.clone(),
+                    source: src.snapshot.name.clone(),
+                    count: 1,
+                    severity: alert.severity.clone(),
+                    since: alert.since,
+                    strength,
+                });
             }
         }
     }
+    out.sort_by(|a, b| {
+        severity_rank(a.severity.as_deref())
+            .cmp(&severity_rank(b.severity.as_deref()))
+            .then_with(|| match (a.since, b.since) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.alertname.cmp(&b.alertname))
+            .then_with(|| a.source.cmp(&b.source))
+    });
     out
 }
 
-/// Does a `runbook_url` point at this runbook (its last path segment is the
-/// id, with or without `.md`/`.yaml`, ignoring `#anchors` and `?queries`)?
+/// Does a `runbook_url` point at the runbook with this id or file name (its
+/// last path segment, with or without `.md`/`.yaml`, ignoring `?queries`;
+/// or a kubernetes-mixin style `#alert-name-<name>` anchor)?
 pub fn url_names_runbook(url: &str, id: &str) -> bool {
-    let path = url
-        .split(['#', '?'])
-        .next()
-        .unwrap_or(url)
-        .trim_end_matches('/');
+    let (rest, anchor) = url.split_once('#').unwrap_or((url, ""));
+    if let Some(name) = anchor.strip_prefix("alert-name-")
+        && name.eq_ignore_ascii_case(id)
+    {
+        return true;
+    }
+    let path = rest.split('?').next().unwrap_or(rest).trim_end_matches('/');
     let last = path.rsplit('/').next().unwrap_or(path);
     let stem = last
         .strip_suffix(".md")
@@ -71,6 +140,30 @@ pub fn url_names_runbook(url: &str, id: &str) -> bool {
         .or_else(|| last.strip_suffix(".html"))
         .unwrap_or(last);
     stem.eq_ignore_ascii_case(id)
+}
+
+/// What a row is, whatever its position: the selection follows it across
+/// refreshes.
+fn item_key(p: &Picker, l: &Lists, item: PickItem) -> Option<String> {
+    Some(match item {
+        PickItem::Resume(i) => format!("resume:{}", l.incidents.get(i)?.id),
+        PickItem::Firing(_, f) => {
+            let f = p.firing.get(f)?;
+            format!("firing:{}@{}", f.alertname.to_lowercase(), f.source)
+        }
+        PickItem::Runbook(i) => format!("runbook:{}", l.library.runbooks.get(i)?.id),
+        PickItem::Gameday(i) => format!("gameday:{}", l.gamedays.get(i)?.id),
+        PickItem::Review(i) => format!("review:{}", l.past.get(i)?.id),
+    })
+}
+
+/// Remember which row is selected (after the responder moved the selection).
+pub fn remember_selection(p: &mut Picker, l: &Lists) {
+    p.selected_key = p
+        .items
+        .get(p.selected)
+        .copied()
+        .and_then(|item| item_key(p, l, item));
 }
 
 /// Recompute the picker rows from the filter.
@@ -123,7 +216,15 @@ pub fn refilter(p: &mut Picker, l: &Lists) {
                 indices.sort_unstable();
                 indices.dedup();
                 p.highlights.insert(i, indices);
-                scored.push((score, PickItem::Runbook(i)));
+                // Typing an alert's name (or a runbook's id) puts the runbook
+                // named for it first, before broad ones that merely list it.
+                let exact = match_strength(rb, query, None);
+                let bonus = match exact {
+                    2 => 300_000,
+                    1 => 100_000,
+                    _ => 0,
+                };
+                scored.push((score.saturating_add(bonus), PickItem::Runbook(i)));
             }
         }
         for (i, g) in l.gamedays.iter().enumerate() {
@@ -148,6 +249,14 @@ pub fn refilter(p: &mut Picker, l: &Lists) {
         items.retain(|i| matches!(i, PickItem::Gameday(_)));
     }
     p.items = items;
+    // The selection stays on the row the responder chose, wherever it moved
+    // to; until they choose one, the top row (the most severe alert) is it.
+    if let Some(key) = p.selected_key.clone() {
+        match (0..p.items.len()).find(|&i| item_key(p, l, p.items[i]).as_deref() == Some(&key)) {
+            Some(i) => p.selected = i,
+            None => p.selected_key = None,
+        }
+    }
     if p.selected >= p.items.len() {
         p.selected = p.items.len().saturating_sub(1);
     }

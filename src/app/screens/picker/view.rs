@@ -164,8 +164,13 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                         s(&rb.title),
                         base.patch(theme.style("ui.header")),
                     ));
+                    let times = if fire.count > 1 {
+                        format!(" ×{}", fire.count)
+                    } else {
+                        String::new()
+                    };
                     spans.push(Span::styled(
-                        format!("  {}", s(&fire.alertname)),
+                        format!("  {}{times}", s(&fire.alertname)),
                         base.patch(theme.style("ui.muted")),
                     ));
                 }
@@ -201,8 +206,13 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                     0,
                     Line::styled(
                         format!(
-                            "FIRING NOW: {} (from {})",
+                            "FIRING NOW: {}{} (from {})",
                             s(&fire.alertname),
+                            if fire.count > 1 {
+                                format!(" ×{}", fire.count)
+                            } else {
+                                String::new()
+                            },
                             s(&fire.source)
                         ),
                         theme.style("status.down"),
