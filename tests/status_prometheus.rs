@@ -110,7 +110,7 @@ async fn real_prometheus_and_alertmanager_report_down() {
     .unwrap();
     std::fs::write(
         d.join("rules.yml"),
-        "groups:\n  - name: mayday-test\n    rules:\n      - alert: MaydayAlwaysFiring\n        expr: vector(1)\n        for: 0s\n        labels:\n          severity: critical\n        annotations:\n          summary: always firing (mayday test)\n          runbook_url: https://runbooks.test/always-firing\n",
+        "groups:\n  - name: mayday-test\n    rules:\n      - alert: MaydayAlwaysFiring\n        expr: vector(1)\n        for: 0s\n        labels:\n          severity: critical\n        annotations:\n          summary: always firing (mayday test)\n          runbook_url: https://runbooks.test/always-firing\n  - name: general.rules\n    rules:\n      - alert: Watchdog\n        expr: vector(1)\n        labels:\n          severity: none\n        annotations:\n          summary: kube-prometheus dead man's switch, always firing\n",
     )
     .unwrap();
     std::fs::write(
@@ -189,7 +189,51 @@ async fn real_prometheus_and_alertmanager_report_down() {
             item.url.as_deref(),
             Some("https://runbooks.test/always-firing")
         );
-        assert!(s.summary.ends_with("firing"), "{}", s.summary);
+        assert!(s.summary.contains("firing"), "{}", s.summary);
         assert!(s.latency_ms.is_some());
+        // The heartbeat fires too, and is ignored: never an item, never a
+        // reason for the source's state.
+        assert!(!s.items.iter().any(|i| i.name == "Watchdog"), "{s:#?}");
+        assert!(
+            !s.alerts.iter().any(|x| x.alertname == "Watchdog"),
+            "{s:#?}"
+        );
     }
+    assert!(p.summary.contains("1 ignored"), "{}", p.summary);
+
+    // A silence through Alertmanager's API: the alert is listed as silenced,
+    // and the source is degraded — not "up (none firing)".
+    let now = jiff::Timestamp::now();
+    let silence = serde_json::json!({
+        "matchers": [{"name": "alertname", "value": "MaydayAlwaysFiring", "isRegex": false, "isEqual": true}],
+        "startsAt": now.to_string(),
+        "endsAt": (now + jiff::SignedDuration::from_secs(3600)).to_string(),
+        "createdBy": "mayday-test",
+        "comment": "silenced by the test",
+    });
+    let resp = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{am_port}/api/v2/silences"))
+        .json(&silence)
+        .send()
+        .await
+        .expect("create a silence");
+    assert!(resp.status().is_success(), "{resp:?}");
+    let silenced = |s: &Snapshot| {
+        s.items
+            .iter()
+            .any(|i| i.name == "MaydayAlwaysFiring" && i.detail.starts_with("silenced"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut a = poll_once(source("alertmanager", am_port), fast()).await;
+    while !silenced(&a) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        a = poll_once(source("alertmanager", am_port), fast()).await;
+    }
+    assert!(silenced(&a), "{a:#?}\n{}", am_proc.log());
+    assert_eq!(a.state, Health::Degraded, "{a:#?}");
+    assert!(a.summary.contains("1 silenced"), "{}", a.summary);
+    assert!(
+        a.alerts.is_empty(),
+        "a silenced alert is not offered: {a:#?}"
+    );
 }

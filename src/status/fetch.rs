@@ -193,11 +193,9 @@ pub async fn poll(
             .await
         }
         Spec::Prometheus { query: None } => {
-            single(
-                &ctx,
-                endpoint(base, &["api", "v1", "alerts"], &[])?,
-                parse::prometheus_alerts,
-            )
+            single(&ctx, endpoint(base, &["api", "v1", "alerts"], &[])?, |r| {
+                parse::prometheus_alerts(r, &source.ignore_alerts)
+            })
             .await
         }
         Spec::Prometheus { query: Some(q) } => {
@@ -205,16 +203,18 @@ pub async fn poll(
             single(&ctx, url, |r| parse::prometheus_query(q, r)).await
         }
         Spec::Alertmanager { filter } => {
+            // Silenced and inhibited alerts too: they are shown as such, and
+            // a source whose only alerts are silenced is not an all-clear.
             let mut params = vec![
                 ("active", "true"),
-                ("silenced", "false"),
-                ("inhibited", "false"),
+                ("silenced", "true"),
+                ("inhibited", "true"),
             ];
             params.extend(filter.iter().map(|f| ("filter", f.as_str())));
             single(
                 &ctx,
                 endpoint(base, &["api", "v2", "alerts"], &params)?,
-                parse::alertmanager,
+                |r| parse::alertmanager(r, &source.ignore_alerts),
             )
             .await
         }

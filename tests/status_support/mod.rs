@@ -177,8 +177,8 @@ pub async fn mount_good(kind: &str, server: &MockServer) -> Expect {
             Mock::given(method("GET"))
                 .and(path("/api/v2/alerts"))
                 .and(query_param("active", "true"))
-                .and(query_param("silenced", "false"))
-                .and(query_param("inhibited", "false"))
+                .and(query_param("silenced", "true"))
+                .and(query_param("inhibited", "true"))
                 .respond_with(json(body))
                 .mount(server)
                 .await;

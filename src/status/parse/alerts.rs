@@ -142,13 +142,64 @@ fn alert(
     (item, firing)
 }
 
-fn firing_reading(pairs: Vec<(Item, FiringAlert)>, extra: &str) -> Reading {
-    let (items, alerts): (Vec<Item>, Vec<FiringAlert>) = pairs.into_iter().unzip();
-    let summary = if items.is_empty() {
-        format!("none firing{extra}")
+/// Is this alert one to ignore: its name is on the list, or it matches a
+/// `label=value` entry of it?
+pub fn ignored(labels: &BTreeMap<String, String>, ignore: &[String]) -> bool {
+    let name = labels.get("alertname").map_or("", String::as_str);
+    ignore.iter().any(|entry| match entry.split_once('=') {
+        Some((label, value)) => labels
+            .get(label.trim())
+            .is_some_and(|v| v.eq_ignore_ascii_case(value.trim())),
+        None => entry.eq_ignore_ascii_case(name),
+    })
+}
+
+/// A silenced or inhibited alert: shown, never an all-clear, not offered
+/// to the picker (someone has it in hand).
+fn suppressed_item(a: &AmAlert, status: &AmStatus) -> Item {
+    let (mut item, _) = alert(
+        &a.labels,
+        &a.annotations,
+        a.starts_at.as_deref(),
+        a.generator_url.as_deref(),
+    );
+    let why = if !status.silenced_by.is_empty() {
+        format!(
+            "silenced ({})",
+            truncate(&status.silenced_by.join(", "), 80)
+        )
+    } else if !status.inhibited_by.is_empty() {
+        "inhibited".to_owned()
     } else {
-        format!("{} firing{extra}", items.len())
+        "suppressed".to_owned()
     };
+    item.detail = format!("{why} · {}", item.detail);
+    item.state = Health::Degraded;
+    item
+}
+
+fn firing_reading(
+    pairs: Vec<(Item, FiringAlert)>,
+    suppressed: Vec<Item>,
+    ignored: usize,
+    pending: usize,
+) -> Reading {
+    let (mut items, alerts): (Vec<Item>, Vec<FiringAlert>) = pairs.into_iter().unzip();
+    let mut summary = if items.is_empty() {
+        "none firing".to_owned()
+    } else {
+        format!("{} firing", items.len())
+    };
+    if pending > 0 {
+        summary.push_str(&format!(", {pending} pending"));
+    }
+    if !suppressed.is_empty() {
+        summary.push_str(&format!(", {} silenced", suppressed.len()));
+    }
+    if ignored > 0 {
+        summary.push_str(&format!(", {ignored} ignored"));
+    }
+    items.extend(suppressed);
     Reading {
         state: worst(&items),
         summary,
@@ -159,49 +210,52 @@ fn firing_reading(pairs: Vec<(Item, FiringAlert)>, extra: &str) -> Reading {
 }
 
 /// `GET /api/v1/alerts`: a firing alert with `severity=critical` → down,
-/// any other firing alert → degraded, none → up. Pending alerts are only counted.
-pub fn prometheus_alerts(resp: &Response) -> Result<Reading, PollError> {
+/// any other firing alert → degraded, none → up. Pending alerts are only
+/// counted; alerts on the `ignore` list (heartbeats) are only counted.
+pub fn prometheus_alerts(resp: &Response, ignore: &[String]) -> Result<Reading, PollError> {
     check_status(Kind::Prometheus, resp)?;
     let env: PromEnvelope<AlertsData> = json(&resp.body, "a Prometheus server")?;
     let data = env.into_data()?;
-    let pending = data.alerts.iter().filter(|a| a.state == "pending").count();
-    let pairs = data
-        .alerts
+    let (skip, alerts): (Vec<&PromAlert>, Vec<&PromAlert>) =
+        data.alerts.iter().partition(|a| ignored(&a.labels, ignore));
+    let pending = alerts.iter().filter(|a| a.state == "pending").count();
+    let ignored = skip.iter().filter(|a| a.state == "firing").count();
+    let pairs = alerts
         .iter()
         .filter(|a| a.state == "firing")
         .map(|a| alert(&a.labels, &a.annotations, a.active_at.as_deref(), None))
         .collect();
-    let extra = if pending > 0 {
-        format!(", {pending} pending")
-    } else {
-        String::new()
-    };
-    Ok(firing_reading(pairs, &extra))
+    Ok(firing_reading(pairs, Vec::new(), ignored, pending))
 }
 
-/// `GET /api/v2/alerts?active=true&silenced=false&inhibited=false`: the same
-/// mapping as Prometheus. Suppressed alerts are left out even if the server
-/// ignored the query parameters.
-pub fn alertmanager(resp: &Response) -> Result<Reading, PollError> {
+/// `GET /api/v2/alerts?active=true&silenced=true&inhibited=true`: the same
+/// mapping as Prometheus for active alerts; silenced and inhibited ones are
+/// listed as such and keep the source at least degraded (a silence is not
+/// an all-clear).
+pub fn alertmanager(resp: &Response, ignore: &[String]) -> Result<Reading, PollError> {
     check_status(Kind::Alertmanager, resp)?;
     let alerts: Vec<AmAlert> = json(&resp.body, "an Alertmanager (v2 API)")?;
-    let pairs = alerts
-        .iter()
-        .filter(|a| {
-            a.status.as_ref().is_none_or(|s| {
-                s.state != "suppressed" && s.silenced_by.is_empty() && s.inhibited_by.is_empty()
-            })
-        })
-        .map(|a| {
-            alert(
+    let mut pairs = Vec::new();
+    let mut suppressed = Vec::new();
+    let mut skipped = 0;
+    for a in &alerts {
+        if ignored(&a.labels, ignore) {
+            skipped += 1;
+            continue;
+        }
+        match a.status.as_ref().filter(|s| {
+            s.state == "suppressed" || !s.silenced_by.is_empty() || !s.inhibited_by.is_empty()
+        }) {
+            Some(status) => suppressed.push(suppressed_item(a, status)),
+            None => pairs.push(alert(
                 &a.labels,
                 &a.annotations,
                 a.starts_at.as_deref(),
                 a.generator_url.as_deref(),
-            )
-        })
-        .collect();
-    Ok(firing_reading(pairs, ""))
+            )),
+        }
+    }
+    Ok(firing_reading(pairs, suppressed, skipped, 0))
 }
 
 #[derive(Deserialize)]
@@ -327,7 +381,7 @@ mod tests {
 
     #[test]
     fn prometheus_firing_alerts() {
-        let r = prometheus_alerts(&Response::ok(PROM)).unwrap();
+        let r = prometheus_alerts(&Response::ok(PROM), &[]).unwrap();
         assert_eq!(r.state, Health::Down);
         assert_eq!(r.summary, "2 firing, 1 pending");
         assert_eq!(r.items.len(), 2);
@@ -349,10 +403,10 @@ mod tests {
         );
         assert_eq!(r.alerts[1].severity.as_deref(), Some("warning"));
         let none = r#"{"status":"success","data":{"alerts":[]}}"#;
-        let r = prometheus_alerts(&Response::ok(none)).unwrap();
+        let r = prometheus_alerts(&Response::ok(none), &[]).unwrap();
         assert_eq!((r.state, r.summary.as_str()), (Health::Up, "none firing"));
         let err = r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#;
-        let e = prometheus_alerts(&Response::ok(err)).unwrap_err();
+        let e = prometheus_alerts(&Response::ok(err), &[]).unwrap_err();
         assert_eq!(
             e.to_string(),
             "the API reported an error: bad_data: parse error"
@@ -360,17 +414,77 @@ mod tests {
     }
 
     #[test]
-    fn alertmanager_skips_suppressed() {
+    fn alertmanager_lists_suppressed_as_silenced() {
         let body = r#"[
           {"labels":{"alertname":"Down","severity":"warning"},"annotations":{"summary":"s"},"startsAt":"2026-03-01T03:00:00Z","endsAt":"2026-03-01T03:20:00Z","updatedAt":"2026-03-01T03:10:00Z","fingerprint":"a","receivers":[{"name":"null"}],"status":{"state":"active","silencedBy":[],"inhibitedBy":[]},"generatorURL":"http://prom/graph"},
           {"labels":{"alertname":"Silenced","severity":"critical"},"annotations":{},"startsAt":"2026-03-01T03:00:00Z","status":{"state":"suppressed","silencedBy":["x"],"inhibitedBy":[]}}]"#;
-        let r = alertmanager(&Response::ok(body)).unwrap();
+        let r = alertmanager(&Response::ok(body), &[]).unwrap();
         assert_eq!(
             (r.state, r.summary.as_str()),
-            (Health::Degraded, "1 firing")
+            (Health::Degraded, "1 firing, 1 silenced")
         );
         assert_eq!(r.items[0].url.as_deref(), Some("http://prom/graph"));
+        // The silenced one is listed as such, and not offered to the picker.
+        assert_eq!(r.items[1].name, "Silenced");
+        assert!(
+            r.items[1].detail.starts_with("silenced (x)"),
+            "{}",
+            r.items[1].detail
+        );
         assert_eq!(r.alerts.len(), 1);
+    }
+
+    /// kube-prometheus fires `Watchdog` and `InfoInhibitor` (severity
+    /// `none`) forever by design: ignored by default, they leave the source
+    /// up; a configured list replaces the default.
+    #[test]
+    fn heartbeats_are_ignored_by_default() {
+        let heartbeats: Vec<String> = crate::status::source::HEARTBEATS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let prom = r#"{"status":"success","data":{"alerts":[
+          {"labels":{"alertname":"Watchdog","severity":"none"},"annotations":{},"state":"firing","activeAt":"2026-03-01T03:00:00Z"},
+          {"labels":{"alertname":"InfoInhibitor","severity":"none","namespace":"kube-system"},"annotations":{},"state":"firing"},
+          {"labels":{"alertname":"SomethingQuiet","severity":"none"},"annotations":{},"state":"firing"}]}}"#;
+        let r = prometheus_alerts(&Response::ok(prom), &heartbeats).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Up, "none firing, 3 ignored")
+        );
+        assert!(r.items.is_empty() && r.alerts.is_empty());
+        // Configured: only Watchdog is ignored.
+        let r = prometheus_alerts(&Response::ok(prom), &["watchdog".to_owned()]).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Degraded, "2 firing, 1 ignored")
+        );
+        let am = r#"[{"labels":{"alertname":"Watchdog","severity":"none"},"annotations":{},"status":{"state":"active","silencedBy":[],"inhibitedBy":[]}}]"#;
+        let r = alertmanager(&Response::ok(am), &heartbeats).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Up, "none firing, 1 ignored")
+        );
+    }
+
+    /// An Alertmanager whose only alerts are silenced or inhibited is not
+    /// up.
+    #[test]
+    fn only_silenced_alerts_are_not_an_all_clear() {
+        let am = r#"[
+          {"labels":{"alertname":"KubePodCrashLooping","severity":"warning"},"annotations":{},"status":{"state":"suppressed","silencedBy":["5c1f"],"inhibitedBy":[]}},
+          {"labels":{"alertname":"KubeNodeNotReady","severity":"critical"},"annotations":{},"status":{"state":"suppressed","silencedBy":[],"inhibitedBy":["9d2e"]}}]"#;
+        let r = alertmanager(&Response::ok(am), &[]).unwrap();
+        assert_eq!(
+            (r.state, r.summary.as_str()),
+            (Health::Degraded, "none firing, 2 silenced")
+        );
+        assert!(
+            r.items[1].detail.starts_with("inhibited"),
+            "{}",
+            r.items[1].detail
+        );
+        assert!(r.alerts.is_empty());
     }
 
     #[test]

@@ -96,9 +96,9 @@ pub fn reading(
     match &source.spec {
         Spec::Http(spec) => Ok(http(spec, resp)),
         Spec::Statuspage => statuspage(resp),
-        Spec::Prometheus { query: None } => prometheus_alerts(resp),
+        Spec::Prometheus { query: None } => prometheus_alerts(resp, &source.ignore_alerts),
         Spec::Prometheus { query: Some(q) } => prometheus_query(q, resp),
-        Spec::Alertmanager { .. } => alertmanager(resp),
+        Spec::Alertmanager { .. } => alertmanager(resp, &source.ignore_alerts),
         Spec::Sentry { window, .. } => {
             let page = sentry_page(resp)?;
             Ok(sentry_reading(page.issues, now, *window))

@@ -111,8 +111,8 @@ impl Kind {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             Kind::Http => &["expect_status", "body_contains", "body_regex", "slow"],
-            Kind::Prometheus => &["query", "threshold", "compare", "breach"],
-            Kind::Alertmanager => &["filter"],
+            Kind::Prometheus => &["query", "threshold", "compare", "breach", "ignore_alerts"],
+            Kind::Alertmanager => &["filter", "ignore_alerts"],
             Kind::Sentry => &["org", "project", "window"],
             Kind::UptimeKuma => &["slug"],
             _ => &[],
@@ -415,9 +415,17 @@ pub struct SourceConfig {
     pub credential: Credential,
     /// The kind's own settings.
     pub spec: Spec,
+    /// Alerts that say nothing about health (`prometheus`, `alertmanager`):
+    /// alert names, or `label=value` matchers. Default: [`HEARTBEATS`].
+    pub ignore_alerts: Vec<String>,
     /// The line of the source in the config file.
     pub line: u32,
 }
+
+/// Alerts that fire all the time by design (kube-prometheus's dead-man's
+/// switch and inhibitor helper, anything with `severity: none`): ignored by
+/// default, so they never keep a source degraded.
+pub const HEARTBEATS: [&str; 3] = ["Watchdog", "InfoInhibitor", "severity=none"];
 
 impl SourceConfig {
     /// A source with default settings (for tests, benchmarks and code that
@@ -431,6 +439,7 @@ impl SourceConfig {
             url,
             credential: Credential::None,
             spec,
+            ignore_alerts: HEARTBEATS.iter().map(|s| (*s).to_owned()).collect(),
             line: 0,
         }
     }

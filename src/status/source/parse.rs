@@ -26,6 +26,7 @@ pub(crate) struct RawSource {
     breach: Option<Spanned<String>>,
     // alertmanager
     filter: Option<Spanned<OneOrMany>>,
+    ignore_alerts: Option<Spanned<OneOrMany>>,
     // sentry
     org: Option<Spanned<String>>,
     project: Option<Spanned<String>>,
@@ -144,7 +145,7 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
     };
 
     // Fields that belong to another kind.
-    let specific: [(&str, Option<&Location>); 13] = [
+    let specific: [(&str, Option<&Location>); 14] = [
         (
             "expect_status",
             r.expect_status.as_ref().map(|s| &s.referenced),
@@ -160,6 +161,10 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         ("compare", r.compare.as_ref().map(|s| &s.referenced)),
         ("breach", r.breach.as_ref().map(|s| &s.referenced)),
         ("filter", r.filter.as_ref().map(|s| &s.referenced)),
+        (
+            "ignore_alerts",
+            r.ignore_alerts.as_ref().map(|s| &s.referenced),
+        ),
         ("org", r.org.as_ref().map(|s| &s.referenced)),
         ("project", r.project.as_ref().map(|s| &s.referenced)),
         ("window", r.window.as_ref().map(|s| &s.referenced)),
@@ -326,6 +331,16 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         Kind::Healthchecks => Spec::Healthchecks,
         Kind::Simulated => Spec::Simulated,
     };
+    let ignore_alerts = match &r.ignore_alerts {
+        Some(list) => list
+            .value
+            .0
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => HEARTBEATS.iter().map(|s| (*s).to_owned()).collect(),
+    };
     Ok(SourceConfig {
         name,
         kind,
@@ -334,6 +349,7 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         url,
         credential,
         spec,
+        ignore_alerts,
         line,
     })
 }
@@ -589,6 +605,30 @@ mod tests {
         assert_eq!(s[8].timeout, Duration::from_secs(3));
         assert_eq!(s[9].interval, DEFAULT_INTERVAL);
         assert_eq!(s[10].url.as_str(), "https://healthchecks.io/");
+    }
+
+    #[test]
+    fn ignore_alerts_replaces_the_heartbeat_default() {
+        let s = parse(
+            "sources:
+  - {name: prom, kind: prometheus, url: 'http://127.0.0.1:9090'}
+  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9093', ignore_alerts: [Watchdog, 'team=sandbox']}
+  - {name: prom2, kind: prometheus, url: 'http://127.0.0.1:9090', ignore_alerts: []}",
+        )
+        .unwrap();
+        assert_eq!(
+            s[0].ignore_alerts,
+            ["Watchdog", "InfoInhibitor", "severity=none"]
+        );
+        assert_eq!(s[1].ignore_alerts, ["Watchdog", "team=sandbox"]);
+        assert!(s[2].ignore_alerts.is_empty());
+        let e = parse(
+            "sources:
+  - {name: web, kind: http, url: 'https://example.com', ignore_alerts: [Watchdog]}",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("`ignore_alerts` does not apply"), "{e}");
     }
 
     #[test]
