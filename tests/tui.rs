@@ -1768,3 +1768,59 @@ fn runbook_urls_name_their_runbook() {
         "KubeJobCompletion"
     ));
 }
+
+/// Resuming with the status panel still waiting for its first polls logs
+/// no state for those sources (it used to log `down → unknown`, then
+/// `unknown → down` at the first poll: a flap that never happened).
+#[test]
+fn a_resume_before_the_first_poll_logs_no_flap() {
+    use mayday::status::health::Health::*;
+    use mayday::status::{Kind, Snapshot};
+    let mut s = state();
+    status(
+        &mut s,
+        snapshot("orders-db", Kind::Http, Down, "unreachable", 0),
+    );
+    typed(&mut s, "cache evic", 1);
+    key(&mut s, KeyCode::Enter, 2);
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    open(&mut s, fx);
+    save_all(&mut s);
+    let events = s.session.as_ref().unwrap().events.clone();
+    assert_eq!(
+        s.session
+            .as_ref()
+            .unwrap()
+            .incident
+            .sources
+            .get("orders-db"),
+        Some(&Down)
+    );
+    // A new session: the panel has the source, not polled yet.
+    let mut s = state();
+    s.status.sources.push(mayday::app::board::SourceView {
+        snapshot: Snapshot::pending("orders-db", Kind::Http),
+        since: t(10),
+        latencies: Default::default(),
+    });
+    let rb = s.library.get("cache-evictions").cloned().unwrap();
+    let fx = app::update(
+        &mut s,
+        Action::IncidentOpened(Box::new(Opened {
+            runbook: rb,
+            events,
+            read_only: None,
+            notices: vec![],
+            trusted: true,
+            resumed: true,
+        })),
+    );
+    assert_eq!(kinds(&fx), ["session_resumed"]);
+    // The first real poll says down: nothing changed, nothing logged.
+    let fx = status(
+        &mut s,
+        snapshot("orders-db", Kind::Http, Down, "unreachable", 12),
+    );
+    assert!(kinds(&fx).is_empty(), "{:?}", kinds(&fx));
+    assert_replays(&s);
+}

@@ -38,6 +38,9 @@ use std::time::Duration;
 /// one note item at the end.
 pub const MAX_ITEMS: usize = 200;
 
+/// The summary of a source not polled yet.
+pub const PENDING: &str = "waiting for the first poll";
+
 /// What one source said at one time: everything the status panel draws.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Snapshot {
@@ -302,7 +305,7 @@ impl Snapshot {
             name: name.to_owned(),
             kind,
             state: Health::Unknown,
-            summary: "waiting for the first poll".to_owned(),
+            summary: PENDING.to_owned(),
             checked_at: jiff::Timestamp::now(),
             latency_ms: None,
             error: None,
@@ -310,6 +313,15 @@ impl Snapshot {
             items: Vec::new(),
             alerts: Vec::new(),
         }
+    }
+
+    /// Not polled yet ([`Snapshot::pending`]): it says nothing about the
+    /// source, so it is never logged as the source's state.
+    pub fn is_pending(&self) -> bool {
+        self.state == Health::Unknown
+            && self.summary == PENDING
+            && self.error.is_none()
+            && self.latency_ms.is_none()
     }
 
     /// A snapshot made up by a script (game days): no HTTP involved.

@@ -196,9 +196,16 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                     session.list_selected = session.current_index();
                     rehearsal::start(state, &session);
                     // Sources already polled: their state goes into the
-                    // timeline now, not at their next change.
+                    // timeline now, not at their next change. One not polled
+                    // yet says nothing (a resume must not log a flap to
+                    // "unknown" and back).
                     if session.incident.is_open() {
-                        for v in &state.status.sources {
+                        let polled = state
+                            .status
+                            .sources
+                            .iter()
+                            .filter(|v| !v.snapshot.is_pending());
+                        for v in polled {
                             log_source_state(&mut session, &v.snapshot, now, fx);
                         }
                     }
