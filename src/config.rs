@@ -67,6 +67,8 @@ pub struct Config {
     pub shell: String,
     /// Live-status sources, in file order (names are unique).
     pub sources: Vec<crate::status::SourceConfig>,
+    /// Sources left out because they do not read (lenient loading only).
+    pub skipped_sources: Vec<Diagnostic>,
 }
 
 impl Default for Config {
@@ -80,6 +82,7 @@ impl Default for Config {
             command_timeout: Duration::from_secs(5 * 60),
             shell: "sh".to_owned(),
             sources: Vec::new(),
+            skipped_sources: Vec::new(),
         }
     }
 }
@@ -88,6 +91,13 @@ impl Config {
     /// Load the config: the explicit file (which must exist), else the
     /// default file if it exists, else defaults.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load_with(explicit, false)
+    }
+
+    /// [`Config::load`]; `lenient`: a source that does not read is left out
+    /// and reported in [`Config::skipped_sources`] instead of failing the
+    /// whole file (the TUI: one bad source must not take the others away).
+    pub fn load_with(explicit: Option<&Path>, lenient: bool) -> Result<Config, ConfigError> {
         let (path, must_exist) = match explicit {
             Some(p) => (Some(p.to_path_buf()), true),
             None => (crate::util::paths::default_config_file(), false),
@@ -113,7 +123,11 @@ impl Config {
                 ));
             }
         };
-        let mut cfg = Config::parse(&text).map_err(|d| ConfigError(d.at_path(&display)))?;
+        let mut cfg =
+            Config::parse_with(&text, lenient).map_err(|d| ConfigError(d.at_path(&display)))?;
+        for d in &mut cfg.skipped_sources {
+            display.clone_into(&mut d.path);
+        }
         if let Some(dir) = path.parent() {
             for s in &mut cfg.sources {
                 s.rebase_paths(dir);
@@ -125,6 +139,11 @@ impl Config {
 
     /// Parse config text. Errors carry no path yet.
     pub fn parse(text: &str) -> Result<Config, Diagnostic> {
+        Config::parse_with(text, false)
+    }
+
+    /// [`Config::parse`]; `lenient` as for [`Config::load_with`].
+    pub fn parse_with(text: &str, lenient: bool) -> Result<Config, Diagnostic> {
         let raw: RawConfig = match serde_saphyr::from_str::<Option<RawConfig>>(text) {
             Ok(r) => r.unwrap_or_default(),
             Err(e) => {
@@ -162,7 +181,13 @@ impl Config {
                 cfg.shell = shell;
             }
         }
-        cfg.sources = crate::status::source::parse_sources(raw.sources)?;
+        if lenient {
+            let (good, bad) = crate::status::source::parse_sources_lenient(raw.sources);
+            cfg.sources = good;
+            cfg.skipped_sources = bad;
+        } else {
+            cfg.sources = crate::status::source::parse_sources(raw.sources)?;
+        }
         cfg.keys = raw
             .keys
             .into_iter()

@@ -130,8 +130,15 @@ async fn main_loop(opts: Options) -> Result<()> {
             None
         }
     };
-    let config = match Config::load(opts.config.as_deref()) {
-        Ok(c) => c,
+    let config = match Config::load_with(opts.config.as_deref(), true) {
+        Ok(c) => {
+            for d in &c.skipped_sources {
+                notices.push(Notice::warning(format!(
+                    "config: {d} — this source is skipped; the others poll"
+                )));
+            }
+            c
+        }
         Err(e) => {
             notices.push(Notice::error(format!(
                 "config: {e} — running with defaults"

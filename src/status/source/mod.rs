@@ -3,7 +3,7 @@
 
 mod parse;
 
-pub(crate) use parse::{RawSource, parse_sources};
+pub(crate) use parse::{RawSource, parse_sources, parse_sources_lenient};
 
 use crate::status::health::Health;
 use crate::util::diag::{Diagnostic, Pos};

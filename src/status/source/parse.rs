@@ -86,26 +86,48 @@ fn text(field: &Option<Spanned<String>>) -> Option<(&str, &Location)> {
 
 /// Check the whole `sources:` list: every field, and that names are unique.
 pub(crate) fn parse_sources(raw: Vec<Spanned<RawSource>>) -> Result<Vec<SourceConfig>, Diagnostic> {
+    let (good, mut bad) = parse_sources_lenient(raw);
+    match bad.is_empty() {
+        true => Ok(good),
+        false => Err(bad.remove(0)),
+    }
+}
+
+/// [`parse_sources`], keeping every source that reads and reporting the
+/// ones that do not: one bad source must not take the others' status away.
+pub(crate) fn parse_sources_lenient(
+    raw: Vec<Spanned<RawSource>>,
+) -> (Vec<SourceConfig>, Vec<Diagnostic>) {
     let mut seen: HashMap<String, u32> = HashMap::new();
     let mut out = Vec::with_capacity(raw.len());
+    let mut bad = Vec::new();
     for entry in raw {
         let at = entry.referenced;
-        let src = parse_source(entry.value, &at)?;
+        let src = match parse_source(entry.value, &at) {
+            Ok(s) => s,
+            Err(d) => {
+                bad.push(d);
+                continue;
+            }
+        };
         if let Some(first) = seen.get(&src.name) {
-            return Err(Diagnostic::error(
-                "duplicate-source",
-                Pos::new(src.line, 1),
-                format!(
-                    "a source named `{}` is already defined on line {first}",
-                    src.name
-                ),
-            )
-            .with_hint("give every source its own name: runbooks refer to sources by name"));
+            bad.push(
+                Diagnostic::error(
+                    "duplicate-source",
+                    Pos::new(src.line, 1),
+                    format!(
+                        "a source named `{}` is already defined on line {first}",
+                        src.name
+                    ),
+                )
+                .with_hint("give every source its own name: runbooks refer to sources by name"),
+            );
+            continue;
         }
         seen.insert(src.name.clone(), src.line);
         out.push(src);
     }
-    Ok(out)
+    (out, bad)
 }
 
 fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic> {
@@ -605,6 +627,34 @@ mod tests {
         assert_eq!(s[8].timeout, Duration::from_secs(3));
         assert_eq!(s[9].interval, DEFAULT_INTERVAL);
         assert_eq!(s[10].url.as_str(), "https://healthchecks.io/");
+    }
+
+    /// Leniently (the TUI), a source that does not read is reported and
+    /// left out; the others stay. Strictly (`mayday status`, lint), it is an
+    /// error.
+    #[test]
+    fn one_bad_source_leaves_the_others() {
+        let y = "sources:
+  - {name: web, kind: http, url: 'https://example.com/health'}
+  - {name: prom, kind: prometheus, url: 'http://127.0.0.1:9090', threshold: 5}
+  - {name: web, kind: http, url: 'https://example.com/other'}
+  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9093'}";
+        let cfg = Config::parse_with(y, true).unwrap();
+        let names: Vec<&str> = cfg.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["web", "am"]);
+        let why: Vec<(u32, &str)> = cfg
+            .skipped_sources
+            .iter()
+            .map(|d| (d.line, d.code))
+            .collect();
+        assert_eq!(
+            why,
+            [(3, "invalid-source"), (4, "duplicate-source")],
+            "{:?}",
+            cfg.skipped_sources
+        );
+        let e = parse(y).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
     }
 
     #[test]
