@@ -74,6 +74,7 @@ fn incident() -> Vec<Event> {
         scenario: None,
         dry_run: false,
         mayday_version: "bench".into(),
+        alert: None,
     });
     let mut step = 0usize;
     let mut round = 0usize;

@@ -48,6 +48,7 @@ fn state_with_events(n: usize) -> State {
             scenario: None,
             dry_run: false,
             mayday_version: "bench".into(),
+            alert: None,
         },
     }];
     let first = runbook.steps[0].id.clone();

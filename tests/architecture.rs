@@ -12,7 +12,8 @@
 //! starting with `crate::`, `super::`, `self::` or a module the file
 //! declares. Paths through a folder's `mod.rs` are followed to the file that
 //! defines the item when the `mod.rs` re-exports it. Unit-test modules
-//! (`#[cfg(test)]`) are left out: tests may reach anywhere.
+//! (`#[cfg(test)]`, inline or in their own file) are left out: tests may
+//! reach anywhere.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ struct File {
     facade: bool,
     /// Modules this file declares (`mod x;`).
     children: BTreeSet<String>,
+    /// Modules it declares for tests only (`#[cfg(test)] mod tests;`).
+    test_children: BTreeSet<String>,
     /// Public items defined here (for following `pub use x::*`).
     items: BTreeSet<String>,
     /// `pub use child::{A, B}` / `pub use child::*` (façades only).
@@ -266,7 +269,20 @@ fn read_file(path: &Path, src: &Path) -> File {
     if facade {
         module.pop();
     }
-    let code = without_tests(&code_only(&text));
+    let stripped = code_only(&text);
+    let mut test_children = BTreeSet::new();
+    let mut rest = stripped.as_str();
+    while let Some(i) = rest.find("#[cfg(test)]") {
+        rest = &rest[i + "#[cfg(test)]".len()..];
+        let decl = rest.trim_start();
+        if let Some(after) = decl.strip_prefix("mod ") {
+            let name: String = after.chars().take_while(|c| is_ident(*c)).collect();
+            if after[name.len()..].trim_start().starts_with(';') {
+                test_children.insert(name);
+            }
+        }
+    }
+    let code = without_tests(&stripped);
     let line_of = |pos: usize| code[..pos].matches('\n').count() + 1;
 
     let mut children = BTreeSet::new();
@@ -370,6 +386,7 @@ fn read_file(path: &Path, src: &Path) -> File {
         module,
         facade,
         children,
+        test_children,
         items,
         reexports,
         refs,
@@ -388,10 +405,26 @@ impl Crate {
         let src = src_dir();
         let mut paths = Vec::new();
         rust_files(&src, &mut paths);
-        let files: Vec<File> = paths
+        let all: Vec<File> = paths
             .iter()
             .filter(|p| p.file_name().is_some_and(|n| n != "main.rs"))
             .map(|p| read_file(p, &src))
+            .collect();
+        // Files that are test modules of their parent (`#[cfg(test)] mod
+        // tests;`) are tests: they may reach anywhere.
+        let tests: BTreeSet<ModPath> = all
+            .iter()
+            .flat_map(|f| {
+                f.test_children.iter().map(|c| {
+                    let mut m = f.module.clone();
+                    m.push(c.clone());
+                    m
+                })
+            })
+            .collect();
+        let files: Vec<File> = all
+            .into_iter()
+            .filter(|f| !tests.iter().any(|t| f.module.starts_with(t)))
             .collect();
         let modules = files
             .iter()

@@ -554,6 +554,7 @@ fn started_event(title: &str, rehearsal: bool) -> mayday::incident::EventKind {
         scenario: rehearsal.then(|| "drill".into()),
         dry_run: rehearsal,
         mayday_version: "t".into(),
+        alert: None,
     }
 }
 

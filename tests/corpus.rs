@@ -318,3 +318,33 @@ fn both_formats_of_the_format_doc_example_load_the_same_steps() {
         assert_eq!(waits(x), waits(y));
     }
 }
+
+/// `label:` on a variable names the alert label it is filled from, in both
+/// formats (and the front matter's fast path).
+#[test]
+fn variables_can_name_the_alert_label_they_come_from() {
+    let md = "---\ntitle: Pods crash looping\nvariables:\n  - name: ns\n    label: namespace\n  - name: pod\n    prompt: The pod\n    label: pod\n    required: true\n---\n\n# Pods crash looping\n\n## Look {.diagnose}\n\n```sh\nkubectl -n {{ns}} describe pod {{pod}}\n```\n";
+    let y = "title: Pods crash looping\nvariables:\n  - {name: ns, label: namespace}\n  - {name: pod, prompt: The pod, label: pod, required: true}\nsteps:\n  - title: Look\n    kind: diagnose\n    commands:\n      - text: 'kubectl -n {{ns}} describe pod {{pod}}'\n";
+    for (name, text) in [("a.md", md), ("a.yaml", y)] {
+        let loaded = mayday::runbook::load(name, text.as_bytes(), Origin::Extra);
+        assert!(
+            loaded
+                .diagnostics
+                .iter()
+                .all(|d| d.severity != Level::Error),
+            "{name}: {:?}",
+            loaded.diagnostics
+        );
+        let rb = loaded.runbook.expect("loads");
+        let labels: Vec<(&str, Option<&str>)> = rb
+            .variables
+            .iter()
+            .map(|v| (v.name.as_str(), v.label.as_deref()))
+            .collect();
+        assert_eq!(
+            labels,
+            [("ns", Some("namespace")), ("pod", Some("pod"))],
+            "{name}"
+        );
+    }
+}

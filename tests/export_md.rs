@@ -37,6 +37,7 @@ fn started(rehearsal: bool) -> EventKind {
         scenario: rehearsal.then(|| "primary-disk-full".to_owned()),
         dry_run: false,
         mayday_version: "test".into(),
+        alert: None,
     }
 }
 
@@ -640,4 +641,50 @@ fn local_time_follows_tz() {
     );
     assert!(doc.contains("| 2027-01-15 13:30:00 | T+00:00:00 | incident started"));
     assert!(doc.contains("Fail over promote the replica :done, 2027-01-15T13:31:42, "));
+}
+
+/// An incident started from an alert says so in Detection: which alert,
+/// when it fired, how long until the incident started; its labels
+/// escaped like any outside text. JSON export carries the alert too.
+#[test]
+fn detection_names_the_alert_and_the_time_to_respond() {
+    let env = Env::new();
+    let data = data_dir(&env);
+    let mut first = started(false);
+    if let EventKind::IncidentStarted { alert, .. } = &mut first {
+        *alert = Some(Box::new(mayday::incident::AlertRef {
+            name: "PostgresDown".into(),
+            labels: [
+                ("alertname", "PostgresDown"),
+                ("namespace", "databases"),
+                ("cluster", "| orders ## <b>"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+            annotations: Default::default(),
+            starts_at: Some(t(-240)),
+            source: "alertmanager".into(),
+            fingerprint: Some("3e2c1c1b".into()),
+        }));
+    }
+    let (w, _) = store::create(&data, "database-down", first, t(0)).unwrap();
+    let id = w.incident_id().to_owned();
+    drop(w);
+    std::fs::write(store::dir(&data).join(format!("{id}.runbook.md")), RUNBOOK).unwrap();
+    let md = export(&env, &id, "md");
+    let detection = section(&md, "Detection").join("\n");
+    assert!(
+        detection.contains("Started from the alert **PostgresDown** (alertmanager), firing since"),
+        "{detection}"
+    );
+    assert!(
+        detection.contains("the incident started 4m later (time to respond)"),
+        "{detection}"
+    );
+    // The hostile label value cannot make a heading, a cell or a tag.
+    assert!(!md.contains("<b>") && !md.contains("\n## <"), "{detection}");
+    let json = export(&env, &id, "json");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["events"][0]["alert"]["fingerprint"], "3e2c1c1b", "{json}");
 }

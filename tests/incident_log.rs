@@ -36,6 +36,7 @@ fn started(id: &str) -> EventKind {
         scenario: None,
         dry_run: false,
         mayday_version: "test".into(),
+        alert: None,
     }
 }
 

@@ -28,6 +28,7 @@ fn started() -> EventKind {
         scenario: None,
         dry_run: false,
         mayday_version: "test".into(),
+        alert: None,
     }
 }
 

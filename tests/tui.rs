@@ -1292,6 +1292,7 @@ fn the_picker_suggests_runbooks_for_alerts_firing_now() {
             runbook_url: None,
             summary: None,
             since: None,
+            ..Default::default()
         },
         FiringAlert {
             alertname: "SomethingElse".into(),
@@ -1299,6 +1300,7 @@ fn the_picker_suggests_runbooks_for_alerts_firing_now() {
             runbook_url: Some("https://runbooks.example.com/api-latency.md#diagnosis".into()),
             summary: None,
             since: None,
+            ..Default::default()
         },
     ];
     status(&mut s, snap);
@@ -1612,6 +1614,7 @@ fn alert(name: &str, severity: Option<&str>, since: i64) -> mayday::status::Firi
         runbook_url: None,
         summary: None,
         since: Some(t(since)),
+        ..Default::default()
     }
 }
 
@@ -1823,4 +1826,75 @@ fn a_resume_before_the_first_poll_logs_no_flap() {
     );
     assert!(kinds(&fx).is_empty(), "{:?}", kinds(&fx));
     assert_replays(&s);
+}
+
+/// From the page to the first step in two keys: the top row is the alert,
+/// Enter opens the form with its labels filled in and its severity, Enter
+/// starts the incident, which records the alert.
+#[test]
+fn starting_from_an_alert_fills_the_form_and_records_the_alert() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    let mut s = state();
+    let mut snap = snapshot("alertmanager", Kind::Alertmanager, Degraded, "1 firing", 1);
+    let mut a = alert("RedisEvictionsHigh", Some("warning"), -300);
+    a.labels = [
+        ("alertname", "RedisEvictionsHigh"),
+        ("namespace", "payments"),
+        ("pod", "redis-0"),
+        ("severity", "warning"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    a.fingerprint = Some("3e2c1c1b".into());
+    snap.alerts = vec![a];
+    status(&mut s, snap);
+    // Key 1: Enter on the selected (top) row, the alert.
+    key(&mut s, KeyCode::Enter, 2);
+    let form = s.start.as_ref().expect("the start form");
+    assert_eq!(form.runbook.id, "cache-evictions");
+    assert_eq!(
+        form.fields[0].input.text(),
+        "payments",
+        "the label, not the default `cache`"
+    );
+    assert_eq!(
+        form.severity,
+        mayday::runbook::Severity::Medium,
+        "warning → SEV3"
+    );
+    // Key 2: Enter starts it.
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    let req = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::StartIncident(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("started with two keys");
+    assert_eq!(
+        req.variables.get("namespace").map(String::as_str),
+        Some("payments")
+    );
+    let alert = req.alert.clone().expect("the alert is recorded");
+    assert_eq!(alert.name, "RedisEvictionsHigh");
+    assert_eq!(alert.source, "alertmanager");
+    assert_eq!(alert.labels.get("pod").map(String::as_str), Some("redis-0"));
+    assert_eq!(alert.fingerprint.as_deref(), Some("3e2c1c1b"));
+    assert_eq!(alert.starts_at, Some(t(-300)));
+    open(&mut s, fx);
+    let inc = &s.session.as_ref().expect("open").incident;
+    assert_eq!(
+        inc.alert.as_ref().map(|a| a.name.as_str()),
+        Some("RedisEvictionsHigh")
+    );
+    assert_eq!(inc.severity, mayday::runbook::Severity::Medium);
+    // The first event carries it, so export, review and the postmortem do.
+    let first = &s.session.as_ref().unwrap().events[0];
+    let json = serde_json::to_string(first).unwrap();
+    assert!(
+        json.contains(r#""alert":{"name":"RedisEvictionsHigh""#),
+        "{json}"
+    );
 }

@@ -196,6 +196,8 @@ pub struct StartRequest {
     pub rehearsal: bool,
     /// The scenario, for a rehearsal.
     pub scenario: Option<String>,
+    /// The alert it is started from, if any.
+    pub alert: Option<crate::incident::AlertRef>,
     /// When it was asked for.
     pub at: Timestamp,
 }
@@ -217,6 +219,7 @@ impl StartRequest {
             scenario: self.scenario.clone(),
             dry_run,
             mayday_version: env!("CARGO_PKG_VERSION").to_owned(),
+            alert: self.alert.clone().map(Box::new),
         }
     }
 }

@@ -42,6 +42,8 @@ pub enum Request {
     Show(Screen),
     /// Open the start form for this runbook.
     OpenStart(Arc<Runbook>),
+    /// Open the start form for this runbook from a firing alert.
+    StartFromAlert(Arc<Runbook>, Box<crate::incident::AlertRef>),
     /// Rehearse this game-day scenario.
     Rehearse(Arc<Scenario>),
     /// Recompute the picker's rows.

@@ -87,6 +87,9 @@ pub enum EventKind {
         #[serde(default)]
         /// The Mayday version that wrote the log.
         mayday_version: String,
+        /// The alert it was started from, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alert: Option<Box<AlertRef>>,
     },
     /// The incident was reopened in a new session (after quitting or a crash).
     SessionResumed {
@@ -338,6 +341,28 @@ pub enum EventKind {
         /// Where they were copied to.
         saved_as: String,
     },
+}
+
+/// The alert an incident was started from: what fired, with its labels.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRef {
+    /// The alert's name.
+    pub name: String,
+    /// Its labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Its annotations (summary, description, runbook_url…).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// When it started firing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<Timestamp>,
+    /// The status source it was seen in.
+    #[serde(default)]
+    pub source: String,
+    /// Alertmanager's fingerprint of it, where the source has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// One line of a game-day score card.

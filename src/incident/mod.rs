@@ -10,5 +10,5 @@ pub mod state;
 pub mod store;
 pub mod writer;
 
-pub use event::{Event, EventKind, Group, Phase, ScoreLine};
+pub use event::{AlertRef, Event, EventKind, Group, Phase, ScoreLine};
 pub use state::{CommandRecord, CommandResult, Incident, StepProgress, StepStatus};

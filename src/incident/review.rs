@@ -326,6 +326,7 @@ mod tests {
             scenario: None,
             dry_run: false,
             mayday_version: String::new(),
+            alert: None,
         }
     }
 

@@ -142,6 +142,8 @@ pub struct Incident {
     pub scenario: Option<String>,
     /// Started with `--dry-run`.
     pub dry_run: bool,
+    /// The alert it was started from, if any.
+    pub alert: Option<crate::incident::AlertRef>,
     /// When it started.
     pub started_at: Timestamp,
     /// Open, mitigated or resolved.
@@ -191,6 +193,7 @@ impl Incident {
             rehearsal,
             scenario,
             dry_run,
+            alert,
             ..
         } = &first.kind
         else {
@@ -208,6 +211,7 @@ impl Incident {
             rehearsal: *rehearsal,
             scenario: scenario.clone(),
             dry_run: *dry_run,
+            alert: alert.as_deref().cloned(),
             started_at: first.at,
             phase: Phase::Open,
             mitigated_at: None,

@@ -100,6 +100,8 @@ pub(crate) struct RawVariable {
     /// `ask: on_use`: asked when a command that needs it is about to run,
     /// not on the start form.
     ask: Option<Spanned<String>>,
+    /// The alert label it comes from (`label: namespace`).
+    label: Option<String>,
 }
 
 /// Is `ask:` the "when a command needs it" value?
@@ -115,9 +117,24 @@ pub(crate) fn ask_on_use(value: &str) -> Option<bool> {
 #[derive(Debug, Default)]
 pub(crate) struct RawVariables(Vec<VarDecl>);
 
-/// A variable declaration: name, prompt, default, required, position, and
-/// whether it is asked when a command needs it (`ask: on_use`).
-pub(crate) type VarDecl = (String, Option<String>, Option<String>, bool, Pos, bool);
+/// A variable declaration as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct VarDecl {
+    /// Its name.
+    pub name: String,
+    /// What the start form asks.
+    pub prompt: Option<String>,
+    /// Its default.
+    pub default: Option<String>,
+    /// It must have a value.
+    pub required: bool,
+    /// Where its name is.
+    pub pos: Pos,
+    /// `ask: on_use`.
+    pub ask_on_use: bool,
+    /// `label:`: the alert label it is filled from.
+    pub label: Option<String>,
+}
 
 impl<'de> Deserialize<'de> for RawVariables {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -142,14 +159,18 @@ impl<'de> Deserialize<'de> for RawVariables {
                             ))
                         })?,
                     };
-                    out.push((
-                        v.name.value,
-                        v.prompt,
-                        v.default.map(|s| s.0),
-                        v.required,
-                        pos_of(&v.name.referenced),
-                        on_use,
-                    ));
+                    out.push(VarDecl {
+                        pos: pos_of(&v.name.referenced),
+                        name: v.name.value,
+                        prompt: v.prompt,
+                        default: v.default.map(|s| s.0),
+                        required: v.required,
+                        ask_on_use: on_use,
+                        label: v
+                            .label
+                            .map(|l| l.trim().to_owned())
+                            .filter(|l| !l.is_empty()),
+                    });
                 }
                 Ok(RawVariables(out))
             }
@@ -157,14 +178,12 @@ impl<'de> Deserialize<'de> for RawVariables {
                 let mut out = Vec::new();
                 while let Some(name) = map.next_key::<Spanned<String>>()? {
                     let default = map.next_value::<Option<Scalar>>()?;
-                    out.push((
-                        name.value,
-                        None,
-                        default.map(|s| s.0),
-                        false,
-                        pos_of(&name.referenced),
-                        false,
-                    ));
+                    out.push(VarDecl {
+                        pos: pos_of(&name.referenced),
+                        name: name.value,
+                        default: default.map(|s| s.0),
+                        ..VarDecl::default()
+                    });
                 }
                 Ok(RawVariables(out))
             }
@@ -256,7 +275,10 @@ impl RawHeader {
             variables: self.variables.map(|vars| {
                 vars.0
                     .into_iter()
-                    .map(|(n, p, d, r, pos, u)| (n, p, d, r, shift(pos), u))
+                    .map(|v| VarDecl {
+                        pos: shift(v.pos),
+                        ..v
+                    })
                     .collect()
             }),
         }
@@ -300,7 +322,16 @@ pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnost
     rb.alerts = h.alerts;
     rb.sources = h.sources;
     if let Some(vars) = h.variables {
-        for (name, prompt, default, required, pos, ask_on_use) in vars {
+        for VarDecl {
+            name,
+            prompt,
+            default,
+            required,
+            pos,
+            ask_on_use,
+            label,
+        } in vars
+        {
             if !template::is_valid_name(&name) {
                 diags.push(
                     Diagnostic::error(
@@ -326,6 +357,7 @@ pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnost
                 default,
                 required,
                 ask_on_use,
+                label,
                 pos,
             });
         }

@@ -362,6 +362,7 @@ fn apply(h: &mut Header, key: &str, value: Value, line: u32) -> Option<()> {
                 let mut default = None;
                 let mut required = false;
                 let mut on_use = false;
+                let mut label = None;
                 for (k, v, l) in map {
                     match (k.as_str(), v) {
                         ("name", Value::Str(s, col)) => name = Some((s, Pos::new(l, col))),
@@ -371,11 +372,22 @@ fn apply(h: &mut Header, key: &str, value: Value, line: u32) -> Option<()> {
                         ("default", Value::Str(s, _)) => default = Some(s),
                         ("required", Value::Bool(b)) => required = b,
                         ("ask", Value::Str(s, _)) => on_use = super::common::ask_on_use(&s)?,
+                        ("label", Value::Str(s, _)) => {
+                            label = Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+                        }
                         _ => return None,
                     }
                 }
                 let (n, pos) = name?;
-                vars.push((n, prompt, default, required, pos, on_use));
+                vars.push(super::common::VarDecl {
+                    name: n,
+                    prompt,
+                    default,
+                    required,
+                    pos,
+                    ask_on_use: on_use,
+                    label,
+                });
             }
             h.variables = Some(vars);
         }
@@ -438,7 +450,7 @@ mod tests {
         let h = parse("title: T\nid:   abc\nvariables:\n  - name: ns\n", 1).unwrap();
         assert_eq!(h.title.unwrap().1, Pos::new(2, 8));
         assert_eq!(h.id.unwrap().1, Pos::new(3, 7));
-        assert_eq!(h.variables.unwrap()[0].4, Pos::new(5, 11));
+        assert_eq!(h.variables.unwrap()[0].pos, Pos::new(5, 11));
         let f = full("title: T\nid:   abc\nvariables:\n  - name: ns\n").unwrap();
         assert_eq!(f.id.unwrap().1, Pos::new(3, 7));
     }

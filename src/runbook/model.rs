@@ -319,6 +319,10 @@ pub struct Variable {
     /// uses it is about to run with no value.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub ask_on_use: bool,
+    /// `label: NAME`: started from an alert, the variable takes the value
+    /// of the alert's label `NAME`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     #[serde(skip)]
     /// Where it is declared.
     pub pos: Pos,

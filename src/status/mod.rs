@@ -81,7 +81,7 @@ pub struct Item {
 }
 
 /// A firing alert from Prometheus or Alertmanager.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FiringAlert {
     /// The alert's name (the `alertname` label).
     pub alertname: String,
@@ -93,6 +93,12 @@ pub struct FiringAlert {
     pub summary: Option<String>,
     /// When it started firing (`activeAt` / `startsAt`).
     pub since: Option<jiff::Timestamp>,
+    /// Every label (the alert's context: namespace, pod, …).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Every annotation.
+    pub annotations: std::collections::BTreeMap<String, String>,
+    /// Alertmanager's fingerprint, where the source has one.
+    pub fingerprint: Option<String>,
 }
 
 /// A new snapshot for a source: what the status tasks send to the UI.

@@ -9,6 +9,7 @@ use crate::app::settings::Preset;
 use crate::app::widgets::input::TextInput;
 use crate::app::widgets::input::is_ctrl_c;
 use crate::app::widgets::kit::{block, centered, s};
+use crate::incident::AlertRef;
 use crate::runbook::{Runbook, Severity};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -54,6 +55,9 @@ pub struct StartForm {
     pub preset: Preset,
     /// Starting a rehearsal of this scenario.
     pub scenario: Option<Arc<crate::gameday::Scenario>>,
+    /// Starting from this alert (its labels fill variables, its severity
+    /// the severity; the incident records it).
+    pub alert: Option<AlertRef>,
     /// The fields still to ask.
     pub fields: Vec<Field>,
     /// The field with the focus.
@@ -99,13 +103,50 @@ pub fn rehearse(
                 .unwrap_or_else(|| cx.settings.default_responder.clone()),
         ),
     };
-    open_with(slot, rb, preset, Some(scenario), cx);
+    open_with(slot, rb, preset, Some(scenario), None, cx);
 }
 
 /// Open the start form for a runbook; with every value preset, start at once.
 pub fn open(slot: &mut Option<StartForm>, runbook: Arc<Runbook>, cx: &mut Cx) {
     let preset = cx.settings.preset.clone();
-    open_with(slot, runbook, preset, None, cx);
+    open_with(slot, runbook, preset, None, None, cx);
+}
+
+/// Open the start form for a runbook from a firing alert: variables that
+/// name a label (`label: namespace`, or named like one) take its value,
+/// and the severity follows the alert's `severity` label.
+pub fn open_from_alert(
+    slot: &mut Option<StartForm>,
+    runbook: Arc<Runbook>,
+    alert: AlertRef,
+    cx: &mut Cx,
+) {
+    let preset = cx.settings.preset.clone();
+    open_with(slot, runbook, preset, None, Some(alert), cx);
+}
+
+/// The severity an alert's `severity` label means: `critical` → SEV1,
+/// `error`/`high` → SEV2, `warning` → SEV3, `info`/`low` → SEV4.
+pub fn severity_of_label(label: &str) -> Option<Severity> {
+    match label.trim().to_ascii_lowercase().as_str() {
+        "critical" | "page" | "emergency" | "sev1" | "p1" => Some(Severity::Critical),
+        "error" | "high" | "major" | "sev2" | "p2" => Some(Severity::High),
+        "warning" | "warn" | "medium" | "sev3" | "p3" => Some(Severity::Medium),
+        "info" | "low" | "minor" | "sev4" | "p4" => Some(Severity::Low),
+        _ => None,
+    }
+}
+
+/// The value an alert gives a variable: its `label:`, else a label of the
+/// same name (any case).
+pub fn value_from_alert<'a>(v: &crate::runbook::Variable, alert: &'a AlertRef) -> Option<&'a str> {
+    let wanted = v.label.as_deref().unwrap_or(&v.name);
+    alert
+        .labels
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(wanted))
+        .map(|(_, val)| val.as_str())
+        .filter(|val| !val.trim().is_empty())
 }
 
 fn open_with(
@@ -113,6 +154,7 @@ fn open_with(
     runbook: Arc<Runbook>,
     preset: Preset,
     scenario: Option<Arc<crate::gameday::Scenario>>,
+    alert: Option<AlertRef>,
     cx: &mut Cx,
 ) {
     let mut fields = Vec::new();
@@ -131,11 +173,25 @@ fn open_with(
                 name: v.name.clone(),
                 required: v.required,
             },
-            input: TextInput::new(v.default.as_deref().unwrap_or(""), false),
+            // From the alert when it has the label, else the default: shown,
+            // and editable, either way.
+            input: TextInput::new(
+                alert
+                    .as_ref()
+                    .and_then(|a| value_from_alert(v, a))
+                    .or(v.default.as_deref())
+                    .unwrap_or(""),
+                false,
+            ),
         });
     }
+    let from_alert = alert
+        .as_ref()
+        .and_then(|a| a.labels.get("severity"))
+        .and_then(|s| severity_of_label(s));
     let severity = preset
         .severity
+        .or(from_alert)
         .or(runbook.severity)
         .unwrap_or(Severity::High);
     if preset.severity.is_none() {
@@ -156,6 +212,7 @@ fn open_with(
         runbook,
         preset,
         scenario,
+        alert,
         fields,
         focus: 0,
         severity,
@@ -201,6 +258,17 @@ fn submit(slot: &mut Option<StartForm>, mut form: StartForm, cx: &mut Cx) {
     for (k, v) in preset_vars {
         variables.entry(k).or_insert(v);
     }
+    // Variables asked only when a command needs them take the alert's
+    // label when it has one.
+    if let Some(a) = &form.alert {
+        for v in &form.runbook.variables {
+            if let Some(val) = value_from_alert(v, a) {
+                variables
+                    .entry(v.name.clone())
+                    .or_insert_with(|| val.to_owned());
+            }
+        }
+    }
     if responder.trim().is_empty() {
         form.error = Some("the responder's handle is required".into());
         form.focus = form
@@ -219,6 +287,7 @@ fn submit(slot: &mut Option<StartForm>, mut form: StartForm, cx: &mut Cx) {
         responder,
         rehearsal: form.scenario.is_some(),
         scenario: form.scenario.as_ref().map(|g| g.id.clone()),
+        alert: form.alert.clone(),
         at: cx.now,
     }));
     form.starting = true;

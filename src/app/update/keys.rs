@@ -91,6 +91,14 @@ pub fn apply(state: &mut State, requests: Vec<Request>, fx: &mut Vec<Effect>) {
             Request::AskQuit => request_quit(state, fx),
             Request::Show(screen) => state.screen = screen,
             Request::OpenStart(rb) => open_start(state, rb, fx),
+            Request::StartFromAlert(rb, alert) => {
+                let more = {
+                    let mut cx = cx!(state, fx);
+                    start::open_from_alert(&mut state.start, rb, *alert, &mut cx);
+                    cx.requests
+                };
+                apply(state, more, fx);
+            }
             Request::Rehearse(g) => {
                 let more = {
                     let mut cx = cx!(state, fx);

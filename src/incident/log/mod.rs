@@ -202,6 +202,7 @@ mod tests {
             scenario: None,
             dry_run: false,
             mayday_version: "0".into(),
+            alert: None,
         }
     }
 

@@ -244,6 +244,41 @@ impl Doc<'_> {
         o.push_str("## Detection\n\n");
         o.push_str(PLACEHOLDER_DETECTION);
         o.push_str("\n\n");
+        if let Some(a) = &self.inc.alert {
+            o.push_str("Started from the alert **");
+            line(o, &a.name);
+            o.push_str("**");
+            if !a.source.is_empty() {
+                o.push_str(" (");
+                line(o, &a.source);
+                o.push(')');
+            }
+            if let Some(at) = a.starts_at {
+                o.push_str(", firing since ");
+                self.clock.datetime(o, at)?;
+                let respond = (self.inc.started_at - at).as_secs().max(0);
+                let _ = write!(
+                    o,
+                    "; the incident started {} later (time to respond)",
+                    crate::util::duration::format(std::time::Duration::from_secs(
+                        respond.unsigned_abs()
+                    ))
+                );
+            }
+            o.push_str(".\n");
+            let labels: Vec<String> = a
+                .labels
+                .iter()
+                .filter(|(k, _)| k.as_str() != "alertname")
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            if !labels.is_empty() {
+                o.push_str("Labels: ");
+                line(o, &labels.join(", "));
+                o.push_str(".\n");
+            }
+            o.push('\n');
+        }
         let mut rows = 0;
         let mut more = 0;
         let mut first_step: Option<&Event> = None;

@@ -64,6 +64,8 @@ struct AmAlert {
     status: Option<AmStatus>,
     #[serde(default, rename = "generatorURL")]
     generator_url: Option<String>,
+    #[serde(default)]
+    fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +140,9 @@ fn alert(
         runbook_url,
         summary,
         since,
+        labels: labels.clone(),
+        annotations: annotations.clone(),
+        fingerprint: None,
     };
     (item, firing)
 }
@@ -247,12 +252,16 @@ pub fn alertmanager(resp: &Response, ignore: &[String]) -> Result<Reading, PollE
             s.state == "suppressed" || !s.silenced_by.is_empty() || !s.inhibited_by.is_empty()
         }) {
             Some(status) => suppressed.push(suppressed_item(a, status)),
-            None => pairs.push(alert(
-                &a.labels,
-                &a.annotations,
-                a.starts_at.as_deref(),
-                a.generator_url.as_deref(),
-            )),
+            None => {
+                let (item, mut firing) = alert(
+                    &a.labels,
+                    &a.annotations,
+                    a.starts_at.as_deref(),
+                    a.generator_url.as_deref(),
+                );
+                firing.fingerprint.clone_from(&a.fingerprint);
+                pairs.push((item, firing));
+            }
         }
     }
     Ok(firing_reading(pairs, suppressed, skipped, 0))

@@ -87,6 +87,9 @@ pub struct Firing {
     pub since: Option<jiff::Timestamp>,
     /// How well the runbook matches (see [`rows::match_strength`]).
     pub strength: u8,
+    /// The most severe (then the first) instance, as the incident records
+    /// it when started from this row.
+    pub alert: crate::incident::AlertRef,
 }
 
 /// What the rows are made from, out of the context.
@@ -233,6 +236,10 @@ fn activate(p: &mut Picker, cx: &mut Cx) {
             }
         }
         PickItem::Runbook(i) | PickItem::Firing(i, _) => {
+            let alert = match item {
+                PickItem::Firing(_, f) => p.firing.get(f).map(|f| f.alert.clone()),
+                _ => None,
+            };
             if let Some(rb) = cx.library.runbooks.get(i).cloned() {
                 // One page, one incident: an open (real) incident on this
                 // runbook is offered first.
@@ -247,7 +254,10 @@ fn activate(p: &mut Picker, cx: &mut Cx) {
                             open_id: inc.id.clone(),
                         });
                     }
-                    None => cx.request(Request::OpenStart(rb)),
+                    None => match alert {
+                        Some(a) => cx.request(Request::StartFromAlert(rb, Box::new(a))),
+                        None => cx.request(Request::OpenStart(rb)),
+                    },
                 }
             }
         }

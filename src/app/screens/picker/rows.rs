@@ -75,6 +75,7 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
                 f.count += 1;
                 if severity_rank(alert.severity.as_deref()) < severity_rank(f.severity.as_deref()) {
                     f.severity.clone_from(&alert.severity);
+                    f.alert = alert_ref(alert, &src.snapshot.name);
                 }
                 f.since = match (f.since, alert.since) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -102,6 +103,7 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
                     severity: alert.severity.clone(),
                     since: alert.since,
                     strength,
+                    alert: alert_ref(alert, &src.snapshot.name),
                 });
             }
         }
@@ -119,6 +121,18 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
             .then_with(|| a.source.cmp(&b.source))
     });
     out
+}
+
+/// An alert as an incident records it.
+fn alert_ref(a: &crate::status::FiringAlert, source: &str) -> crate::incident::AlertRef {
+    crate::incident::AlertRef {
+        name: a.alertname.clone(),
+        labels: a.labels.clone(),
+        annotations: a.annotations.clone(),
+        starts_at: a.since,
+        source: source.to_owned(),
+        fingerprint: a.fingerprint.clone(),
+    }
 }
 
 /// Does a `runbook_url` point at the runbook with this id or file name (its
