@@ -1898,3 +1898,111 @@ fn starting_from_an_alert_fills_the_form_and_records_the_alert() {
         "{json}"
     );
 }
+
+/// The incident follows its own alert: it resolving is logged (and shown)
+/// while other alerts of the same source still fire; silenced and firing
+/// again likewise; a failed poll says nothing.
+#[test]
+fn the_incident_follows_its_own_alert() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    // Redis fires longest, so it is the top row.
+    let labelled = |name: &str, ns: &str| {
+        let since = if name.starts_with("Redis") {
+            -300
+        } else {
+            -100
+        };
+        let mut a = alert(name, Some("warning"), since);
+        a.labels = [
+            ("alertname", name),
+            ("namespace", ns),
+            ("severity", "warning"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        a
+    };
+    let poll = |s: &mut app::State, alerts: Vec<mayday::status::FiringAlert>, at: i64| {
+        let mut snap = snapshot("alertmanager", Kind::Alertmanager, Degraded, "firing", at);
+        snap.items.clear();
+        snap.alerts = alerts;
+        kinds(&status(s, snap))
+    };
+    let mut s = state();
+    poll(
+        &mut s,
+        vec![
+            labelled("RedisEvictionsHigh", "payments"),
+            labelled("HighRequestLatency", "web"),
+        ],
+        1,
+    );
+    key(&mut s, KeyCode::Enter, 2);
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    open(&mut s, fx);
+    save_all(&mut s);
+    assert_eq!(
+        s.session
+            .as_ref()
+            .unwrap()
+            .incident
+            .alert
+            .as_ref()
+            .map(|a| a.name.as_str()),
+        Some("RedisEvictionsHigh")
+    );
+    let both = || {
+        vec![
+            labelled("RedisEvictionsHigh", "payments"),
+            labelled("HighRequestLatency", "web"),
+        ]
+    };
+    // Still firing: nothing to log.
+    assert!(!poll(&mut s, both(), 10).contains(&"alert_changed"));
+    // The same alert for another namespace is not ours.
+    let other = vec![
+        labelled("RedisEvictionsHigh", "checkout"),
+        labelled("HighRequestLatency", "web"),
+    ];
+    assert!(poll(&mut s, other, 20).contains(&"alert_changed"));
+    let inc = &s.session.as_ref().unwrap().incident;
+    assert_eq!(
+        inc.alert_status.as_ref().map(|(st, _)| st.as_str()),
+        Some("resolved")
+    );
+    let text = screen(&s, t(80), 160, 30);
+    assert!(
+        text.contains("its alert RedisEvictionsHigh resolved 1m ago"),
+        "{text}"
+    );
+    // A failed poll says nothing about it.
+    let mut failed = snapshot("alertmanager", Kind::Alertmanager, Unknown, "no data", 30);
+    failed.error = Some("connection refused".into());
+    assert!(!kinds(&status(&mut s, failed)).contains(&"alert_changed"));
+    // It fires again.
+    assert!(poll(&mut s, both(), 40).contains(&"alert_changed"));
+    let inc = &s.session.as_ref().unwrap().incident;
+    assert_eq!(
+        inc.alert_status.as_ref().map(|(st, _)| st.as_str()),
+        Some("firing")
+    );
+    let log: Vec<String> = s
+        .session
+        .as_ref()
+        .unwrap()
+        .events
+        .iter()
+        .filter(|e| e.kind.name() == "alert_changed")
+        .map(|e| e.kind.describe())
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "its alert RedisEvictionsHigh (alertmanager): resolved",
+            "its alert RedisEvictionsHigh (alertmanager): firing"
+        ]
+    );
+    assert_replays(&s);
+}

@@ -297,3 +297,59 @@ pub fn log_source_state(
         emit(s, kind, at, fx);
     }
 }
+
+/// What a snapshot says of the incident's own alert: `firing` (the same
+/// instance: fingerprint, else every label it was started with),
+/// `silenced` (listed as silenced or inhibited), else `resolved`.
+pub fn alert_status_in(
+    snap: &crate::status::Snapshot,
+    a: &crate::incident::AlertRef,
+) -> &'static str {
+    let same = |f: &crate::status::FiringAlert| {
+        f.alertname == a.name
+            && match (&f.fingerprint, &a.fingerprint) {
+                (Some(x), Some(y)) => x == y,
+                _ => a.labels.iter().all(|(k, v)| f.labels.get(k) == Some(v)),
+            }
+    };
+    if snap.alerts.iter().any(same) {
+        "firing"
+    } else if snap.items.iter().any(|i| {
+        i.name == a.name && (i.detail.starts_with("silenced") || i.detail.starts_with("inhibited"))
+    }) {
+        "silenced"
+    } else {
+        "resolved"
+    }
+}
+
+/// Log a change of the incident's own alert (it resolved, was silenced,
+/// fires again), apart from its source's overall state. A poll that
+/// failed, or a source not polled yet, says nothing about it.
+pub fn log_alert_state(
+    s: &mut Session,
+    snap: &crate::status::Snapshot,
+    at: Timestamp,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(a) = s.incident.alert.as_ref() else {
+        return;
+    };
+    if a.source != snap.name || snap.error.is_some() || snap.is_pending() {
+        return;
+    }
+    let now = alert_status_in(snap, a);
+    let last = s
+        .incident
+        .alert_status
+        .as_ref()
+        .map_or("firing", |(st, _)| st.as_str());
+    if now != last {
+        let kind = EventKind::AlertChanged {
+            alert: a.name.clone(),
+            source: a.source.clone(),
+            status: now.to_owned(),
+        };
+        emit(s, kind, at, fx);
+    }
+}

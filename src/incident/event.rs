@@ -334,6 +334,17 @@ pub enum EventKind {
         /// The lines of the card.
         lines: Vec<ScoreLine>,
     },
+    /// The alert the incident was started from changed: it stopped firing
+    /// (`resolved`), was silenced or inhibited (`silenced`), or fires again
+    /// (`firing`). Logged by itself, apart from its source's overall state.
+    AlertChanged {
+        /// The alert's name.
+        alert: String,
+        /// The source it is seen in.
+        source: String,
+        /// `firing`, `resolved` or `silenced`.
+        status: String,
+    },
     /// The log was recovered after a crash: the torn tail was set aside.
     LogRecovered {
         /// How many bytes of a half-written record were cut off.
@@ -411,6 +422,7 @@ impl EventKind {
             EventKind::RunbookSwitched { .. } => "runbook_switched",
             EventKind::Injected { .. } => "injected",
             EventKind::ScoreCard { .. } => "score_card",
+            EventKind::AlertChanged { .. } => "alert_changed",
             EventKind::LogRecovered { .. } => "log_recovered",
         }
     }
@@ -430,7 +442,9 @@ impl EventKind {
             | EventKind::CommandDeclined { .. }
             | EventKind::CommandStarted { .. }
             | EventKind::CommandFinished { .. } => Group::Commands,
-            EventKind::StatusChanged { .. } | EventKind::VerifyMet { .. } => Group::Status,
+            EventKind::StatusChanged { .. }
+            | EventKind::VerifyMet { .. }
+            | EventKind::AlertChanged { .. } => Group::Status,
             EventKind::DecisionTaken { .. } => Group::Decisions,
             _ => Group::Incident,
         }
@@ -584,6 +598,11 @@ impl EventKind {
             }
             EventKind::Injected { description } => format!("game day: {description}"),
             EventKind::ScoreCard { .. } => "score card".into(),
+            EventKind::AlertChanged {
+                alert,
+                source,
+                status,
+            } => format!("its alert {alert} ({source}): {status}"),
             EventKind::LogRecovered {
                 torn_bytes,
                 saved_as,

@@ -144,6 +144,9 @@ pub struct Incident {
     pub dry_run: bool,
     /// The alert it was started from, if any.
     pub alert: Option<crate::incident::AlertRef>,
+    /// What the log last said of that alert (`resolved`, `silenced`,
+    /// `firing`) and when; none while it fires as it did at the start.
+    pub alert_status: Option<(String, Timestamp)>,
     /// When it started.
     pub started_at: Timestamp,
     /// Open, mitigated or resolved.
@@ -212,6 +215,7 @@ impl Incident {
             scenario: scenario.clone(),
             dry_run: *dry_run,
             alert: alert.as_deref().cloned(),
+            alert_status: None,
             started_at: first.at,
             phase: Phase::Open,
             mitigated_at: None,
@@ -387,6 +391,9 @@ impl Incident {
             }
             EventKind::StatusChanged { source, to, .. } => {
                 self.sources.insert(source.clone(), *to);
+            }
+            EventKind::AlertChanged { status, .. } => {
+                self.alert_status = Some((status.clone(), e.at));
             }
             EventKind::VerifyMet { step, index, .. } => {
                 let at = e.at;

@@ -7,7 +7,7 @@
 use crate::app::action::{Effect, NoticeLevel};
 use crate::app::context::Screen;
 use crate::app::screens::incident;
-use crate::app::session::log_source_state;
+use crate::app::session::{log_alert_state, log_source_state};
 use crate::app::state::State;
 
 /// How long an informational notice stays up.
@@ -29,6 +29,7 @@ pub fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effec
         && s.read_only.is_none()
     {
         log_source_state(s, &snap, at, fx);
+        log_alert_state(s, &snap, at, fx);
         incident::steps::check_verify(s, &state.status, at.max(state.now), fx);
     }
     if had_alerts && state.screen == Screen::Picker {

@@ -24,7 +24,9 @@ fn log_line<'a>(env: &Env, s_: &Session, e: &Event, theme: &Theme, wide: bool) -
     };
     let scope = match &e.kind {
         EventKind::Note { .. } => "log.note",
-        EventKind::StatusChanged { .. } | EventKind::VerifyMet { .. } => "log.status",
+        EventKind::StatusChanged { .. }
+        | EventKind::VerifyMet { .. }
+        | EventKind::AlertChanged { .. } => "log.status",
         EventKind::CommandRequested { .. }
         | EventKind::CommandConfirmed { .. }
         | EventKind::CommandDeclined { .. }

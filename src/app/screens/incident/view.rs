@@ -87,6 +87,27 @@ pub fn draw_header(
             ));
         }
     }
+    // Its own alert: resolved (or silenced) while others may still fire.
+    if let (Some(a), Some((status, at))) = (&inc.alert, &inc.alert_status)
+        && status != "firing"
+    {
+        let ago = crate::util::duration::short((now - *at).as_secs());
+        right.push(Span::styled(
+            if narrow {
+                format!(" alert {status} {ago} ago ")
+            } else {
+                format!(
+                    " its alert {} {status} {ago} ago ",
+                    crate::util::sanitize::line(&a.name)
+                )
+            },
+            theme.style(if status == "resolved" {
+                "status.up"
+            } else {
+                "status.degraded"
+            }),
+        ));
+    }
     if cx.settings.dry_run || inc.dry_run {
         right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }
