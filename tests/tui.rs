@@ -2006,3 +2006,73 @@ fn the_incident_follows_its_own_alert() {
     );
     assert_replays(&s);
 }
+
+/// Plain Markdown runbooks written for people spell placeholders as
+/// `$NAMESPACE` / `${POD}`: started from an alert, display-only blocks are
+/// shown and copied with its labels (upper-cased); unknown ones stay.
+#[test]
+fn shell_placeholders_show_and_copy_the_alerts_labels() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    let mut s = state();
+    let mut snap = snapshot("alertmanager", Kind::Alertmanager, Degraded, "1 firing", 1);
+    let mut a = alert("KubePodCrashLooping", Some("warning"), -60);
+    a.labels = [
+        ("alertname", "KubePodCrashLooping"),
+        ("namespace", "payments"),
+        ("pod", "api-7c9d6b5f4-2xkqp"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    snap.alerts = vec![a];
+    status(&mut s, snap);
+    key(&mut s, KeyCode::Enter, 2);
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    open(&mut s, fx);
+    save_all(&mut s);
+    let steps = &s.session.as_ref().unwrap().runbook.steps;
+    let diagnosis = steps
+        .iter()
+        .position(|st| st.body.contains("kubectl describe pod -n $NAMESPACE $POD"))
+        .expect("the diagnosis step");
+    for i in 0..diagnosis {
+        ch(&mut s, 'n', 10 + i as i64);
+    }
+    let text = screen(&s, t(20), 240, 80);
+    assert!(
+        text.contains("kubectl describe pod -n payments api-7c9d6b5f4-2xkqp"),
+        "{text}"
+    );
+    assert!(
+        text.contains("--field-selector involvedObject.name=api-7c9d6b5f4-2xkqp"),
+        "{text}"
+    );
+    // `$CONTAINER` is no label: it stays for the responder to fill in.
+    assert!(text.contains("-c $CONTAINER --previous"), "{text}");
+    // Copy the describe block: the values are in the copied text too.
+    let session = s.session.as_ref().unwrap();
+    let describe = session.runbook.steps[diagnosis]
+        .commands
+        .iter()
+        .position(|c| c.text.contains("describe pod"))
+        .expect("the describe block");
+    let pos = session
+        .selectables()
+        .iter()
+        .position(|x| *x == app::session::Selectable::Command(describe))
+        .expect("selectable");
+    s.session.as_mut().unwrap().item_selected = pos;
+    let fx = ch(&mut s, 'c', 30);
+    let copied = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Copy(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("copied");
+    assert!(
+        copied.contains("kubectl describe pod -n payments api-7c9d6b5f4-2xkqp"),
+        "{copied}"
+    );
+}

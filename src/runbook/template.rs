@@ -360,9 +360,105 @@ fn quote_for(ctx: Ctx, name: &str, value: &str) -> Result<String, UnsafeValue> {
     Ok(out)
 }
 
+/// The shell-style placeholders of a display-only block (`$NAMESPACE`,
+/// `${POD}`: how plain Markdown runbooks written for people spell them)
+/// filled from `values` (keys upper-case). Unknown names, `$1`, `$?`,
+/// `$(…)` and lower-case names stay as written.
+pub fn fill_shell_placeholders(text: &str, values: &BTreeMap<String, String>) -> String {
+    if values.is_empty() || !text.contains('$') {
+        return text.to_owned();
+    }
+    let name_len = |s: &str| {
+        s.char_indices()
+            .take_while(|(i, c)| {
+                c.is_ascii_uppercase() || *c == '_' || (*i > 0 && c.is_ascii_digit())
+            })
+            .count()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, used) = if let Some(inner) = after.strip_prefix('{') {
+            let n = name_len(inner);
+            if n > 0 && inner[n..].starts_with('}') {
+                (&inner[..n], n + 2)
+            } else {
+                ("", 0)
+            }
+        } else {
+            let n = name_len(after);
+            (&after[..n], n)
+        };
+        match values.get(name).filter(|_| !name.is_empty()) {
+            Some(v) => {
+                out.push_str(v);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An alert's labels as shell placeholders: `namespace` → `NAMESPACE`,
+/// `k8s-app` → `K8S_APP`.
+pub fn label_placeholders(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    labels
+        .iter()
+        .map(|(k, v)| {
+            let name: String = k
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            (name, v.clone())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_placeholders_take_the_alert_labels() {
+        let labels: BTreeMap<String, String> = [
+            ("namespace", "payments"),
+            ("pod", "api-7"),
+            ("k8s-app", "dns"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let v = label_placeholders(&labels);
+        assert_eq!(
+            fill_shell_placeholders("kubectl describe pod -n $NAMESPACE ${POD} # $K8S_APP", &v),
+            "kubectl describe pod -n payments api-7 # dns"
+        );
+        // Unknown, lower-case, positional and special ones stay.
+        for t in [
+            "$CONTAINER",
+            "$namespace",
+            "$1 $? $$ $(date)",
+            "${NAMESPACE",
+            "$ kubectl",
+            "cost: 5$",
+        ] {
+            assert_eq!(fill_shell_placeholders(t, &v), t);
+        }
+        assert_eq!(fill_shell_placeholders("$NAMESPACEX", &v), "$NAMESPACEX");
+    }
 
     fn names(text: &str) -> Vec<&str> {
         find(text).into_iter().map(|r| r.name).collect()

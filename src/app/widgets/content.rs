@@ -138,8 +138,14 @@ pub fn draw_content(
         Some(Selectable::Command(i)) if focused => Some(Selected::Command(i)),
         _ => None,
     };
+    let placeholders = s_
+        .incident
+        .alert
+        .as_ref()
+        .map(|a| crate::runbook::template::label_placeholders(&a.labels));
     let view = StepView {
         vars: Some(&s_.incident.variables),
+        placeholders: placeholders.as_ref(),
         commands: &step.commands,
         checked: Some(&checked),
         selected,

@@ -99,6 +99,9 @@ pub struct StepView<'a> {
     pub decisions: &'a [Option<usize>],
     /// The runbook is not trusted: runnable commands are display-only.
     pub untrusted: bool,
+    /// Values for shell-style placeholders (`$NAMESPACE`, `${POD}`) in
+    /// display-only blocks: an alert's labels, upper-cased.
+    pub placeholders: Option<&'a BTreeMap<String, String>>,
 }
 
 /// Where a verify condition stands.

@@ -604,6 +604,7 @@ impl Renderer<'_> {
         let body = body.strip_suffix('\n').unwrap_or(body);
         let mut header = self.indent();
         let mut selected = false;
+        let mut runnable_block = false;
         if !indented && self.item_prefix.is_none() {
             self.blank();
         }
@@ -629,6 +630,7 @@ impl Renderer<'_> {
             let cmd = self.view.commands.get(k);
             let runnable =
                 cmd.is_some_and(|c| c.runnable) || (cmd.is_none() && info.contains("{run"));
+            runnable_block = runnable;
             let label = if runnable && self.view.untrusted {
                 format!(
                     "{} · runnable once trusted",
@@ -683,7 +685,13 @@ impl Renderer<'_> {
             let mut cont = prefix.clone();
             cont.push(Span::styled("  ", self.st.muted));
             self.styles.push(code_style);
-            let spans = self.text(raw);
+            // Display-only blocks written for people (`$NAMESPACE`) show the
+            // values the alert gave.
+            let filled = match self.view.placeholders {
+                Some(p) if !runnable_block => template::fill_shell_placeholders(raw, p),
+                _ => raw.to_owned(),
+            };
+            let spans = self.text(&filled);
             self.styles.pop();
             let spans = if spans.is_empty() {
                 vec![Span::styled("", code_style)]

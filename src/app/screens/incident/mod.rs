@@ -173,11 +173,17 @@ pub fn on_key(s: &mut Session, cx: &mut Cx, key: KeyEvent) {
             match index.and_then(|i| s.runbook.steps.get(cur).and_then(|st| st.commands.get(i))) {
                 Some(cmd) => {
                     // Copied as it would run: values quoted for the shell.
-                    let text = crate::exec::expand_command(&cmd.text, &s.incident.variables)
+                    let mut text = crate::exec::expand_command(&cmd.text, &s.incident.variables)
                         .map_or_else(
                             |_| crate::exec::expand(&cmd.text, &s.incident.variables),
                             |t| t.text,
                         );
+                    // A display-only block written for people (`$NAMESPACE`)
+                    // is copied with the alert's values, as it is shown.
+                    if let Some(a) = s.incident.alert.as_ref().filter(|_| !cmd.runnable) {
+                        let values = crate::runbook::template::label_placeholders(&a.labels);
+                        text = crate::runbook::template::fill_shell_placeholders(&text, &values);
+                    }
                     cx.fx.push(Effect::Copy(text.clone()));
                     *cx.overlay = Some(Overlay::ShowText {
                         title: "Copied to the clipboard (OSC 52) — or copy it from here".into(),
