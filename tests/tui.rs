@@ -1723,6 +1723,16 @@ fn the_selection_follows_the_alert_not_the_row_number() {
     {
         poll(&mut s, alerts, 3 + i as i64);
         assert_eq!(selected_row(&s), "firing HighRequestLatency", "poll {i}");
+        // The new critical alert is announced, not jumped to.
+        if i == 1 {
+            assert!(
+                s.notices
+                    .iter()
+                    .any(|n| n.text.starts_with("now firing: KubePodCrashLooping")),
+                "{:?}",
+                s.notices
+            );
+        }
     }
     // Enter starts the runbook of the row the responder chose.
     key(&mut s, KeyCode::Enter, 10);

@@ -4,7 +4,7 @@
 //! notices and lets the incident's waits, verify conditions and update
 //! reminder fall due.
 
-use crate::app::action::{Effect, NoticeLevel};
+use crate::app::action::{Effect, Notice, NoticeLevel};
 use crate::app::context::Screen;
 use crate::app::screens::incident;
 use crate::app::session::{log_alert_state, log_source_state};
@@ -33,7 +33,26 @@ pub fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effec
         incident::steps::check_verify(s, &state.status, at.max(state.now), fx);
     }
     if had_alerts && state.screen == Screen::Picker {
+        let key = |f: &crate::app::screens::picker::Firing| (f.alertname.clone(), f.source.clone());
+        let before: Vec<(String, String)> = state.picker.firing.iter().map(key).collect();
         state.refilter();
+        // The cursor stays on the row the responder chose: new alerts are
+        // announced instead of moving it.
+        if state.picker.selected_key.is_some() {
+            let new: Vec<String> = state
+                .picker
+                .firing
+                .iter()
+                .filter(|f| !before.contains(&key(f)))
+                .map(|f| f.alertname.clone())
+                .collect();
+            if !new.is_empty() {
+                state.notices.push(Notice::warning(format!(
+                    "now firing: {} — at the top of the list",
+                    new.join(", ")
+                )));
+            }
+        }
     }
 }
 
