@@ -496,7 +496,6 @@ fn parse_severity(s: &str) -> std::result::Result<crate::runbook::Severity, Stri
     s.parse()
 }
 
-/// Where runbooks come from, from the global flags.
 /// Where incident logs and the diagnostics log live.
 pub fn data_dir(global: &Global) -> Result<PathBuf> {
     match &global.data_dir {
