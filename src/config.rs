@@ -33,6 +33,8 @@ struct RawConfig {
     responder: Option<String>,
     status_update_every: Option<Spanned<DurationText>>,
     #[serde(default)]
+    alert_severity: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
     keys: BTreeMap<String, Spanned<OneOrMany>>,
     #[serde(default)]
     commands: Option<RawCommands>,
@@ -59,6 +61,9 @@ pub struct Config {
     pub responder: Option<String>,
     /// How often the "status update due" reminder comes round.
     pub status_update_every: Option<Duration>,
+    /// `alert_severity`: an alert's `severity` label value → the incident's
+    /// severity, over the defaults (critical → SEV1 … info → SEV4).
+    pub alert_severity: BTreeMap<String, crate::runbook::Severity>,
     /// Key rebindings: action name → keys, with the line they are on.
     pub keys: BTreeMap<String, (Vec<String>, Pos)>,
     /// Default timeout for runbook commands that name none.
@@ -78,6 +83,7 @@ impl Default for Config {
             theme: None,
             responder: None,
             status_update_every: None,
+            alert_severity: BTreeMap::new(),
             keys: BTreeMap::new(),
             command_timeout: Duration::from_secs(5 * 60),
             shell: "sh".to_owned(),
@@ -173,6 +179,18 @@ impl Config {
                 .with_hint("write e.g. `status_update_every: 30m`"));
             }
         }
+        for (label, sev) in raw.alert_severity {
+            let Ok(s) = sev.value.trim().parse::<crate::runbook::Severity>() else {
+                return Err(Diagnostic::error(
+                    "invalid-field",
+                    pos_of(&sev.referenced),
+                    format!("alert_severity: `{}` is not a severity", sev.value),
+                )
+                .with_hint("write critical, high, medium or low (or sev1–sev4)"));
+            };
+            cfg.alert_severity
+                .insert(label.trim().to_ascii_lowercase(), s);
+        }
         if let Some(c) = raw.commands {
             if let Some(t) = c.default_timeout {
                 cfg.command_timeout = duration(&t, "commands.default_timeout")?;
@@ -204,6 +222,22 @@ fn duration(d: &Spanned<DurationText>, what: &str) -> Result<Duration, Diagnosti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alert_severity_maps_label_values() {
+        let c = Config::parse("alert_severity:\n  warning: sev2\n  Page: critical\n").unwrap();
+        assert_eq!(
+            c.alert_severity.get("warning"),
+            Some(&crate::runbook::Severity::High)
+        );
+        assert_eq!(
+            c.alert_severity.get("page"),
+            Some(&crate::runbook::Severity::Critical)
+        );
+        let e = Config::parse("theme: dark\nalert_severity:\n  warning: urgent\n").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("`urgent` is not a severity"), "{e}");
+    }
 
     #[test]
     fn empty_and_defaults() {

@@ -2086,3 +2086,28 @@ fn shell_placeholders_show_and_copy_the_alerts_labels() {
         "{copied}"
     );
 }
+
+/// The config's `alert_severity` maps a team's own label values.
+#[test]
+fn the_config_maps_alert_severities() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    let mut s = state();
+    s.settings
+        .alert_severity
+        .insert("warning".into(), mayday::runbook::Severity::High);
+    let mut snap = snapshot("prometheus", Kind::Prometheus, Degraded, "1 firing", 1);
+    let mut a = alert("RedisEvictionsHigh", Some("Warning"), -10);
+    a.labels = [("severity", "Warning")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    snap.alerts = vec![a];
+    status(&mut s, snap);
+    key(&mut s, KeyCode::Enter, 2);
+    assert_eq!(
+        s.start.as_ref().map(|f| f.severity),
+        Some(mayday::runbook::Severity::High),
+        "warning → SEV2 by the config (SEV3 by default)"
+    );
+}

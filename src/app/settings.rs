@@ -12,6 +12,9 @@ pub struct Settings {
     /// for every severity. Unset, the interval follows severity
     /// ([`Settings::update_every`]).
     pub status_update_every: Option<Duration>,
+    /// The config's `alert_severity` (label value, lower-case → severity),
+    /// over the defaults of [`crate::app::screens::start::severity_of_label`].
+    pub alert_severity: BTreeMap<String, Severity>,
     /// Who responds when no one is given (the config's `responder`, else the OS user).
     pub default_responder: String,
     /// `--dry-run`: commands are logged as dry runs, never executed.
@@ -45,6 +48,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             status_update_every: None,
+            alert_severity: BTreeMap::new(),
             default_responder: "responder".into(),
             dry_run: false,
             command_timeout: std::time::Duration::from_secs(300),

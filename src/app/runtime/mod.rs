@@ -183,6 +183,7 @@ async fn main_loop(opts: Options) -> Result<()> {
     }
     let settings = Settings {
         status_update_every: config.status_update_every,
+        alert_severity: config.alert_severity.clone(),
         default_responder: config.responder.clone().unwrap_or_else(os_user),
         dry_run: opts.dry_run,
         command_timeout: config.command_timeout,

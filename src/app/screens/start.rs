@@ -188,7 +188,13 @@ fn open_with(
     let from_alert = alert
         .as_ref()
         .and_then(|a| a.labels.get("severity"))
-        .and_then(|s| severity_of_label(s));
+        .and_then(|s| {
+            cx.settings
+                .alert_severity
+                .get(&s.trim().to_ascii_lowercase())
+                .copied()
+                .or_else(|| severity_of_label(s))
+        });
     let severity = preset
         .severity
         .or(from_alert)
