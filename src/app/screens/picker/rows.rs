@@ -67,8 +67,13 @@ fn severity_rank(severity: Option<&str>) -> u8 {
 /// runbook; most severe first, then longest firing.
 fn firing_now(l: &Lists) -> Vec<Firing> {
     let mut out: Vec<Firing> = Vec::new();
+    // Alerts no runbook handles are looked up once, however many fire.
+    let mut unmatched: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for src in &l.board.sources {
         for alert in &src.snapshot.alerts {
+            if unmatched.contains(&(src.snapshot.name.as_str(), alert.alertname.as_str())) {
+                continue;
+            }
             if let Some(f) = out.iter_mut().find(|f| {
                 f.source == src.snapshot.name && f.alertname.eq_ignore_ascii_case(&alert.alertname)
             }) {
@@ -105,6 +110,8 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
                     strength,
                     alert: alert_ref(alert, &src.snapshot.name),
                 });
+            } else {
+                unmatched.insert((src.snapshot.name.as_str(), alert.alertname.as_str()));
             }
         }
     }
