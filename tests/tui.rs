@@ -2111,3 +2111,49 @@ fn the_config_maps_alert_severities() {
         "warning → SEV2 by the config (SEV3 by default)"
     );
 }
+
+/// From an alert's row with the runbook's incident already open, `n`
+/// starts a second incident that still carries the alert.
+#[test]
+fn a_second_incident_from_an_alert_keeps_the_alert() {
+    use mayday::status::Kind;
+    use mayday::status::health::Health::*;
+    let mut s = state();
+    app::update(
+        &mut s,
+        Action::Incidents(vec![IncidentListing {
+            id: "20261122-230000-cache-evictions".into(),
+            runbook_id: "cache-evictions".into(),
+            title: "Cache eviction storm".into(),
+            started_at: t(-600),
+            state: Phase::Open,
+            events: 5,
+            rehearsal: false,
+            problem: None,
+        }]),
+    );
+    let mut snap = snapshot("prometheus", Kind::Prometheus, Down, "1 firing", 1);
+    let mut a = alert("RedisEvictionsHigh", Some("critical"), -30);
+    a.labels = [("namespace", "payments")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    snap.alerts = vec![a];
+    status(&mut s, snap);
+    // Row 0 resumes the open incident; row 1 is the alert.
+    key(&mut s, KeyCode::Down, 2);
+    assert_eq!(selected_row(&s), "firing RedisEvictionsHigh");
+    key(&mut s, KeyCode::Enter, 3);
+    assert!(
+        matches!(s.overlay, Some(Overlay::ConfirmSecond { .. })),
+        "{:?}",
+        s.overlay
+    );
+    ch(&mut s, 'n', 4);
+    let form = s.start.as_ref().expect("the start form");
+    assert_eq!(
+        form.alert.as_ref().map(|a| a.name.as_str()),
+        Some("RedisEvictionsHigh")
+    );
+    assert_eq!(form.fields[0].input.text(), "payments");
+}

@@ -71,6 +71,8 @@ pub enum Overlay {
         runbook: Arc<Runbook>,
         /// The open incident on it.
         open_id: String,
+        /// The alert the row was for, when it was a firing alert's row.
+        alert: Option<Box<crate::incident::AlertRef>>,
     },
     /// Trust this runbook file (its commands may then run)?
     ConfirmTrust {
@@ -93,8 +95,9 @@ pub enum Answer {
     /// Resolve although not everything says it is fixed: ask for the
     /// summary.
     ResolveAnyway,
-    /// Start a second incident on this runbook after all.
-    StartSecond(Arc<Runbook>),
+    /// Start a second incident on this runbook after all (from this alert,
+    /// when the row was one).
+    StartSecond(Arc<Runbook>, Option<Box<crate::incident::AlertRef>>),
     /// Take back "mitigated".
     Retract,
     /// Quit now.
@@ -172,8 +175,10 @@ pub fn on_key(overlay: Overlay, key: KeyEvent, k: &mut Keys) -> Result<Option<Ov
             Ok(None)
         }
         // The responder said so: a second incident on this runbook.
-        Overlay::ConfirmSecond { runbook, .. } if matches!(key.code, KeyCode::Char('n' | 'N')) => {
-            Err(Answer::StartSecond(runbook))
+        Overlay::ConfirmSecond { runbook, alert, .. }
+            if matches!(key.code, KeyCode::Char('n' | 'N')) =>
+        {
+            Err(Answer::StartSecond(runbook, alert))
         }
         Overlay::ConfirmClose { id } if yes => {
             k.fx.push(Effect::CloseRehearsal(id));
@@ -264,7 +269,9 @@ pub fn draw(overlay: &Overlay, d: &Draw, frame: &mut Frame) {
                 area,
             );
         }
-        Overlay::ConfirmSecond { runbook, open_id } => ask::draw_ask(
+        Overlay::ConfirmSecond {
+            runbook, open_id, ..
+        } => ask::draw_ask(
             " Already open ",
             &[
                 format!("`{}` already has an open incident:", runbook.id),

@@ -153,7 +153,10 @@ fn answered(state: &mut State, answer: Answer, fx: &mut Vec<Effect>) {
             }
         }
         Answer::ResolveAnyway => state.overlay = Some(overlays::resolve_prompt()),
-        Answer::StartSecond(rb) => open_start(state, rb, fx),
+        Answer::StartSecond(rb, None) => open_start(state, rb, fx),
+        Answer::StartSecond(rb, Some(alert)) => {
+            apply(state, vec![Request::StartFromAlert(rb, alert)], fx)
+        }
         Answer::Retract => {
             if let Some(s) = state.session.as_mut()
                 && s.incident.phase == Phase::Mitigated

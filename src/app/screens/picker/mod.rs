@@ -252,6 +252,7 @@ fn activate(p: &mut Picker, cx: &mut Cx) {
                         *cx.overlay = Some(Overlay::ConfirmSecond {
                             runbook: rb,
                             open_id: inc.id.clone(),
+                            alert: alert.map(Box::new),
                         });
                     }
                     None => match alert {
