@@ -13,7 +13,7 @@ pub struct Settings {
     /// ([`Settings::update_every`]).
     pub status_update_every: Option<Duration>,
     /// The config's `alert_severity` (label value, lower-case → severity),
-    /// over the defaults of [`crate::app::screens::start::severity_of_label`].
+    /// over the defaults of [`Severity::from_alert_label`].
     pub alert_severity: BTreeMap<String, Severity>,
     /// Who responds when no one is given (the config's `responder`, else the OS user).
     pub default_responder: String,

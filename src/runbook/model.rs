@@ -59,6 +59,19 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The severity an alert's `severity` label means: `critical` → SEV1,
+    /// `error`/`high` → SEV2, `warning` → SEV3, `info`/`low` → SEV4 (and
+    /// `page`, `sevN`, `pN` alike). Unknown values (`none`) mean none.
+    pub fn from_alert_label(label: &str) -> Option<Severity> {
+        match label.trim().to_ascii_lowercase().as_str() {
+            "critical" | "page" | "emergency" | "sev1" | "p1" => Some(Severity::Critical),
+            "error" | "high" | "major" | "sev2" | "p2" => Some(Severity::High),
+            "warning" | "warn" | "medium" | "sev3" | "p3" => Some(Severity::Medium),
+            "info" | "low" | "minor" | "sev4" | "p4" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+
     /// Every severity, most severe first.
     pub const ALL: [Severity; 4] = [
         Severity::Critical,

@@ -125,18 +125,6 @@ pub fn open_from_alert(
     open_with(slot, runbook, preset, None, Some(alert), cx);
 }
 
-/// The severity an alert's `severity` label means: `critical` → SEV1,
-/// `error`/`high` → SEV2, `warning` → SEV3, `info`/`low` → SEV4.
-pub fn severity_of_label(label: &str) -> Option<Severity> {
-    match label.trim().to_ascii_lowercase().as_str() {
-        "critical" | "page" | "emergency" | "sev1" | "p1" => Some(Severity::Critical),
-        "error" | "high" | "major" | "sev2" | "p2" => Some(Severity::High),
-        "warning" | "warn" | "medium" | "sev3" | "p3" => Some(Severity::Medium),
-        "info" | "low" | "minor" | "sev4" | "p4" => Some(Severity::Low),
-        _ => None,
-    }
-}
-
 /// The value an alert gives a variable: its `label:`, else a label of the
 /// same name (any case).
 pub fn value_from_alert<'a>(v: &crate::runbook::Variable, alert: &'a AlertRef) -> Option<&'a str> {
@@ -193,7 +181,7 @@ fn open_with(
                 .alert_severity
                 .get(&s.trim().to_ascii_lowercase())
                 .copied()
-                .or_else(|| severity_of_label(s))
+                .or_else(|| Severity::from_alert_label(s))
         });
     let severity = preset
         .severity

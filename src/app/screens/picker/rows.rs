@@ -6,8 +6,8 @@ use super::{Firing, PickItem, Picker};
 use crate::app::action::IncidentListing;
 use crate::app::board::StatusBoard;
 use crate::gameday::Scenario;
-use crate::runbook::Runbook;
 use crate::runbook::library::Library;
+use crate::runbook::{Runbook, Severity};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::sync::Arc;
@@ -52,14 +52,11 @@ pub fn match_strength(rb: &Runbook, alertname: &str, runbook_url: Option<&str>) 
 
 /// The order of an alert's `severity` label: critical first, unlabelled
 /// last.
-fn severity_rank(severity: Option<&str>) -> u8 {
-    match severity.map(str::to_ascii_lowercase).as_deref() {
-        Some("critical" | "page" | "emergency" | "sev1" | "p1") => 0,
-        Some("error" | "high" | "major" | "sev2" | "p2") => 1,
-        Some("warning" | "warn" | "medium" | "sev3" | "p3") => 2,
-        Some("info" | "low" | "minor" | "sev4" | "p4") => 3,
-        _ => 4,
-    }
+fn severity_rank(severity: Option<&str>) -> usize {
+    severity
+        .and_then(Severity::from_alert_label)
+        .and_then(|s| Severity::ALL.iter().position(|x| *x == s))
+        .unwrap_or(Severity::ALL.len())
 }
 
 /// Alerts firing now that a runbook handles: one row per alert name and
