@@ -1618,6 +1618,13 @@ fn alert(name: &str, severity: Option<&str>, since: i64) -> mayday::status::Firi
     }
 }
 
+fn labels(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 fn firing_rows(s: &app::State) -> Vec<String> {
     s.picker
         .firing
@@ -1848,15 +1855,12 @@ fn starting_from_an_alert_fills_the_form_and_records_the_alert() {
     let mut s = state();
     let mut snap = snapshot("alertmanager", Kind::Alertmanager, Degraded, "1 firing", 1);
     let mut a = alert("RedisEvictionsHigh", Some("warning"), -300);
-    a.labels = [
+    a.labels = labels(&[
         ("alertname", "RedisEvictionsHigh"),
         ("namespace", "payments"),
         ("pod", "redis-0"),
         ("severity", "warning"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    ]);
     a.fingerprint = Some("3e2c1c1b".into());
     snap.alerts = vec![a];
     status(&mut s, snap);
@@ -1924,14 +1928,11 @@ fn the_incident_follows_its_own_alert() {
             -100
         };
         let mut a = alert(name, Some("warning"), since);
-        a.labels = [
+        a.labels = labels(&[
             ("alertname", name),
             ("namespace", ns),
             ("severity", "warning"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        ]);
         a
     };
     let poll = |s: &mut app::State, alerts: Vec<mayday::status::FiringAlert>, at: i64| {
@@ -2027,14 +2028,11 @@ fn shell_placeholders_show_and_copy_the_alerts_labels() {
     let mut s = state();
     let mut snap = snapshot("alertmanager", Kind::Alertmanager, Degraded, "1 firing", 1);
     let mut a = alert("KubePodCrashLooping", Some("warning"), -60);
-    a.labels = [
+    a.labels = labels(&[
         ("alertname", "KubePodCrashLooping"),
         ("namespace", "payments"),
         ("pod", "api-7c9d6b5f4-2xkqp"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    ]);
     snap.alerts = vec![a];
     status(&mut s, snap);
     key(&mut s, KeyCode::Enter, 2);
@@ -2098,10 +2096,7 @@ fn the_config_maps_alert_severities() {
         .insert("warning".into(), mayday::runbook::Severity::High);
     let mut snap = snapshot("prometheus", Kind::Prometheus, Degraded, "1 firing", 1);
     let mut a = alert("RedisEvictionsHigh", Some("Warning"), -10);
-    a.labels = [("severity", "Warning")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    a.labels = labels(&[("severity", "Warning")]);
     snap.alerts = vec![a];
     status(&mut s, snap);
     key(&mut s, KeyCode::Enter, 2);
@@ -2134,10 +2129,7 @@ fn a_second_incident_from_an_alert_keeps_the_alert() {
     );
     let mut snap = snapshot("prometheus", Kind::Prometheus, Down, "1 firing", 1);
     let mut a = alert("RedisEvictionsHigh", Some("critical"), -30);
-    a.labels = [("namespace", "payments")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    a.labels = labels(&[("namespace", "payments")]);
     snap.alerts = vec![a];
     status(&mut s, snap);
     // Row 0 resumes the open incident; row 1 is the alert.
