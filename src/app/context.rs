@@ -4,6 +4,8 @@
 //! see the whole [`State`](crate::app::state::State): the router lends
 //! them these parts of it.
 
+pub use crate::app::widgets::kit::Vcx;
+
 use crate::app::action::{Effect, IncidentListing, Notice};
 use crate::app::board::StatusBoard;
 use crate::app::overlays::Overlay;
@@ -13,9 +15,7 @@ use crate::gameday::Scenario;
 use crate::runbook::Runbook;
 use crate::runbook::library::Library;
 use crate::ui::keymap::Keymap;
-use crate::ui::theme::Theme;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use std::sync::Arc;
 
 /// The screens.
@@ -94,30 +94,4 @@ impl Cx<'_> {
     pub fn request(&mut self, r: Request) {
         self.requests.push(r);
     }
-}
-
-/// What drawing a screen may read besides the screen's own state.
-pub struct Vcx<'a> {
-    /// The time the frame is drawn at.
-    pub now: Timestamp,
-    /// The zone absolute times are shown in.
-    pub tz: &'a TimeZone,
-    /// Colours.
-    pub theme: &'a Theme,
-    /// Key bindings (for the hints drawn on screen).
-    pub keymap: &'a Keymap,
-    /// Settings fixed for the session.
-    pub settings: &'a Settings,
-    /// Every runbook.
-    pub library: &'a Library,
-    /// Open incidents.
-    pub incidents: &'a [IncidentListing],
-    /// Recently resolved incidents.
-    pub past: &'a [IncidentListing],
-    /// Game-day scenarios.
-    pub gamedays: &'a [Arc<Scenario>],
-    /// The status panel shown (live, or replayed).
-    pub board: &'a StatusBoard,
-    /// An overlay is open (the screen under it is drawn unfocused).
-    pub overlay_open: bool,
 }

@@ -3,7 +3,7 @@
 //! choices and running waits pinned at its foot.
 
 use crate::app::session::{Pane, Selectable, Session};
-use crate::app::widgets::kit::{Env, block, s};
+use crate::app::widgets::kit::{Vcx, block, s};
 use crate::incident::StepStatus;
 use crate::ui::keymap::Cmd;
 use crate::ui::mdview::{self, Selected, StepView};
@@ -17,7 +17,7 @@ use ratatui::widgets::Paragraph;
 
 /// Where a verify condition stands: met (and when), or what the source says.
 fn verify_show(
-    env: &Env,
+    env: &Vcx,
     met_at: Option<&Timestamp>,
     cond: &crate::runbook::VerifyCondition,
     now: Timestamp,
@@ -57,7 +57,7 @@ fn verify_show(
 
 /// The labels for a step's waits: "press w to start", "04:12 left", "done".
 fn wait_labels(
-    env: &Env,
+    env: &Vcx,
     s_: &Session,
     step_id: &str,
     count: usize,
@@ -79,7 +79,7 @@ fn wait_labels(
 /// Draw the step pane: the highlighted step's Markdown with the incident's marks, the command
 /// output's place, pending choices and running waits pinned at its foot.
 pub fn draw_content(
-    env: &Env,
+    env: &Vcx,
     s_: &Session,
     now: Timestamp,
     theme: &Theme,

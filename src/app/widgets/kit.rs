@@ -2,9 +2,15 @@
 //! block, a centred rectangle, sanitized text, absolute times, severity and
 //! step-kind labels.
 
+use crate::app::action::IncidentListing;
+use crate::app::board::StatusBoard;
+use crate::app::settings::Settings;
+use crate::gameday::Scenario;
 use crate::incident::StepStatus;
+use crate::runbook::library::Library;
 use crate::runbook::{Severity, StepKind};
 use crate::ui::keymap::Cmd;
+use crate::ui::keymap::Keymap;
 use crate::ui::theme::Theme;
 use crate::util::sanitize;
 use jiff::Timestamp;
@@ -12,6 +18,7 @@ use jiff::tz::TimeZone;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
+use std::sync::Arc;
 
 /// Untrusted text as one safe line.
 pub fn s(text: &str) -> String {
@@ -138,13 +145,30 @@ pub fn t_plus(secs: i64) -> String {
     format!("T+{}", crate::util::duration::clock(secs.max(0)))
 }
 
-/// What the incident panes read besides the session: shared by the
-/// incident screen and replay.
-pub struct Env<'a> {
+/// What drawing may read besides the screen's own state: screens get it
+/// from the composer, and the incident panes from the incident screen (or
+/// replay).
+pub struct Vcx<'a> {
+    /// The time the frame is drawn at.
+    pub now: Timestamp,
     /// The zone absolute times are shown in.
     pub tz: &'a TimeZone,
-    /// Key bindings (for the hints in the panes).
-    pub keymap: &'a crate::ui::keymap::Keymap,
+    /// Colours.
+    pub theme: &'a Theme,
+    /// Key bindings (for the hints drawn on screen).
+    pub keymap: &'a Keymap,
+    /// Settings fixed for the session.
+    pub settings: &'a Settings,
+    /// Every runbook.
+    pub library: &'a Library,
+    /// Open incidents.
+    pub incidents: &'a [IncidentListing],
+    /// Recently resolved incidents.
+    pub past: &'a [IncidentListing],
+    /// Game-day scenarios.
+    pub gamedays: &'a [Arc<Scenario>],
     /// The status panel shown (live, or replayed).
-    pub board: &'a crate::app::board::StatusBoard,
+    pub board: &'a StatusBoard,
+    /// An overlay is open (the screen under it is drawn unfocused).
+    pub overlay_open: bool,
 }

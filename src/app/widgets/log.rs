@@ -2,7 +2,7 @@
 //! length), each with its time, T+ offset and saved mark.
 
 use crate::app::session::{Pane, Session};
-use crate::app::widgets::kit::{Env, block};
+use crate::app::widgets::kit::{Vcx, block};
 use crate::incident::{Event, EventKind};
 use crate::ui::theme::Theme;
 use crate::util::sanitize;
@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// One log line: absolute time, elapsed, saved marker, description.
-fn log_line<'a>(env: &Env, s_: &Session, e: &Event, theme: &Theme, wide: bool) -> Line<'a> {
+fn log_line<'a>(env: &Vcx, s_: &Session, e: &Event, theme: &Theme, wide: bool) -> Line<'a> {
     let elapsed = (e.at - s_.incident.started_at).as_secs();
     let saved = e.seq <= s_.saved_seq;
     let (mark, mark_style) = if saved {
@@ -62,7 +62,7 @@ fn log_line<'a>(env: &Env, s_: &Session, e: &Event, theme: &Theme, wide: bool) -
 }
 
 /// Draw the incident log pane.
-pub fn draw_log(env: &Env, s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn draw_log(env: &Vcx, s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
     let focused = s_.focus == Pane::Log;
     let unsaved = s_.incident.last_seq.saturating_sub(s_.saved_seq);
     let title = if unsaved > 0 {

@@ -2,7 +2,7 @@
 //! SGR colours kept and everything else sanitized, with how it ended.
 
 use crate::app::session::Session;
-use crate::app::widgets::kit::{Env, block, s};
+use crate::app::widgets::kit::{Vcx, block, s};
 use crate::ui::keymap::Cmd;
 use crate::ui::theme::Theme;
 use jiff::Timestamp;
@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 
 /// The running (or last) command's output.
 pub fn draw_output(
-    env: &Env,
+    env: &Vcx,
     s_: &Session,
     now: Timestamp,
     theme: &Theme,

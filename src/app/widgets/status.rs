@@ -3,7 +3,7 @@
 //! and by replay alike.
 
 use crate::app::session::{Pane, Session};
-use crate::app::widgets::kit::{Env, block, health_scope, s};
+use crate::app::widgets::kit::{Vcx, block, health_scope, s};
 use crate::ui::theme::Theme;
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -27,7 +27,7 @@ fn sparkline(values: &std::collections::VecDeque<u64>, width: usize) -> String {
 
 /// Draw the status panel.
 pub fn draw_status(
-    env: &Env,
+    env: &Vcx,
     s_: &Session,
     now: Timestamp,
     theme: &Theme,

@@ -3,7 +3,7 @@
 //! draws through here too, with its session and time.
 
 use crate::app::session::Session;
-use crate::app::widgets::kit::{Env, s};
+use crate::app::widgets::kit::s;
 use crate::incident::Phase;
 use crate::ui::theme::Theme;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -186,23 +186,18 @@ pub fn draw(cx: &Vcx, s_: &Session, now: Timestamp, theme: &Theme, frame: &mut F
             Layout::vertical([Constraint::Min(3), Constraint::Length(status_h)]).areas(left);
         (a, b, c)
     };
-    let env = Env {
-        tz: cx.tz,
-        keymap: cx.keymap,
-        board: cx.board,
-    };
     draw_steps(s_, theme, frame, steps_area, very_wide);
     let content_area = match &s_.run {
         Some(_) if content_area.height >= 12 => {
             let out_h = (content_area.height * 2 / 5).max(6);
             let [c, o] = Layout::vertical([Constraint::Min(5), Constraint::Length(out_h)])
                 .areas(content_area);
-            draw_output(&env, s_, now, theme, frame, o);
+            draw_output(cx, s_, now, theme, frame, o);
             c
         }
         _ => content_area,
     };
-    draw_content(&env, s_, now, theme, frame, content_area);
-    draw_status(&env, s_, now, theme, frame, status_area);
-    draw_log(&env, s_, theme, frame, log_area);
+    draw_content(cx, s_, now, theme, frame, content_area);
+    draw_status(cx, s_, now, theme, frame, status_area);
+    draw_log(cx, s_, theme, frame, log_area);
 }
