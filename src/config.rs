@@ -39,7 +39,7 @@ struct RawConfig {
     #[serde(default)]
     commands: Option<RawCommands>,
     /// Status sources, checked by `crate::status::source`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_is_empty")]
     sources: Vec<Spanned<crate::status::source::RawSource>>,
 }
 
@@ -150,16 +150,23 @@ impl Config {
 
     /// [`Config::parse`]; `lenient` as for [`Config::load_with`].
     pub fn parse_with(text: &str, lenient: bool) -> Result<Config, Diagnostic> {
-        let raw: RawConfig = match serde_saphyr::from_str::<Option<RawConfig>>(text) {
-            Ok(r) => r.unwrap_or_default(),
-            Err(e) => {
-                return Err(crate::util::yaml::yaml_error(
-                    &e,
-                    text,
-                    0,
-                    "config-syntax",
-                    DOCS,
-                ));
+        let mut text = std::borrow::Cow::Borrowed(text);
+        // Leniently, a source whose fields do not even deserialize (an
+        // unknown field, a list where a string belongs) is blanked out and
+        // the file read again: the other sources still poll.
+        let mut unreadable = Vec::new();
+        let raw: RawConfig = loop {
+            match serde_saphyr::from_str::<Option<RawConfig>>(&text) {
+                Ok(r) => break r.unwrap_or_default(),
+                Err(e) => {
+                    let d = crate::util::yaml::yaml_error(&e, &text, 0, "config-syntax", DOCS);
+                    let entry = lenient.then(|| source_entry_lines(&text, d.line)).flatten();
+                    let Some(lines) = entry else {
+                        return Err(d);
+                    };
+                    text = std::borrow::Cow::Owned(blank_lines(&text, lines));
+                    unreadable.push(d);
+                }
             }
         };
         let mut cfg = Config {
@@ -202,7 +209,9 @@ impl Config {
         if lenient {
             let (good, bad) = crate::status::source::parse_sources_lenient(raw.sources);
             cfg.sources = good;
-            cfg.skipped_sources = bad;
+            cfg.skipped_sources = unreadable;
+            cfg.skipped_sources.extend(bad);
+            cfg.skipped_sources.sort_by_key(|d| d.line);
         } else {
             cfg.sources = crate::status::source::parse_sources(raw.sources)?;
         }
@@ -217,6 +226,73 @@ impl Config {
 
 fn duration(d: &Spanned<DurationText>, what: &str) -> Result<Duration, Diagnostic> {
     crate::util::yaml::spanned_duration(d, what)
+}
+
+/// Just the shape of the file: where each entry of `sources:` starts. Reads
+/// any content, so it fails only on a YAML syntax error.
+#[derive(Deserialize, Default)]
+struct Outline {
+    #[serde(default, deserialize_with = "null_is_empty")]
+    sources: Vec<Spanned<serde::de::IgnoredAny>>,
+}
+
+fn null_is_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The lines (1-based, inclusive) of the `sources:` entry that holds
+/// `line`, if one does.
+fn source_entry_lines(text: &str, line: u32) -> Option<(u32, u32)> {
+    let outline = serde_saphyr::from_str::<Option<Outline>>(text).ok()??;
+    let starts: Vec<(u32, u32)> = outline
+        .sources
+        .iter()
+        .map(|s| {
+            let p = pos_of(&s.referenced);
+            (p.line, p.column)
+        })
+        .collect();
+    let lines: Vec<&str> = text.lines().collect();
+    let last_line = u32::try_from(lines.len()).unwrap_or(u32::MAX);
+    starts.iter().enumerate().find_map(|(i, &(start, column))| {
+        let next = starts
+            .get(i + 1)
+            .map_or(last_line, |&(l, _)| l.saturating_sub(1));
+        // The entry also ends where the indentation drops below its keys
+        // (the next top-level key after the list).
+        let indent = column.saturating_sub(1) as usize;
+        let end = (start + 1..=next)
+            .find(|&l| {
+                let t = lines.get(l as usize - 1).copied().unwrap_or("");
+                let body = t.trim_start();
+                !body.is_empty() && !body.starts_with('#') && t.len() - body.len() < indent
+            })
+            .map_or(next, |l| l - 1);
+        (start..=end.max(start))
+            .contains(&line)
+            .then_some((start, end.max(start)))
+    })
+}
+
+/// `text` with the lines `from..=to` (1-based) emptied: line numbers of
+/// everything else stay as the user sees them in the file.
+fn blank_lines(text: &str, (from, to): (u32, u32)) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if (from..=to).contains(&n) {
+            if l.ends_with('\n') {
+                out.push('\n');
+            }
+        } else {
+            out.push_str(l);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -252,3 +252,58 @@ fn token_from_env_and_file() {
     c.rebase(dir.path());
     assert_eq!(c, Credential::File(dir.path().join("rel.token")));
 }
+
+/// A field the loader does not know, or a value of the wrong shape, used
+/// to fail the whole file before any source was checked: leniently, only
+/// that source is left out (and named, with its line); strictly it is
+/// still an error.
+#[test]
+fn a_source_that_does_not_deserialize_leaves_the_others() {
+    let y = "theme: dark
+sources:
+  - name: web
+    kind: http
+    url: 'https://example.com/health'
+  - name: prom
+    kind: prometheus
+    urll: 'http://127.0.0.1:9090'
+  - {name: am, kind: alertmanager, url: 'http://127.0.0.1:9093'}
+  - name: hc
+    kind: healthchecks
+    token_env: [A, B]
+  - name: last
+    kind: gatus
+    url: 'http://127.0.0.1:8080'
+    interval: {every: 5}
+responder: alice
+";
+    let cfg = Config::parse_with(y, true).unwrap();
+    let names: Vec<&str> = cfg.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["web", "am"]);
+    assert_eq!(cfg.responder.as_deref(), Some("alice"));
+    let why: Vec<(u32, &str)> = cfg
+        .skipped_sources
+        .iter()
+        .map(|d| (d.line, d.code))
+        .collect();
+    assert_eq!(why.len(), 3, "{:?}", cfg.skipped_sources);
+    assert_eq!(why[0], (8, "unknown-field"), "{:?}", cfg.skipped_sources);
+    assert!(
+        why[1].0 == 12 && why[2].0 == 16,
+        "{:?}",
+        cfg.skipped_sources
+    );
+    let e = parse(y).unwrap_err();
+    assert_eq!((e.line, e.code), (8, "unknown-field"), "{e}");
+    // Every source bad: none left, the rest of the file still read.
+    let cfg = Config::parse_with(
+        "sources:\n  - name: a\n    kind: http\n    nope: 1\nresponder: bob\n",
+        true,
+    )
+    .unwrap();
+    assert!(cfg.sources.is_empty());
+    assert_eq!(cfg.responder.as_deref(), Some("bob"));
+    assert_eq!(cfg.skipped_sources.len(), 1);
+    // A YAML syntax error is still the whole file's.
+    assert!(Config::parse_with("sources:\n  - name: [a\n", true).is_err());
+}
