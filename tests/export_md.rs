@@ -666,6 +666,7 @@ fn detection_names_the_alert_and_the_time_to_respond() {
             starts_at: Some(t(-240)),
             source: "alertmanager".into(),
             fingerprint: Some("3e2c1c1b".into()),
+            ..Default::default()
         }));
     }
     let (w, _) = store::create(&data, "database-down", first, t(0)).unwrap();

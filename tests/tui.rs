@@ -1116,6 +1116,8 @@ fn snapshot(
             url: Some("https://grafana.example.com/d/redis".into()),
         }],
         alerts: Vec::new(),
+        suppressed: Vec::new(),
+        silences: Vec::new(),
     }
 }
 

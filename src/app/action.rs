@@ -104,6 +104,19 @@ pub enum Action {
     DraftWritten(Result<String, String>),
     /// A rescue copy of the open incident's events was written (or not).
     Rescued(Box<crate::incident::writer::Rescue>),
+    /// A call to a source (silence, acknowledge…) came back.
+    Called(Box<Called>),
+}
+
+/// A call to a source and what it answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Called {
+    /// The source it was made to.
+    pub source: String,
+    /// The call.
+    pub call: crate::status::Call,
+    /// What the source said.
+    pub reply: crate::status::Reply,
 }
 
 /// A past incident, read back for review.
@@ -282,6 +295,14 @@ pub enum Effect {
     OpenReview(String),
     /// Write the postmortem draft of an incident next to its log.
     WriteDraft(String),
+    /// Make a call to a status source or pager (its answer comes back as
+    /// [`Action::Called`]).
+    Call {
+        /// The source, by name.
+        source: String,
+        /// The call.
+        call: crate::status::Call,
+    },
 }
 
 /// A command the user confirmed.

@@ -298,34 +298,55 @@ pub fn log_source_state(
     }
 }
 
-/// What a snapshot says of the incident's own alert: `firing` (the same
-/// instance: fingerprint, else every label it was started with),
-/// `silenced` (listed as silenced or inhibited), else `resolved`.
+/// What a snapshot says of the incident's alert: `firing`, `silenced`
+/// (with the silence, when the source knows it), `inhibited` or
+/// `resolved`.
 pub fn alert_status_in(
     snap: &crate::status::Snapshot,
     a: &crate::incident::AlertRef,
-) -> &'static str {
-    let same = |f: &crate::status::FiringAlert| {
+) -> (&'static str, Option<crate::status::Silence>) {
+    let same = |f: &&crate::status::FiringAlert| {
         f.alertname == a.name
             && match (&f.fingerprint, &a.fingerprint) {
                 (Some(x), Some(y)) => x == y,
                 _ => a.labels.iter().all(|(k, v)| f.labels.get(k) == Some(v)),
             }
     };
-    if snap.alerts.iter().any(same) {
-        "firing"
-    } else if snap.items.iter().any(|i| {
+    if snap.alerts.iter().any(|f| same(&f)) {
+        return ("firing", None);
+    }
+    if let Some(held) = snap.suppressed.iter().find(same) {
+        if held.silenced_by.is_empty() {
+            return ("inhibited", None);
+        }
+        let silence = snap
+            .silences
+            .iter()
+            .find(|s| held.silenced_by.contains(&s.id))
+            .cloned()
+            .or_else(|| {
+                held.silenced_by.first().map(|id| crate::status::Silence {
+                    id: id.clone(),
+                    ..crate::status::Silence::default()
+                })
+            });
+        return ("silenced", silence);
+    }
+    // A snapshot made without the suppressed list (a game day's script):
+    // its items say so.
+    if snap.items.iter().any(|i| {
         i.name == a.name && (i.detail.starts_with("silenced") || i.detail.starts_with("inhibited"))
     }) {
-        "silenced"
+        ("silenced", None)
     } else {
-        "resolved"
+        ("resolved", None)
     }
 }
 
-/// Log a change of the incident's own alert (it resolved, was silenced,
-/// fires again), apart from its source's overall state. A poll that
-/// failed, or a source not polled yet, says nothing about it.
+/// Log a change of the incident's own alert (it resolved, was silenced —
+/// by whom, until when, why —, fires again), apart from its source's
+/// overall state. A poll that failed, or a source not polled yet, says
+/// nothing about it.
 pub fn log_alert_state(
     s: &mut Session,
     snap: &crate::status::Snapshot,
@@ -338,18 +359,25 @@ pub fn log_alert_state(
     if a.source != snap.name || snap.error.is_some() || snap.is_pending() {
         return;
     }
-    let now = alert_status_in(snap, a);
+    let (now, silence) = alert_status_in(snap, a);
     let last = s
         .incident
         .alert_status
         .as_ref()
         .map_or("firing", |(st, _)| st.as_str());
-    if now != last {
-        let kind = EventKind::AlertChanged {
-            alert: a.name.clone(),
-            source: a.source.clone(),
-            status: now.to_owned(),
-        };
-        emit(s, kind, at, fx);
+    let last = if last == "unsilenced" { "firing" } else { last };
+    if now == last {
+        return;
     }
+    let status = match (last, now) {
+        ("silenced" | "inhibited", "firing") => "unsilenced",
+        _ => now,
+    };
+    let kind = EventKind::AlertChanged {
+        alert: a.name.clone(),
+        source: a.source.clone(),
+        status: status.to_owned(),
+        silence,
+    };
+    emit(s, kind, at, fx);
 }

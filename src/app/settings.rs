@@ -26,6 +26,37 @@ pub struct Settings {
     pub shell: String,
     /// Values from `mayday start --var/--severity/--responder`: not asked again.
     pub preset: Preset,
+    /// What the responder may write to, by source name: Alertmanager
+    /// sources (silences) and pagers (acknowledge, resolve, notes).
+    pub writable: BTreeMap<String, Writable>,
+}
+
+/// A source the responder can write to, and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writable {
+    /// An Alertmanager: alerts can be silenced.
+    Alertmanager,
+    /// A pager (PagerDuty).
+    Pager {
+        /// Starting from a page acknowledges it.
+        acknowledge: bool,
+        /// Notes are added to the page too.
+        mirror_notes: bool,
+    },
+}
+
+impl Writable {
+    /// How the config's source can be written to, if it can.
+    pub fn of(src: &crate::status::SourceConfig) -> Option<Writable> {
+        match &src.spec {
+            crate::status::Spec::Alertmanager { .. } => Some(Writable::Alertmanager),
+            crate::status::Spec::Pagerduty(p) => Some(Writable::Pager {
+                acknowledge: p.acknowledge,
+                mirror_notes: p.mirror_notes,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Settings {
@@ -54,6 +85,7 @@ impl Default for Settings {
             command_timeout: std::time::Duration::from_secs(300),
             shell: "sh".into(),
             preset: Preset::default(),
+            writable: BTreeMap::new(),
         }
     }
 }

@@ -202,6 +202,9 @@ fn footer_hints(state: &State) -> Vec<(String, &'static str)> {
         (Some(Overlay::ConfirmClose { .. }), _) => {
             vec![("y".into(), "close it"), ("n".into(), "keep it open")]
         }
+        (Some(Overlay::ConfirmWrapUp { .. }), _) => {
+            vec![("y".into(), "yes"), ("n".into(), "leave them")]
+        }
         (Some(Overlay::ConfirmRetract), _) => {
             vec![("y".into(), "take it back"), ("n".into(), "keep mitigated")]
         }

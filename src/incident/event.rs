@@ -342,8 +342,29 @@ pub enum EventKind {
         alert: String,
         /// The source it is seen in.
         source: String,
-        /// `firing`, `resolved` or `silenced`.
+        /// `firing`, `resolved`, `silenced`, `inhibited`, or `unsilenced`
+        /// (firing again after a silence ended).
         status: String,
+        /// The silence, when it was silenced: who, why, until when.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        silence: Option<crate::status::Silence>,
+    },
+    /// A write to a status source or pager the responder asked for
+    /// (silence the alert, acknowledge the page…), and what came of it.
+    SourceCalled {
+        /// The source (by its config name).
+        source: String,
+        /// `silence`, `expire_silence`, `acknowledge`, `resolve_page`, `page_note`.
+        call: String,
+        /// What it was about: the alert, the silence id, the page id.
+        target: String,
+        /// The request's details (the silence's end and comment, the note).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        request: String,
+        /// The source accepted it.
+        ok: bool,
+        /// What the source said: the new silence's id, or why it failed.
+        result: String,
     },
     /// The log was recovered after a crash: the torn tail was set aside.
     LogRecovered {
@@ -374,6 +395,10 @@ pub struct AlertRef {
     /// Alertmanager's fingerprint of it, where the source has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// The page it came with (PagerDuty): id, number, title, link,
+    /// urgency, service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<crate::status::Page>,
 }
 
 /// One line of a game-day score card.
@@ -423,6 +448,7 @@ impl EventKind {
             EventKind::Injected { .. } => "injected",
             EventKind::ScoreCard { .. } => "score_card",
             EventKind::AlertChanged { .. } => "alert_changed",
+            EventKind::SourceCalled { .. } => "source_called",
             EventKind::LogRecovered { .. } => "log_recovered",
         }
     }
@@ -444,7 +470,8 @@ impl EventKind {
             | EventKind::CommandFinished { .. } => Group::Commands,
             EventKind::StatusChanged { .. }
             | EventKind::VerifyMet { .. }
-            | EventKind::AlertChanged { .. } => Group::Status,
+            | EventKind::AlertChanged { .. }
+            | EventKind::SourceCalled { .. } => Group::Status,
             EventKind::DecisionTaken { .. } => Group::Decisions,
             _ => Group::Incident,
         }
@@ -602,7 +629,36 @@ impl EventKind {
                 alert,
                 source,
                 status,
-            } => format!("its alert {alert} ({source}): {status}"),
+                silence,
+            } => match silence {
+                Some(sl) => format!(
+                    "its alert {alert} ({source}): {status} by {} until {} — {}",
+                    if sl.created_by.is_empty() { "?" } else { &sl.created_by },
+                    sl.ends_at.map_or("?".to_owned(), |t| t.to_string()),
+                    sl.comment
+                ),
+                None => format!("its alert {alert} ({source}): {status}"),
+            },
+            EventKind::SourceCalled {
+                source,
+                call,
+                target,
+                request,
+                ok,
+                result,
+            } => {
+                let what = call.replace('_', " ");
+                let req = if request.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", first_line(request))
+                };
+                if *ok {
+                    format!("{what} {target} via {source}{req}: {result}")
+                } else {
+                    format!("{what} {target} via {source}{req} FAILED: {result}")
+                }
+            }
             EventKind::LogRecovered {
                 torn_bytes,
                 saved_as,

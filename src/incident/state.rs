@@ -147,6 +147,12 @@ pub struct Incident {
     /// What the log last said of that alert (`resolved`, `silenced`,
     /// `firing`) and when; none while it fires as it did at the start.
     pub alert_status: Option<(String, Timestamp)>,
+    /// The silence this incident made for its alert and has not expired:
+    /// (source, silence id, until).
+    pub silence: Option<(String, String, Option<Timestamp>)>,
+    /// What became of the page the incident was started from
+    /// (`acknowledged`, `resolved`), as the pager confirmed it.
+    pub page_status: Option<String>,
     /// When it started.
     pub started_at: Timestamp,
     /// Open, mitigated or resolved.
@@ -216,6 +222,8 @@ impl Incident {
             dry_run: *dry_run,
             alert: alert.as_deref().cloned(),
             alert_status: None,
+            silence: None,
+            page_status: None,
             started_at: first.at,
             phase: Phase::Open,
             mitigated_at: None,
@@ -395,6 +403,29 @@ impl Incident {
             EventKind::AlertChanged { status, .. } => {
                 self.alert_status = Some((status.clone(), e.at));
             }
+            EventKind::SourceCalled {
+                source,
+                call,
+                request,
+                ok: true,
+                result,
+                ..
+            } => match call.as_str() {
+                "silence" => {
+                    let until = request
+                        .strip_prefix("until ")
+                        .and_then(|r| r.split(' ').next())
+                        .and_then(|t| t.parse().ok());
+                    self.silence = Some((source.clone(), result.clone(), until));
+                }
+                "expire_silence" => self.silence = None,
+                "acknowledge" if self.page_status.is_none() => {
+                    self.page_status = Some("acknowledged".into());
+                }
+                "resolve_page" => self.page_status = Some("resolved".into()),
+                _ => {}
+            },
+            EventKind::SourceCalled { ok: false, .. } => {}
             EventKind::VerifyMet { step, index, .. } => {
                 let at = e.at;
                 self.step_mut(step).verified.entry(*index).or_insert(at);

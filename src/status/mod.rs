@@ -17,6 +17,7 @@
 //! [`Snapshot`]s itself ([`Snapshot::simulated`]) and send them down the same
 //! channel.
 
+pub mod call;
 pub mod fetch;
 pub mod health;
 pub mod parse;
@@ -25,9 +26,10 @@ pub mod ratelimit;
 pub mod report;
 pub mod source;
 
+pub use call::{Call, Reply};
 pub use parse::Reading;
 pub use poller::{PollTarget, StatusHandle, spawn};
-pub use source::{Credential, Kind, SourceConfig, Spec, capture_env_tokens};
+pub use source::{Credential, Kind, PagerdutySpec, SourceConfig, Spec, capture_env_tokens};
 
 use crate::status::health::Health;
 use crate::util::sanitize;
@@ -65,6 +67,14 @@ pub struct Snapshot {
     /// Firing alerts (prometheus and alertmanager sources): what the
     /// runbook picker suggests under "firing now".
     pub alerts: Vec<FiringAlert>,
+    /// Alerts that fire but are silenced or inhibited in Alertmanager:
+    /// someone has them in hand, so the picker does not offer them, but
+    /// they are never an all-clear.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<FiringAlert>,
+    /// The silences those alerts are silenced by (who, until when, why).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub silences: Vec<Silence>,
 }
 
 /// One thing a source watches: a monitor, a component, an issue, an alert.
@@ -99,6 +109,51 @@ pub struct FiringAlert {
     pub annotations: std::collections::BTreeMap<String, String>,
     /// Alertmanager's fingerprint, where the source has one.
     pub fingerprint: Option<String>,
+    /// The silences that silence it (Alertmanager), by id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub silenced_by: Vec<String>,
+    /// The alerts that inhibit it (Alertmanager), by fingerprint.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inhibited_by: Vec<String>,
+    /// The page this alert came from (a paging source such as PagerDuty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<Box<Page>>,
+}
+
+/// An Alertmanager silence.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Silence {
+    /// Its id.
+    pub id: String,
+    /// Who created it.
+    pub created_by: String,
+    /// Why.
+    pub comment: String,
+    /// When it ends.
+    pub ends_at: Option<jiff::Timestamp>,
+}
+
+/// A page (an incident of a paging tool such as PagerDuty): what a
+/// responder was paged for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Page {
+    /// The paging tool's id of it (`PT4KHLK`).
+    pub id: String,
+    /// Its number (`#1234`).
+    pub number: u64,
+    /// Its title.
+    pub title: String,
+    /// Where it is in the paging tool's web UI.
+    pub html_url: String,
+    /// `high` or `low`.
+    pub urgency: String,
+    /// The service it belongs to.
+    pub service: String,
+    /// `triggered` or `acknowledged`.
+    pub status: String,
+    /// Who it is assigned to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignees: Vec<String>,
 }
 
 /// A new snapshot for a source: what the status tasks send to the UI.
@@ -216,6 +271,8 @@ impl Snapshot {
             summary,
             mut items,
             alerts,
+            suppressed,
+            silences,
             error,
         } = reading;
         for it in &mut items {
@@ -237,17 +294,15 @@ impl Snapshot {
                 url: None,
             });
         }
-        let alerts = alerts
+        let alerts = alerts.into_iter().map(clean_alert).collect();
+        let suppressed = suppressed.into_iter().map(clean_alert).collect();
+        let silences = silences
             .into_iter()
-            .map(|mut a| {
-                clean(&mut a.alertname);
-                for s in [&mut a.severity, &mut a.runbook_url, &mut a.summary]
-                    .into_iter()
-                    .flatten()
-                {
-                    clean(s);
-                }
-                a
+            .map(|mut s| {
+                clean(&mut s.id);
+                clean(&mut s.created_by);
+                clean(&mut s.comment);
+                s
             })
             .collect();
         let mut summary = summary;
@@ -267,6 +322,8 @@ impl Snapshot {
             stale: false,
             items,
             alerts,
+            suppressed,
+            silences,
         }
     }
 
@@ -301,6 +358,8 @@ impl Snapshot {
                 stale: false,
                 items: Vec::new(),
                 alerts: Vec::new(),
+                suppressed: Vec::new(),
+                silences: Vec::new(),
             },
         }
     }
@@ -318,6 +377,8 @@ impl Snapshot {
             stale: false,
             items: Vec::new(),
             alerts: Vec::new(),
+            suppressed: Vec::new(),
+            silences: Vec::new(),
         }
     }
 
@@ -339,13 +400,44 @@ impl Snapshot {
                 state,
                 summary: summary.to_owned(),
                 items,
-                alerts: Vec::new(),
-                error: None,
+                ..Reading::default()
             },
             jiff::Timestamp::now(),
             None,
         )
     }
+}
+
+/// Every text of an alert that came from the network, sanitized (labels
+/// and annotations are drawn and logged too).
+fn clean_alert(mut a: FiringAlert) -> FiringAlert {
+    clean(&mut a.alertname);
+    for s in [&mut a.severity, &mut a.runbook_url, &mut a.summary, &mut a.fingerprint]
+        .into_iter()
+        .flatten()
+    {
+        clean(s);
+    }
+    for m in [&mut a.labels, &mut a.annotations] {
+        *m = std::mem::take(m)
+            .into_iter()
+            .map(|(mut k, mut v)| {
+                clean(&mut k);
+                clean(&mut v);
+                (k, v)
+            })
+            .collect();
+    }
+    for s in a.silenced_by.iter_mut().chain(a.inhibited_by.iter_mut()) {
+        clean(s);
+    }
+    if let Some(p) = &mut a.page {
+        for s in [&mut p.id, &mut p.title, &mut p.html_url, &mut p.urgency, &mut p.service, &mut p.status] {
+            clean(s);
+        }
+        p.assignees.iter_mut().for_each(clean);
+    }
+    a
 }
 
 fn clean(s: &mut String) {
@@ -380,6 +472,7 @@ mod tests {
             items,
             alerts: vec![],
             error: None,
+            ..Default::default()
         };
         let s = Snapshot::from_reading("x", Kind::Gatus, r, jiff::Timestamp::UNIX_EPOCH, None);
         assert_eq!(s.items.len(), MAX_ITEMS + 1);

@@ -10,12 +10,12 @@
 
 use super::fetch::{self, Clients, Options};
 use super::source::SourceConfig;
-use super::{Snapshot, Update};
+use super::{Call, Reply, Snapshot, Update};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::FutureExt;
 use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
 /// Which sources to poll now.
@@ -30,7 +30,13 @@ pub enum PollTarget {
 #[derive(Debug)]
 enum Control {
     PollNow,
+    /// Make this call, answer on the sender, then poll (so the screen
+    /// shows what it changed).
+    Call(Call, oneshot::Sender<Reply>),
 }
+
+/// Calls asked for while a poll was running, made right after it.
+type Queued = Vec<(Call, oneshot::Sender<Reply>)>;
 
 /// Owns the source tasks: ask them to poll now, or stop them. Dropping the
 /// handle stops them too.
@@ -56,6 +62,25 @@ impl StatusHandle {
             }
         }
         found
+    }
+
+    /// Ask the source `name`'s task to make `call` (it holds the token);
+    /// the answer comes on the returned receiver. `Err` says why it cannot
+    /// be asked (no such source, or it is busy with other calls).
+    pub fn call(&self, name: &str, call: Call) -> Result<oneshot::Receiver<Reply>, String> {
+        let Some((_, tx)) = self.controls.iter().find(|(n, _)| n == name) else {
+            return Err(format!("no status source named `{name}` is polled"));
+        };
+        let (reply_tx, reply_rx) = oneshot::channel();
+        match tx.try_send(Control::Call(call, reply_tx)) {
+            Ok(()) => Ok(reply_rx),
+            Err(mpsc::error::TrySendError::Full(_)) => Err(format!(
+                "source `{name}` is busy with earlier calls: try again in a moment"
+            )),
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                Err(format!("source `{name}` has stopped"))
+            }
+        }
     }
 
     /// The names of the polled sources, in config order.
@@ -101,12 +126,15 @@ pub fn spawn_with(
         .into_iter()
         .filter(|s| s.kind != super::Kind::Simulated)
     {
-        let (ctl_tx, ctl_rx) = mpsc::channel(1);
+        let (ctl_tx, ctl_rx) = mpsc::channel(CONTROL_QUEUE);
         controls.push((src.name.clone(), ctl_tx));
         tasks.spawn(run_source(src, clients.clone(), tx.clone(), ctl_rx, opts));
     }
     StatusHandle { controls, tasks }
 }
+
+/// Poll-now requests and calls waiting for a source's task.
+const CONTROL_QUEUE: usize = 8;
 
 /// The delays between polls after consecutive failures.
 fn failure_backoff(interval: Duration) -> impl Iterator<Item = Duration> {
@@ -119,9 +147,13 @@ fn failure_backoff(interval: Duration) -> impl Iterator<Item = Duration> {
         .build()
 }
 
-/// Wait for `fut` while answering the control channel; `None` when the
-/// task should stop (the handle is gone).
-async fn or_stop<T>(fut: impl Future<Output = T>, ctl: &mut mpsc::Receiver<Control>) -> Option<T> {
+/// Wait for `fut` while answering the control channel (calls wait in
+/// `queued`); `None` when the task should stop (the handle is gone).
+async fn or_stop<T>(
+    fut: impl Future<Output = T>,
+    ctl: &mut mpsc::Receiver<Control>,
+    queued: &mut Queued,
+) -> Option<T> {
     tokio::pin!(fut);
     loop {
         tokio::select! {
@@ -129,9 +161,52 @@ async fn or_stop<T>(fut: impl Future<Output = T>, ctl: &mut mpsc::Receiver<Contr
             c = ctl.recv() => match c {
                 // Already busy with exactly that.
                 Some(Control::PollNow) => {}
+                Some(Control::Call(call, reply)) => queued.push((call, reply)),
                 None => return None,
             },
         }
+    }
+}
+
+/// Make the queued calls, one at a time, answering each.
+async fn make_calls(
+    src: &SourceConfig,
+    clients: &Result<Clients, String>,
+    queued: &mut Queued,
+    opts: Options,
+) {
+    for (call, reply) in queued.drain(..) {
+        let outcome = async {
+            let clients = clients
+                .as_ref()
+                .map_err(|e| super::PollError::Client(e.clone()))?;
+            let token = src.credential.resolve().map_err(super::PollError::Token)?;
+            fetch::perform(src, clients, token.as_ref(), &call, opts).await
+        };
+        let outcome = std::panic::AssertUnwindSafe(outcome)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                Err(super::PollError::Request(
+                    "internal error (see the diagnostics log)".into(),
+                ))
+            })
+            .map_err(|e| {
+                let mut text = e.to_string();
+                if let Ok(Some(t)) = src.credential.resolve() {
+                    let t = t.expose_secret();
+                    if t.len() >= 8 {
+                        text = text.replace(t, "[redacted]");
+                    }
+                }
+                text
+            });
+        match &outcome {
+            Ok(said) => tracing::info!(source = %src.name, call = call.name(), "call made: {said}"),
+            Err(e) => tracing::warn!(source = %src.name, call = call.name(), "call failed: {e}"),
+        }
+        // Nobody waiting any more (the app quit): nothing to tell.
+        let _ = reply.send(outcome);
     }
 }
 
@@ -144,18 +219,20 @@ async fn run_source(
 ) {
     let mut last_good: Option<Snapshot> = None;
     let mut backoff = failure_backoff(src.interval);
+    let mut memo = fetch::Memo::default();
+    let mut queued: Queued = Vec::new();
     loop {
         let poll = async {
             let clients = clients
                 .as_ref()
                 .map_err(|e| super::PollError::Client(e.clone()))?;
             let token = src.credential.resolve().map_err(super::PollError::Token)?;
-            let result = fetch::poll(&src, clients, token.as_ref(), opts).await;
+            let result = fetch::poll(&src, clients, token.as_ref(), opts, &mut memo).await;
             Ok::<_, super::PollError>((result?, token))
         };
         // A bug in a parser must not silence the source: report it like any failure.
         let poll = std::panic::AssertUnwindSafe(poll).catch_unwind();
-        let Some(result) = or_stop(poll, &mut ctl).await else {
+        let Some(result) = or_stop(poll, &mut ctl, &mut queued).await else {
             return;
         };
         let result = result.unwrap_or_else(|_| {
@@ -201,16 +278,25 @@ async fn run_source(
                 tracing::debug!(source = %src.name, state = %snapshot.state, summary = %snapshot.summary, "polled")
             }
         }
-        match or_stop(tx.send(Update::new(snapshot)), &mut ctl).await {
+        match or_stop(tx.send(Update::new(snapshot)), &mut ctl, &mut queued).await {
             Some(Ok(())) => {}
             // Stopped, or the receiver is gone: nobody is listening.
             Some(Err(_)) | None => return,
+        }
+        if !queued.is_empty() {
+            // Asked for during the poll: made now, then polled again.
+            make_calls(&src, &clients, &mut queued, opts).await;
+            continue;
         }
         tokio::select! {
             () = tokio::time::sleep(next) => {}
             () = tx.closed() => return,
             c = ctl.recv() => match c {
                 Some(Control::PollNow) => {}
+                Some(Control::Call(call, reply)) => {
+                    queued.push((call, reply));
+                    make_calls(&src, &clients, &mut queued, opts).await;
+                }
                 None => return,
             },
         }

@@ -22,6 +22,13 @@ pub fn retry_after(headers: &HeaderMap, now: jiff::Timestamp) -> Option<Duration
     Some(d.min(WAIT_CEILING))
 }
 
+/// How long a 429 (or 503) asks us to wait: its `Retry-After`, else the
+/// reset of a rate-limit header that says nothing is left (PagerDuty
+/// sends only `ratelimit-reset`).
+pub fn asked_wait(headers: &HeaderMap, now: jiff::Timestamp) -> Option<Duration> {
+    retry_after(headers, now).or_else(|| rate_limit_wait(headers, now))
+}
+
 /// When a rate-limit header says no requests are left, how long until the
 /// reset (clamped between [`WAIT_FLOOR`] and [`WAIT_CEILING`]; a minute
 /// when no reset is given). Resets are epoch seconds (UptimeRobot, Sentry)

@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub const TOKEN: &str = "tok-5f1c2e9a7b3d4c";
 
 /// Every configurable kind.
-pub const KINDS: [&str; 10] = [
+pub const KINDS: [&str; 11] = [
     "http",
     "statuspage",
     "prometheus",
@@ -29,6 +29,7 @@ pub const KINDS: [&str; 10] = [
     "uptime-kuma",
     "gatus",
     "healthchecks",
+    "pagerduty",
 ];
 
 /// A temp dir with a token file (mode 600).
@@ -64,6 +65,7 @@ pub fn extra_yaml(kind: &str) -> &'static str {
         "http" => "    body_contains: '\"status\":\"ok\"'\n",
         "sentry" => "    org: acme\n    project: api\n",
         "uptime-kuma" => "    slug: prod\n",
+        "pagerduty" => "    from: alice@example.com\n",
         _ => "",
     }
 }
@@ -348,8 +350,78 @@ pub async fn mount_good(kind: &str, server: &MockServer) -> Expect {
                 summary: "all 2 up, 1 paused",
             }
         }
+        "pagerduty" => {
+            mount_pagerduty(server).await;
+            Expect {
+                state: Health::Down,
+                summary: "1 triggered, 1 acknowledged",
+            }
+        }
         other => panic!("no fixture for {other}"),
     }
+}
+
+/// PagerDuty as its REST API v2 reference shapes it: `GET /users/me`, two
+/// pages of open incidents (`more`), and the first page's alert with
+/// Alertmanager's text details. Every request must carry the token as
+/// `Token token=…` and the v2 `Accept` header.
+pub async fn mount_pagerduty(server: &MockServer) {
+    let auth = format!("Token token={TOKEN}");
+    let accept = "application/vnd.pagerduty+json;version=2";
+    let uri = server.uri();
+    let now = jiff::Timestamp::now();
+    let ago = |m: i64| iso(now - jiff::SignedDuration::from_mins(m));
+    Mock::given(method("GET"))
+        .and(path("/users/me"))
+        .and(header("authorization", auth.as_str()))
+        .and(header("accept", accept))
+        .respond_with(json(
+            r#"{"user":{"id":"PXPGF42","type":"user","name":"Alice","email":"alice@example.com"}}"#
+                .into(),
+        ))
+        .mount(server)
+        .await;
+    let incident = |id: &str, n: u32, title: &str, status: &str, urgency: &str, at: String| {
+        format!(
+            r#"{{"id":"{id}","type":"incident","summary":"[#{n}] {title}","self":"{uri}/incidents/{id}","html_url":"https://acme.pagerduty.com/incidents/{id}","incident_number":{n},"title":"{title}","created_at":"{at}","updated_at":"{at}","status":"{status}","incident_key":"k{n}","service":{{"id":"PIJ90N7","type":"service_reference","summary":"payments","self":"{uri}/services/PIJ90N7","html_url":"https://acme.pagerduty.com/services/PIJ90N7"}},"assignments":[{{"at":"{at}","assignee":{{"id":"PXPGF42","type":"user_reference","summary":"Alice"}}}}],"last_status_change_at":"{at}","urgency":"{urgency}","escalation_policy":{{"id":"PT20YPA","type":"escalation_policy_reference","summary":"Payments on call"}},"teams":[],"alert_counts":{{"all":1,"triggered":1,"resolved":0}}}}"#
+        )
+    };
+    let page1 = format!(
+        r#"{{"incidents":[{}],"limit":100,"offset":0,"total":null,"more":true}}"#,
+        incident("PT4KHLK", 1234, "[FIRING:1] KubePodCrashLooping (payments)", "triggered", "high", ago(4))
+    );
+    let page2 = format!(
+        r#"{{"incidents":[{}],"limit":100,"offset":100,"total":null,"more":false}}"#,
+        incident("Q1ZTGKS", 1235, "Disk almost full on db-1", "acknowledged", "low", ago(50))
+    );
+    Mock::given(method("GET"))
+        .and(path("/incidents"))
+        .and(query_param("offset", "100"))
+        .and(query_param("user_ids[]", "PXPGF42"))
+        .and(header("authorization", auth.as_str()))
+        .respond_with(json(page2))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/incidents"))
+        .and(query_param("offset", "0"))
+        .and(query_param("user_ids[]", "PXPGF42"))
+        .and(header("authorization", auth.as_str()))
+        .respond_with(json(page1))
+        .mount(server)
+        .await;
+    let alerts = r#"{"alerts":[{"id":"Q0RIJJZL24RC6W","type":"alert","summary":"[FIRING:1] KubePodCrashLooping (payments)","status":"triggered","alert_key":"a1b2","body":{"type":"alert_body","contexts":[],"details":{"firing":"Labels:\n - alertname = KubePodCrashLooping\n - container = api\n - namespace = payments\n - pod = api-7d9f\n - severity = warning\nAnnotations:\n - runbook_url = https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping\n - summary = Pod is crash looping.\nSource: http://prometheus:9090/graph\n","num_firing":"1","num_resolved":"0","resolved":""}}}],"limit":1,"offset":0,"more":false}"#;
+    Mock::given(method("GET"))
+        .and(path("/incidents/PT4KHLK/alerts"))
+        .and(header("authorization", auth.as_str()))
+        .respond_with(json(alerts.into()))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/incidents/Q1ZTGKS/alerts"))
+        .respond_with(json(r#"{"alerts":[],"more":false}"#.into()))
+        .mount(server)
+        .await;
 }
 
 /// Uptime Kuma: the status page and its heartbeats, in the older

@@ -83,6 +83,14 @@ pub enum Overlay {
     },
     /// A text prompt.
     Prompt(Box<Prompt>),
+    /// The incident is resolved: expire the silence it made, resolve the
+    /// page it came from?
+    ConfirmWrapUp {
+        /// (source, silence id), when it silenced its alert.
+        silence: Option<(String, String)>,
+        /// (source, page id, page number), when a page is still open.
+        page: Option<(String, String, u64)>,
+    },
 }
 
 /// What an overlay was answered with, for the router to carry out.
@@ -185,6 +193,21 @@ pub fn on_key(overlay: Overlay, key: KeyEvent, k: &mut Keys) -> Result<Option<Ov
             Ok(None)
         }
         Overlay::ConfirmRetract if yes => Err(Answer::Retract),
+        Overlay::ConfirmWrapUp { silence, page } if yes => {
+            if let Some((source, id)) = silence {
+                k.fx.push(Effect::Call {
+                    source,
+                    call: crate::status::Call::ExpireSilence { id },
+                });
+            }
+            if let Some((source, page_id, _)) = page {
+                k.fx.push(Effect::Call {
+                    source,
+                    call: crate::status::Call::ResolvePage { page_id },
+                });
+            }
+            Ok(None)
+        }
         Overlay::ConfirmTrust { path, hash } if yes => {
             k.fx.push(Effect::Trust { path, hash });
             Ok(None)
@@ -288,6 +311,23 @@ pub fn draw(overlay: &Overlay, d: &Draw, frame: &mut Frame) {
         ),
         Overlay::ConfirmTrust { path, hash } => {
             ask::draw_confirm_trust(d.session, path, hash, theme, frame, area)
+        }
+        Overlay::ConfirmWrapUp { silence, page } => {
+            let mut text = vec!["The incident is resolved. Also:".to_owned()];
+            if let Some((source, id)) = silence {
+                text.push(format!("· expire the silence {id} it made in {source}"));
+            }
+            if let Some((source, _, number)) = page {
+                text.push(format!("· resolve page #{number} in {source}"));
+            }
+            ask::draw_ask(
+                " Wrap up ",
+                &text,
+                &[("y", "yes, both logged"), ("n", "leave them")],
+                theme,
+                frame,
+                area,
+            );
         }
     }
 }

@@ -68,6 +68,11 @@ pub enum PromptKind {
     Note,
     /// A stakeholder status update.
     StatusUpdate,
+    /// How long and why to silence the incident's alert.
+    Silence {
+        /// The Alertmanager source to silence it in.
+        source: String,
+    },
 }
 
 #[derive(Clone, Debug)]

@@ -4,6 +4,9 @@
 //! place that does I/O for the app); the screen is redrawn only when
 //! something changed, so an idle Mayday uses next to no CPU.
 
+mod effects;
+
+use effects::{Background, run_effects};
 mod inbox;
 pub mod io;
 pub mod terminal;
@@ -190,6 +193,11 @@ async fn main_loop(opts: Options) -> Result<()> {
         // What the confirmation shows: the shell that will really run.
         shell: crate::exec::plan_shell(&config.shell).label(),
         preset: opts.preset.clone(),
+        writable: config
+            .sources
+            .iter()
+            .filter_map(|src| Some((src.name.clone(), crate::app::settings::Writable::of(src)?)))
+            .collect(),
     };
     let library = Arc::new(library);
 
@@ -437,38 +445,6 @@ async fn main_loop(opts: Options) -> Result<()> {
     result
 }
 
-/// Background tasks other than the incident log.
-struct Background {
-    status: Option<crate::status::StatusHandle>,
-    status_rx: mpsc::Receiver<crate::status::Update>,
-    /// Panics in background threads and tasks.
-    panics: mpsc::UnboundedReceiver<String>,
-    /// The command running now, if any.
-    runner: Option<crate::exec::RunHandle>,
-    exec_tx: mpsc::UnboundedSender<crate::exec::ExecEvent>,
-    exec_rx: mpsc::UnboundedReceiver<crate::exec::ExecEvent>,
-    shell: String,
-    scrub_env: Vec<String>,
-    secrets: Vec<secrecy::SecretString>,
-    data_dir: PathBuf,
-    /// Stops watching when dropped.
-    _watcher: Option<crate::runbook::watch::WatchHandle>,
-    watch_rx: mpsc::UnboundedReceiver<crate::runbook::watch::WatchEvent>,
-    sources: crate::runbook::library::Sources,
-    theme_dir: Option<PathBuf>,
-    theme_name: String,
-    /// Notes from other terminals into the open incident.
-    inbox: Option<inbox::Inbox>,
-    inbox_tx: mpsc::UnboundedSender<inbox::Incoming>,
-    inbox_rx: mpsc::UnboundedReceiver<inbox::Incoming>,
-    /// Remote notes waiting for their event (by ticket), then for the disk
-    /// (by sequence number).
-    notes_waiting: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
-    notes_saving: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<String>>,
-    next_ticket: u64,
-    /// The read-only session's live follower (incident id, task).
-    follower: Option<(String, tokio::task::JoinHandle<()>)>,
-}
 
 /// Keep the inbox on the incident this session may write to (and only
 /// then): opened with it, closed when it closes or is resolved.
@@ -688,95 +664,3 @@ async fn shutdown(
     io.close().await;
 }
 
-async fn run_effects(
-    fx: Vec<Effect>,
-    state: &mut State,
-    io: &mut IncidentIo,
-    bg: &mut Background,
-    tx: &mpsc::UnboundedSender<Action>,
-    quit: &mut bool,
-) {
-    for effect in fx {
-        match effect {
-            Effect::StartIncident(req) => {
-                // Rehearsals never execute anything.
-                let dry = state.settings.dry_run || req.rehearsal;
-                io.start(req, dry, tx.clone());
-            }
-            Effect::OpenReview(id) => io.open_review(id, state.library.clone(), tx.clone()),
-            Effect::WriteDraft(id) => io.write_draft(id, tx.clone()),
-            Effect::ResumeIncident(id) => io.resume(id, state.library.clone(), tx.clone()),
-            Effect::Append(kind, at) => io.append(kind, at),
-            Effect::CloseIncident => io.close().await,
-            Effect::ListIncidents => io.list(tx.clone()),
-            Effect::Quit => *quit = true,
-            Effect::Rescue => io.rescue(tx.clone()),
-            Effect::CloseRehearsal(id) => io.close_rehearsal(id, tx.clone()),
-            Effect::NoteAccepted { ticket, seq } => {
-                if let Some(reply) = bg.notes_waiting.remove(&ticket) {
-                    bg.notes_saving.insert(seq, reply);
-                }
-            }
-            Effect::NoteRefused { ticket, why } => {
-                if let Some(reply) = bg.notes_waiting.remove(&ticket) {
-                    let _ = reply.send(format!("error: {why}"));
-                }
-            }
-            Effect::WakeAfter(d) => {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(d).await;
-                    let _ = tx.send(Action::Wake(crate::incident::archive::now()));
-                });
-            }
-            Effect::Bell => terminal::bell(),
-            Effect::RunCommand(req) => {
-                if req.dry_run {
-                    crate::exec::dry_run(&bg.exec_tx);
-                } else {
-                    let spec = crate::exec::CommandSpec {
-                        text: req.text,
-                        shell: bg.shell.clone(),
-                        cwd: req.cwd.map(PathBuf::from),
-                        vars: req.vars,
-                        timeout: req.timeout.unwrap_or(state.settings.command_timeout),
-                        scrub_env: bg.scrub_env.clone(),
-                        secrets: bg.secrets.clone(),
-                        ok_exit: req.ok_exit,
-                    };
-                    bg.runner = Some(crate::exec::spawn(spec, bg.exec_tx.clone()));
-                }
-            }
-            Effect::CancelCommand => {
-                if let Some(r) = bg.runner.as_mut() {
-                    r.cancel();
-                }
-            }
-            Effect::Copy(text) => match crate::exec::osc52(&text) {
-                Some(seq) => terminal::write_raw(seq.as_bytes()),
-                None => {
-                    let _ = tx.send(Action::Notice(Notice::warning(
-                        "too long for the clipboard: copy it from the screen",
-                    )));
-                }
-            },
-            Effect::Trust { path, hash } => {
-                let mut store = crate::exec::trust::TrustStore::load(&bg.data_dir);
-                let result = store
-                    .trust(std::path::Path::new(&path), &hash)
-                    .map(|()| (path, hash))
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(Action::Trusted(result));
-            }
-            Effect::PollNow(target) => {
-                if let Some(h) = &bg.status {
-                    let t = match target {
-                        Some(name) => crate::status::PollTarget::One(name),
-                        None => crate::status::PollTarget::All,
-                    };
-                    h.poll_now(&t);
-                }
-            }
-        }
-    }
-}

@@ -199,6 +199,9 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                     // timeline now, not at their next change. One not polled
                     // yet says nothing (a resume must not log a flap to
                     // "unknown" and back).
+                    if !opened.resumed {
+                        incident::calls::on_started(&session, &state.settings, fx);
+                    }
                     if session.incident.is_open() {
                         let polled = state
                             .status
@@ -233,6 +236,9 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Saved(event) => {
+            if let (Some(s), EventKind::Note { text, .. }) = (state.session.as_ref(), &event.kind) {
+                incident::calls::on_note_saved(s, &state.settings, text, fx);
+            }
             if let Some(s) = state.session.as_mut() {
                 s.saved_seq = s.saved_seq.max(event.seq);
                 if let Some(mine) = s.events.iter_mut().rev().find(|e| e.seq == event.seq)
@@ -283,6 +289,17 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Notice(n) => state.notices.push(n),
+        Action::Called(c) => {
+            let mut cx = cx!(state, fx);
+            match state.session.as_mut() {
+                Some(s) => incident::calls::on_called(s, &mut cx, *c),
+                // The incident was left before the answer came: say it at least.
+                None => cx.notices.push(match &c.reply {
+                    Ok(said) => Notice::info(format!("{} via {}: {said}", c.call.name(), c.source)),
+                    Err(why) => Notice::error(format!("{} via {} failed: {why}", c.call.name(), c.source)),
+                }),
+            }
+        }
         Action::Status(u) => status::on_status(state, *u, fx),
         Action::Exec(e) => {
             let mut cx = cx!(state, fx);

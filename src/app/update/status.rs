@@ -33,8 +33,7 @@ pub fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effec
         incident::steps::check_verify(s, &state.status, at.max(state.now), fx);
     }
     if had_alerts && state.screen == Screen::Picker {
-        let key = |f: &crate::app::screens::picker::Firing| (f.alertname.clone(), f.source.clone());
-        let before: Vec<(String, String)> = state.picker.firing.iter().map(key).collect();
+        let before: Vec<String> = state.picker.firing.iter().map(|f| f.key.clone()).collect();
         state.refilter();
         // The cursor stays on the row the responder chose: new alerts are
         // announced instead of moving it.
@@ -43,8 +42,11 @@ pub fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effec
                 .picker
                 .firing
                 .iter()
-                .filter(|f| !before.contains(&key(f)))
-                .map(|f| f.alertname.clone())
+                .filter(|f| !before.contains(&f.key))
+                .map(|f| match &f.alert.page {
+                    Some(p) => format!("page #{} {}", p.number, f.alertname),
+                    None => f.alertname.clone(),
+                })
                 .collect();
             if !new.is_empty() {
                 state.notices.push(Notice::warning(format!(

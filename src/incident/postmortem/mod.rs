@@ -277,6 +277,20 @@ impl Doc<'_> {
                 line(o, &labels.join(", "));
                 o.push_str(".\n");
             }
+            if let Some(p) = &a.page {
+                let _ = write!(o, "Paged as #{} (", p.number);
+                line(o, &p.urgency);
+                o.push_str(" urgency, ");
+                line(o, &p.service);
+                o.push_str("): ");
+                line(o, &p.title);
+                if !p.html_url.is_empty() {
+                    o.push_str(" — <");
+                    line(o, &p.html_url);
+                    o.push('>');
+                }
+                o.push_str(".\n");
+            }
             o.push('\n');
         }
         let mut rows = 0;

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::status::health::Health;
 use crate::status::source::{Compare, Kind, QuerySpec};
-use crate::status::{FiringAlert, Item, PollError};
+use crate::status::{FiringAlert, Item, PollError, Silence};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -143,6 +143,7 @@ fn alert(
         labels: labels.clone(),
         annotations: annotations.clone(),
         fingerprint: None,
+        ..Default::default()
     };
     (item, firing)
 }
@@ -211,6 +212,7 @@ fn firing_reading(
         items,
         alerts,
         error: None,
+        ..Default::default()
     }
 }
 
@@ -242,6 +244,7 @@ pub fn alertmanager(resp: &Response, ignore: &[String]) -> Result<Reading, PollE
     let alerts: Vec<AmAlert> = json(&resp.body, "an Alertmanager (v2 API)")?;
     let mut pairs = Vec::new();
     let mut suppressed = Vec::new();
+    let mut held_alerts = Vec::new();
     let mut skipped = 0;
     for a in &alerts {
         if ignored(&a.labels, ignore) {
@@ -251,7 +254,14 @@ pub fn alertmanager(resp: &Response, ignore: &[String]) -> Result<Reading, PollE
         match a.status.as_ref().filter(|s| {
             s.state == "suppressed" || !s.silenced_by.is_empty() || !s.inhibited_by.is_empty()
         }) {
-            Some(status) => suppressed.push(suppressed_item(a, status)),
+            Some(status) => {
+                suppressed.push(suppressed_item(a, status));
+                let (_, mut held) = alert(&a.labels, &a.annotations, a.starts_at.as_deref(), None);
+                held.fingerprint.clone_from(&a.fingerprint);
+                held.silenced_by.clone_from(&status.silenced_by);
+                held.inhibited_by.clone_from(&status.inhibited_by);
+                held_alerts.push(held);
+            }
             None => {
                 let (item, mut firing) = alert(
                     &a.labels,
@@ -264,7 +274,79 @@ pub fn alertmanager(resp: &Response, ignore: &[String]) -> Result<Reading, PollE
             }
         }
     }
-    Ok(firing_reading(pairs, suppressed, skipped, 0))
+    let mut reading = firing_reading(pairs, suppressed, skipped, 0);
+    reading.suppressed = held_alerts;
+    Ok(reading)
+}
+
+#[derive(Deserialize)]
+struct AmSilence {
+    id: String,
+    #[serde(default, rename = "createdBy")]
+    created_by: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default, rename = "endsAt")]
+    ends_at: Option<String>,
+    #[serde(default)]
+    status: Option<AmSilenceStatus>,
+}
+
+#[derive(Deserialize)]
+struct AmSilenceStatus {
+    #[serde(default)]
+    state: String,
+}
+
+/// `GET /api/v2/silences`: the active silences among `ids` (who made
+/// them, why, until when).
+pub fn alertmanager_silences(resp: &Response, ids: &[&str]) -> Result<Vec<Silence>, PollError> {
+    check_status(Kind::Alertmanager, resp)?;
+    let all: Vec<AmSilence> = json(&resp.body, "an Alertmanager (v2 API)")?;
+    Ok(all
+        .into_iter()
+        .filter(|s| ids.contains(&s.id.as_str()))
+        .filter(|s| s.status.as_ref().is_none_or(|st| st.state != "expired"))
+        .map(|s| Silence {
+            ends_at: s.ends_at.as_deref().and_then(parse_time),
+            id: s.id,
+            created_by: s.created_by,
+            comment: truncate(&s.comment, 300),
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct AmRuntime {
+    #[serde(default)]
+    uptime: Option<String>,
+}
+
+/// `GET /api/v2/status`: when this Alertmanager started (its `uptime`).
+pub fn alertmanager_started(resp: &Response) -> Result<Option<jiff::Timestamp>, PollError> {
+    check_status(Kind::Alertmanager, resp)?;
+    let st: AmRuntime = json(&resp.body, "an Alertmanager (v2 API)")?;
+    Ok(st.uptime.as_deref().and_then(parse_time))
+}
+
+/// How long after a start an Alertmanager with no alerts has not heard
+/// from Prometheus yet: Prometheus resends firing alerts every minute
+/// (`resend_delay`) after its next rule evaluation.
+pub const ALERTMANAGER_WARMUP: std::time::Duration = std::time::Duration::from_secs(150);
+
+/// An Alertmanager that started within [`ALERTMANAGER_WARMUP`] and holds
+/// no alerts has no data yet: "none firing" would be a false all-clear.
+pub fn alertmanager_warming_up(reading: &mut Reading, started: jiff::Timestamp, now: jiff::Timestamp) {
+    let up_for = now.duration_since(started);
+    let warmup = jiff::SignedDuration::try_from(ALERTMANAGER_WARMUP).unwrap_or_default();
+    let empty = reading.alerts.is_empty() && reading.suppressed.is_empty();
+    if empty && up_for < warmup && !up_for.is_negative() {
+        reading.state = Health::Unknown;
+        reading.summary = format!(
+            "no data yet: Alertmanager started {} ago, waiting for Prometheus to send alerts",
+            crate::util::duration::format(std::time::Duration::from_secs(up_for.as_secs().max(0).unsigned_abs()))
+        );
+    }
 }
 
 #[derive(Deserialize)]
@@ -376,6 +458,7 @@ pub fn prometheus_query(q: &QuerySpec, resp: &Response) -> Result<Reading, PollE
         items,
         alerts: Vec::new(),
         error: None,
+        ..Default::default()
     })
 }
 

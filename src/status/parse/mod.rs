@@ -6,13 +6,21 @@
 mod alerts;
 mod http;
 mod monitors;
+mod pagerduty;
 mod sentry;
 mod statuspage;
 
-pub use alerts::{alertmanager, prometheus_alerts, prometheus_query};
+pub use alerts::{
+    ALERTMANAGER_WARMUP, alertmanager, alertmanager_silences, alertmanager_started,
+    alertmanager_warming_up, prometheus_alerts, prometheus_query,
+};
 pub use http::{http, http_unreachable};
 pub use monitors::{
     UptimeRobotPage, betterstack_page, gatus, healthchecks, kuma, kuma_names, uptimerobot_page,
+};
+pub use pagerduty::{
+    OpenPage, PagedAlert, name_from_title, pagerduty_alerts, pagerduty_incidents, pagerduty_me,
+    pagerduty_reading,
 };
 pub use sentry::{SentryIssue, next_link, sentry_page, sentry_reading};
 pub use statuspage::statuspage;
@@ -36,6 +44,10 @@ pub struct Reading {
     pub items: Vec<Item>,
     /// Alerts firing now (Prometheus, Alertmanager).
     pub alerts: Vec<FiringAlert>,
+    /// Alerts firing but silenced or inhibited (Alertmanager).
+    pub suppressed: Vec<FiringAlert>,
+    /// The silences behind them.
+    pub silences: Vec<super::Silence>,
     /// Set when the reading itself is an error report (an `http` target that
     /// could not be reached is `down`, with the reason here).
     pub error: Option<String>,
@@ -124,6 +136,12 @@ pub fn reading(
         Spec::UptimeKuma { .. } => kuma(None, resp),
         Spec::Gatus => gatus(resp),
         Spec::Healthchecks => healthchecks(resp),
+        Spec::Pagerduty(_) => {
+            let (pages, _) = pagerduty_incidents(resp)?;
+            Ok(pagerduty_reading(
+                pages.into_iter().map(|p| (p, None)).collect(),
+            ))
+        }
         Spec::Simulated => Err(PollError::Request(
             "a simulated source is not polled".into(),
         )),
@@ -149,7 +167,7 @@ pub fn check_status(kind: Kind, resp: &Response) -> Result<(), PollError> {
         },
         429 => PollError::RateLimited {
             status,
-            retry_after: super::ratelimit::retry_after(&resp.headers, jiff::Timestamp::now()),
+            retry_after: super::ratelimit::asked_wait(&resp.headers, jiff::Timestamp::now()),
         },
         503 if resp.headers.contains_key(reqwest::header::RETRY_AFTER) => PollError::RateLimited {
             status,
@@ -327,6 +345,7 @@ pub fn monitor_reading(
         items,
         alerts: Vec::new(),
         error: None,
+        ..Default::default()
     }
 }
 

@@ -181,6 +181,7 @@ pub fn sentry_reading(issues: Vec<SentryIssue>, now: jiff::Timestamp, window: Du
         items,
         alerts: Vec::new(),
         error: None,
+        ..Default::default()
     }
 }
 

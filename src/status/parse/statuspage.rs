@@ -116,6 +116,7 @@ pub fn statuspage(resp: &Response) -> Result<Reading, PollError> {
         items,
         alerts: Vec::new(),
         error: None,
+        ..Default::default()
     })
 }
 

@@ -51,13 +51,15 @@ pub enum Kind {
     Gatus,
     /// Healthchecks.io checks.
     Healthchecks,
+    /// PagerDuty: triggered and acknowledged pages (incidents).
+    Pagerduty,
     /// Driven by a script (game days), never polled.
     Simulated,
 }
 
 impl Kind {
     /// Every kind a config file may name.
-    pub const CONFIGURABLE: [Kind; 10] = [
+    pub const CONFIGURABLE: [Kind; 11] = [
         Kind::Http,
         Kind::Statuspage,
         Kind::Prometheus,
@@ -68,6 +70,7 @@ impl Kind {
         Kind::UptimeKuma,
         Kind::Gatus,
         Kind::Healthchecks,
+        Kind::Pagerduty,
     ];
 
     /// The kind as the config spells it (`uptime_kuma`, …).
@@ -83,6 +86,7 @@ impl Kind {
             Kind::UptimeKuma => "uptime-kuma",
             Kind::Gatus => "gatus",
             Kind::Healthchecks => "healthchecks",
+            Kind::Pagerduty => "pagerduty",
             Kind::Simulated => "simulated",
         }
     }
@@ -94,6 +98,7 @@ impl Kind {
             Kind::Uptimerobot => Some("https://api.uptimerobot.com"),
             Kind::Betterstack => Some("https://uptime.betterstack.com"),
             Kind::Healthchecks => Some("https://healthchecks.io"),
+            Kind::Pagerduty => Some("https://api.pagerduty.com"),
             _ => None,
         }
     }
@@ -102,7 +107,11 @@ impl Kind {
     pub fn needs_token(self) -> bool {
         matches!(
             self,
-            Kind::Sentry | Kind::Uptimerobot | Kind::Betterstack | Kind::Healthchecks
+            Kind::Sentry
+                | Kind::Uptimerobot
+                | Kind::Betterstack
+                | Kind::Healthchecks
+                | Kind::Pagerduty
         )
     }
 
@@ -115,6 +124,14 @@ impl Kind {
             Kind::Alertmanager => &["filter", "ignore_alerts"],
             Kind::Sentry => &["org", "project", "window"],
             Kind::UptimeKuma => &["slug"],
+            Kind::Pagerduty => &[
+                "from",
+                "user_ids",
+                "service_ids",
+                "team_ids",
+                "acknowledge",
+                "mirror_notes",
+            ],
             _ => &[],
         }
     }
@@ -374,8 +391,28 @@ pub enum Spec {
     Gatus,
     /// Healthchecks.io checks.
     Healthchecks,
+    /// PagerDuty pages.
+    Pagerduty(PagerdutySpec),
     /// A game day's simulated source (never polled).
     Simulated,
+}
+
+/// A PagerDuty source's settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PagerdutySpec {
+    /// The responder's PagerDuty login e-mail: the `From` header that
+    /// acknowledging, resolving and notes need.
+    pub from: Option<String>,
+    /// Pages assigned to these users (default: the token's own user).
+    pub user_ids: Vec<String>,
+    /// Pages of these services.
+    pub service_ids: Vec<String>,
+    /// Pages of these teams.
+    pub team_ids: Vec<String>,
+    /// Starting an incident from a page acknowledges it (default on).
+    pub acknowledge: bool,
+    /// Notes are also added to the page (default off).
+    pub mirror_notes: bool,
 }
 
 impl Spec {
@@ -392,6 +429,7 @@ impl Spec {
             Spec::UptimeKuma { .. } => Kind::UptimeKuma,
             Spec::Gatus => Kind::Gatus,
             Spec::Healthchecks => Kind::Healthchecks,
+            Spec::Pagerduty(_) => Kind::Pagerduty,
             Spec::Simulated => Kind::Simulated,
         }
     }

@@ -33,6 +33,13 @@ pub(crate) struct RawSource {
     window: Option<Spanned<DurationText>>,
     // uptime-kuma
     slug: Option<Spanned<String>>,
+    // pagerduty
+    from: Option<Spanned<String>>,
+    user_ids: Option<Spanned<OneOrMany>>,
+    service_ids: Option<Spanned<OneOrMany>>,
+    team_ids: Option<Spanned<OneOrMany>>,
+    acknowledge: Option<Spanned<bool>>,
+    mirror_notes: Option<Spanned<bool>>,
 }
 
 /// `expect_status: 200`, `expect_status: [200, 204]`, `expect_status: 2xx`.
@@ -167,7 +174,7 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
     };
 
     // Fields that belong to another kind.
-    let specific: [(&str, Option<&Location>); 14] = [
+    let specific: [(&str, Option<&Location>); 20] = [
         (
             "expect_status",
             r.expect_status.as_ref().map(|s| &s.referenced),
@@ -191,6 +198,12 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         ("project", r.project.as_ref().map(|s| &s.referenced)),
         ("window", r.window.as_ref().map(|s| &s.referenced)),
         ("slug", r.slug.as_ref().map(|s| &s.referenced)),
+        ("from", r.from.as_ref().map(|s| &s.referenced)),
+        ("user_ids", r.user_ids.as_ref().map(|s| &s.referenced)),
+        ("service_ids", r.service_ids.as_ref().map(|s| &s.referenced)),
+        ("team_ids", r.team_ids.as_ref().map(|s| &s.referenced)),
+        ("acknowledge", r.acknowledge.as_ref().map(|s| &s.referenced)),
+        ("mirror_notes", r.mirror_notes.as_ref().map(|s| &s.referenced)),
     ];
     for (field, loc) in specific {
         if let Some(loc) = loc
@@ -351,6 +364,7 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         },
         Kind::Gatus => Spec::Gatus,
         Kind::Healthchecks => Spec::Healthchecks,
+        Kind::Pagerduty => pagerduty_spec(&r, &name)?,
         Kind::Simulated => Spec::Simulated,
     };
     let ignore_alerts = match &r.ignore_alerts {
@@ -374,6 +388,46 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         ignore_alerts,
         line,
     })
+}
+
+fn pagerduty_spec(r: &RawSource, name: &str) -> Result<Spec, Diagnostic> {
+    let ids = |f: &Option<Spanned<OneOrMany>>, what: &str| -> Result<Vec<String>, Diagnostic> {
+        let Some(list) = f else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<String> = list.value.0.iter().map(|s| s.trim().to_owned()).collect();
+        match ids.iter().find(|id| {
+            id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric())
+        }) {
+            Some(bad) => Err(err(
+                &list.referenced,
+                format!("source `{name}`: `{bad}` in {what} is not a PagerDuty id"),
+                "PagerDuty ids look like `PXPGF42` (letters and digits): copy them from the web UI's address bar",
+            )),
+            None => Ok(ids),
+        }
+    };
+    let from = match text(&r.from) {
+        Some((f, loc)) => {
+            if !f.contains('@') || f.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(err(
+                    loc,
+                    format!("source `{name}`: `from` must be an e-mail address"),
+                    "write your PagerDuty login, e.g. `from: alice@example.com`: acknowledging and notes are made in your name",
+                ));
+            }
+            Some(f.to_owned())
+        }
+        None => None,
+    };
+    Ok(Spec::Pagerduty(PagerdutySpec {
+        from,
+        user_ids: ids(&r.user_ids, "user_ids")?,
+        service_ids: ids(&r.service_ids, "service_ids")?,
+        team_ids: ids(&r.team_ids, "team_ids")?,
+        acknowledge: r.acknowledge.as_ref().is_none_or(|b| b.value),
+        mirror_notes: r.mirror_notes.as_ref().is_some_and(|b| b.value),
+    }))
 }
 
 fn required(

@@ -61,6 +61,10 @@ pub enum Cmd {
     Trust,
     /// Poll status sources now.
     PollNow,
+    /// Silence the incident's alert in Alertmanager.
+    Silence,
+    /// Acknowledge the page the incident was started from.
+    Acknowledge,
     /// Switch to the changed runbook file.
     SwitchRunbook,
     /// Review the selected incident.
@@ -107,6 +111,8 @@ impl Cmd {
                 | Cmd::StartWait
                 | Cmd::NextStep
                 | Cmd::PrevStep
+                | Cmd::Silence
+                | Cmd::Acknowledge
         )
     }
 }

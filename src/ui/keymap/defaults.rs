@@ -254,6 +254,20 @@ pub(super) const DEFAULTS: &[(&str, Cmd, Ctx, &[&str], &str)] = &[
         "poll status sources now",
     ),
     (
+        "silence",
+        Cmd::Silence,
+        Ctx::Incident,
+        &["S"],
+        "silence the incident's alert in Alertmanager (asks how long and why)",
+    ),
+    (
+        "acknowledge",
+        Cmd::Acknowledge,
+        Ctx::Incident,
+        &["A"],
+        "acknowledge the page the incident was started from",
+    ),
+    (
         "switch_runbook",
         Cmd::SwitchRunbook,
         Ctx::Incident,

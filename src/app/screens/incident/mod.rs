@@ -4,6 +4,7 @@
 //! run through [`run`]; step changes through [`steps`]; prompts it opens
 //! come back through [`prompts`].
 
+pub mod calls;
 pub mod prompts;
 pub mod run;
 pub mod steps;
@@ -355,6 +356,8 @@ pub fn on_key(s: &mut Session, cx: &mut Cx, key: KeyEvent) {
                 });
             }
         }
+        Cmd::Silence => calls::ask_silence(s, cx),
+        Cmd::Acknowledge => calls::acknowledge(s, cx),
         Cmd::Back if focus != Pane::Content => s.focus = Pane::Content,
         _ => {}
     }

@@ -105,7 +105,9 @@ pub fn submit(s: &mut Session, cx: &mut Cx, prompt: &Prompt) -> Result<(), Strin
                 now,
                 cx.fx,
             );
+            super::calls::offer_wrap_up(s, cx);
         }
+        PromptKind::Silence { source } => super::calls::submit_silence(s, cx, source, &text)?,
         PromptKind::Variable { name } => {
             if text.is_empty() {
                 return Err(format!("`{name}` needs a value for this command"));

@@ -108,6 +108,17 @@ pub fn draw_header(
             }),
         ));
     }
+    if let Some(p) = inc.alert.as_ref().and_then(|a| a.page.as_ref()) {
+        let status = inc.page_status.as_deref().unwrap_or(&p.status);
+        right.push(Span::styled(
+            format!(" page #{} {} ", p.number, crate::util::sanitize::line(status)),
+            theme.style(if status == "triggered" {
+                "ui.banner.warning"
+            } else {
+                "ui.muted"
+            }),
+        ));
+    }
     if cx.settings.dry_run || inc.dry_run {
         right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }

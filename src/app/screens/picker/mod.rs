@@ -90,6 +90,11 @@ pub struct Firing {
     /// The most severe (then the first) instance, as the incident records
     /// it when started from this row.
     pub alert: crate::incident::AlertRef,
+    /// What the row stands for: source, alert name, the labels all its
+    /// instances share (or the page's id). The selection follows it.
+    pub key: String,
+    /// The shared labels worth showing (`namespace=payments`).
+    pub context: String,
 }
 
 /// What the rows are made from, out of the context.

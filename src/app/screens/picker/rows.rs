@@ -59,9 +59,63 @@ fn severity_rank(severity: Option<&str>) -> usize {
         .unwrap_or(Severity::ALL.len())
 }
 
-/// Alerts firing now that a runbook handles: one row per alert name and
-/// source (with how many instances fire), each with its best-matching
-/// runbook; most severe first, then longest firing.
+/// Labels that tell instances of one problem apart: alerts that differ
+/// only in these are one row (`KubePodCrashLooping ×500`).
+pub const INSTANCE_LABELS: [&str; 18] = [
+    "pod",
+    "pod_name",
+    "pod_ip",
+    "instance",
+    "container",
+    "container_name",
+    "image",
+    "uid",
+    "id",
+    "node",
+    "host",
+    "hostname",
+    "endpoint",
+    "device",
+    "mountpoint",
+    "exported_instance",
+    "exported_pod",
+    "exported_container",
+];
+
+/// Shared labels shown on a row, in this order, when present.
+const CONTEXT_LABELS: [&str; 4] = ["namespace", "service", "cluster", "job"];
+
+/// The row an alert belongs to: its source and name, the labels that are
+/// not instance labels (`namespace=payments` and `namespace=checkout` are
+/// two rows), or its page (every page is its own row).
+fn group_key(source: &str, a: &crate::status::FiringAlert) -> String {
+    if let Some(p) = &a.page {
+        return format!("page:{source}:{}", p.id);
+    }
+    let mut key = format!("{source}\u{1f}{}", a.alertname.to_lowercase());
+    for (k, v) in &a.labels {
+        if !matches!(k.as_str(), "alertname" | "severity") && !INSTANCE_LABELS.contains(&k.as_str()) {
+            key.push('\u{1f}');
+            key.push_str(k);
+            key.push('=');
+            key.push_str(v);
+        }
+    }
+    key
+}
+
+fn context_of(a: &crate::status::FiringAlert) -> String {
+    CONTEXT_LABELS
+        .iter()
+        .filter_map(|k| a.labels.get(*k).map(|v| format!("{k}={v}")))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Alerts firing now (and pages) that a runbook handles: one row per alert
+/// name, source and shared labels (with how many instances fire), each
+/// with its best-matching runbook; most severe first, then longest firing.
 fn firing_now(l: &Lists) -> Vec<Firing> {
     let mut out: Vec<Firing> = Vec::new();
     // Alerts no runbook handles are looked up once, however many fire.
@@ -71,9 +125,8 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
             if unmatched.contains(&(src.snapshot.name.as_str(), alert.alertname.as_str())) {
                 continue;
             }
-            if let Some(f) = out.iter_mut().find(|f| {
-                f.source == src.snapshot.name && f.alertname.eq_ignore_ascii_case(&alert.alertname)
-            }) {
+            let key = group_key(&src.snapshot.name, alert);
+            if let Some(f) = out.iter_mut().find(|f| f.key == key) {
                 f.count += 1;
                 if severity_rank(alert.severity.as_deref()) < severity_rank(f.severity.as_deref()) {
                     f.severity.clone_from(&alert.severity);
@@ -106,6 +159,8 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
                     since: alert.since,
                     strength,
                     alert: alert_ref(alert, &src.snapshot.name),
+                    key,
+                    context: context_of(alert),
                 });
             } else {
                 unmatched.insert((src.snapshot.name.as_str(), alert.alertname.as_str()));
@@ -136,6 +191,7 @@ fn alert_ref(a: &crate::status::FiringAlert, source: &str) -> crate::incident::A
         starts_at: a.since,
         source: source.to_owned(),
         fingerprint: a.fingerprint.clone(),
+        page: a.page.as_deref().cloned(),
     }
 }
 
@@ -165,10 +221,7 @@ pub fn url_names_runbook(url: &str, id: &str) -> bool {
 fn item_key(p: &Picker, l: &Lists, item: PickItem) -> Option<String> {
     Some(match item {
         PickItem::Resume(i) => format!("resume:{}", l.incidents.get(i)?.id),
-        PickItem::Firing(_, f) => {
-            let f = p.firing.get(f)?;
-            format!("firing:{}@{}", f.alertname.to_lowercase(), f.source)
-        }
+        PickItem::Firing(_, f) => format!("firing:{}", p.firing.get(f)?.key),
         PickItem::Runbook(i) => format!("runbook:{}", l.library.runbooks.get(i)?.id),
         PickItem::Gameday(i) => format!("gameday:{}", l.gamedays.get(i)?.id),
         PickItem::Review(i) => format!("review:{}", l.past.get(i)?.id),

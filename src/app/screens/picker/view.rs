@@ -157,7 +157,11 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
             PickItem::Firing(i, f) => {
                 if let (Some(rb), Some(fire)) = (cx.library.runbooks.get(i), p.firing.get(f)) {
                     spans.push(Span::styled(
-                        "✖ firing ",
+                        if fire.alert.page.is_some() {
+                            "✖ paged  "
+                        } else {
+                            "✖ firing "
+                        },
                         base.patch(theme.style("status.down")),
                     ));
                     spans.push(Span::styled(
@@ -169,8 +173,17 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                     } else {
                         String::new()
                     };
+                    let what = match &fire.alert.page {
+                        Some(pg) => format!("#{} {} ({})", pg.number, s(&fire.alertname), s(&pg.status)),
+                        None => s(&fire.alertname),
+                    };
+                    let context = if fire.context.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · {}", s(&fire.context))
+                    };
                     spans.push(Span::styled(
-                        format!("  {}{times}", s(&fire.alertname)),
+                        format!("  {what}{times}{context}"),
                         base.patch(theme.style("ui.muted")),
                     ));
                 }
@@ -202,22 +215,51 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
         PickItem::Firing(i, f) => cx.library.runbooks.get(i).map(|rb| {
             let mut t = runbook_preview(rb, theme, pinner.width);
             if let Some(fire) = p.firing.get(f) {
-                t.lines.insert(
-                    0,
-                    Line::styled(
-                        format!(
-                            "FIRING NOW: {}{} (from {})",
-                            s(&fire.alertname),
-                            if fire.count > 1 {
-                                format!(" ×{}", fire.count)
-                            } else {
-                                String::new()
-                            },
-                            s(&fire.source)
-                        ),
-                        theme.style("status.down"),
+                let mut head = vec![Line::styled(
+                    format!(
+                        "{}: {}{} (from {})",
+                        if fire.alert.page.is_some() { "PAGED" } else { "FIRING NOW" },
+                        s(&fire.alertname),
+                        if fire.count > 1 {
+                            format!(" ×{}", fire.count)
+                        } else {
+                            String::new()
+                        },
+                        s(&fire.source)
                     ),
-                );
+                    theme.style("status.down"),
+                )];
+                if let Some(pg) = &fire.alert.page {
+                    head.push(Line::styled(
+                        format!(
+                            "page #{} {} · {} urgency · {}{}",
+                            pg.number,
+                            s(&pg.status),
+                            s(&pg.urgency),
+                            s(&pg.service),
+                            if pg.assignees.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" · {}", s(&pg.assignees.join(", ")))
+                            }
+                        ),
+                        theme.style("ui.muted"),
+                    ));
+                }
+                let labels: Vec<String> = fire
+                    .alert
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "alertname")
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                if !labels.is_empty() {
+                    head.push(Line::styled(
+                        s(&labels.join(" ")),
+                        theme.style("ui.muted"),
+                    ));
+                }
+                t.lines.splice(0..0, head);
             }
             t
         }),
