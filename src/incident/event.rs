@@ -633,7 +633,11 @@ impl EventKind {
             } => match silence {
                 Some(sl) => format!(
                     "its alert {alert} ({source}): {status} by {} until {} — {}",
-                    if sl.created_by.is_empty() { "?" } else { &sl.created_by },
+                    if sl.created_by.is_empty() {
+                        "?"
+                    } else {
+                        &sl.created_by
+                    },
                     sl.ends_at.map_or("?".to_owned(), |t| t.to_string()),
                     sl.comment
                 ),

@@ -412,9 +412,14 @@ impl Snapshot {
 /// and annotations are drawn and logged too).
 fn clean_alert(mut a: FiringAlert) -> FiringAlert {
     clean(&mut a.alertname);
-    for s in [&mut a.severity, &mut a.runbook_url, &mut a.summary, &mut a.fingerprint]
-        .into_iter()
-        .flatten()
+    for s in [
+        &mut a.severity,
+        &mut a.runbook_url,
+        &mut a.summary,
+        &mut a.fingerprint,
+    ]
+    .into_iter()
+    .flatten()
     {
         clean(s);
     }
@@ -432,7 +437,14 @@ fn clean_alert(mut a: FiringAlert) -> FiringAlert {
         clean(s);
     }
     if let Some(p) = &mut a.page {
-        for s in [&mut p.id, &mut p.title, &mut p.html_url, &mut p.urgency, &mut p.service, &mut p.status] {
+        for s in [
+            &mut p.id,
+            &mut p.title,
+            &mut p.html_url,
+            &mut p.urgency,
+            &mut p.service,
+            &mut p.status,
+        ] {
             clean(s);
         }
         p.assignees.iter_mut().for_each(clean);

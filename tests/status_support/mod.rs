@@ -388,11 +388,25 @@ pub async fn mount_pagerduty(server: &MockServer) {
     };
     let page1 = format!(
         r#"{{"incidents":[{}],"limit":100,"offset":0,"total":null,"more":true}}"#,
-        incident("PT4KHLK", 1234, "[FIRING:1] KubePodCrashLooping (payments)", "triggered", "high", ago(4))
+        incident(
+            "PT4KHLK",
+            1234,
+            "[FIRING:1] KubePodCrashLooping (payments)",
+            "triggered",
+            "high",
+            ago(4)
+        )
     );
     let page2 = format!(
         r#"{{"incidents":[{}],"limit":100,"offset":100,"total":null,"more":false}}"#,
-        incident("Q1ZTGKS", 1235, "Disk almost full on db-1", "acknowledged", "low", ago(50))
+        incident(
+            "Q1ZTGKS",
+            1235,
+            "Disk almost full on db-1",
+            "acknowledged",
+            "low",
+            ago(50)
+        )
     );
     Mock::given(method("GET"))
         .and(path("/incidents"))

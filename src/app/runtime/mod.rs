@@ -445,7 +445,6 @@ async fn main_loop(opts: Options) -> Result<()> {
     result
 }
 
-
 /// Keep the inbox on the incident this session may write to (and only
 /// then): opened with it, closed when it closes or is resolved.
 /// A session that could only open an incident read-only (another Mayday
@@ -663,4 +662,3 @@ async fn shutdown(
     }
     io.close().await;
 }
-

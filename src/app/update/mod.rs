@@ -296,7 +296,9 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 // The incident was left before the answer came: say it at least.
                 None => cx.notices.push(match &c.reply {
                     Ok(said) => Notice::info(format!("{} via {}: {said}", c.call.name(), c.source)),
-                    Err(why) => Notice::error(format!("{} via {} failed: {why}", c.call.name(), c.source)),
+                    Err(why) => {
+                        Notice::error(format!("{} via {} failed: {why}", c.call.name(), c.source))
+                    }
                 }),
             }
         }

@@ -120,4 +120,3 @@ pub async fn perform(
         Call::PageNote { .. } => "note added".to_owned(),
     })
 }
-

@@ -133,7 +133,6 @@ impl Req {
     }
 }
 
-
 /// Everything one poll needs.
 pub(super) struct Ctx<'a> {
     pub(super) source: &'a SourceConfig,
@@ -200,7 +199,11 @@ pub(super) enum Attempt {
 /// One request with retries: connection errors, 429 and 503 are retried
 /// with backoff and jitter; `Retry-After` sets the wait (floor 1 s), and
 /// one longer than [`IN_POLL_WAIT`] ends the retries.
-pub(super) async fn fetch(ctx: &Ctx<'_>, req: &Req, read_body_partly: bool) -> Result<Response, PollError> {
+pub(super) async fn fetch(
+    ctx: &Ctx<'_>,
+    req: &Req,
+    read_body_partly: bool,
+) -> Result<Response, PollError> {
     let backoff = ExponentialBuilder::new()
         .with_min_delay(ctx.opts.retry_delay)
         .with_max_delay(Duration::from_secs(8))
@@ -258,7 +261,11 @@ pub(super) async fn fetch(ctx: &Ctx<'_>, req: &Req, read_body_partly: bool) -> R
 /// source's timeout. With `read_body_partly` a body over the cap is cut
 /// (for `http` body checks) instead of failing; an `http` source without
 /// body checks does not read the body at all.
-pub(super) async fn send(ctx: &Ctx<'_>, req: &Req, read_body_partly: bool) -> Result<Response, PollError> {
+pub(super) async fn send(
+    ctx: &Ctx<'_>,
+    req: &Req,
+    read_body_partly: bool,
+) -> Result<Response, PollError> {
     let src = ctx.source;
     let auth = auth_for(src.kind);
     let mut rb = match req {
@@ -281,9 +288,12 @@ pub(super) async fn send(ctx: &Ctx<'_>, req: &Req, read_body_partly: bool) -> Re
                 rb = rb.json(b);
             }
             if let Some(f) = from {
-                rb = rb.header("from", HeaderValue::from_str(f).map_err(|_| {
-                    PollError::Request("`from` is not a valid header value".into())
-                })?);
+                rb = rb.header(
+                    "from",
+                    HeaderValue::from_str(f).map_err(|_| {
+                        PollError::Request("`from` is not a valid header value".into())
+                    })?,
+                );
             }
             rb
         }

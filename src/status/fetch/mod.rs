@@ -18,7 +18,9 @@ mod http;
 mod pagerduty;
 
 pub use call::perform;
-pub use http::{BODY_CAP, Clients, IN_POLL_WAIT, MAX_PAGES, Options, Outcome, endpoint, redact_body};
+pub use http::{
+    BODY_CAP, Clients, IN_POLL_WAIT, MAX_PAGES, Options, Outcome, endpoint, redact_body,
+};
 pub use pagerduty::Memo;
 
 use http::{Ctx, Req, fetch};

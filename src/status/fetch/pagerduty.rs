@@ -38,7 +38,12 @@ pub(super) async fn poll(
         let me = match &memo.me {
             Some(me) => me.clone(),
             None => {
-                let r = fetch(ctx, &Req::Get(endpoint(base, &["users", "me"], &[])?), false).await?;
+                let r = fetch(
+                    ctx,
+                    &Req::Get(endpoint(base, &["users", "me"], &[])?),
+                    false,
+                )
+                .await?;
                 latency = Some(r.latency);
                 let me = parse::pagerduty_me(&r)?;
                 memo.me = Some(me.clone());
@@ -53,7 +58,11 @@ pub(super) async fn poll(
         ("limit", LIMIT.to_string()),
     ];
     params.extend(users.iter().map(|u| ("user_ids[]", u.clone())));
-    params.extend(spec.service_ids.iter().map(|s| ("service_ids[]", s.clone())));
+    params.extend(
+        spec.service_ids
+            .iter()
+            .map(|s| ("service_ids[]", s.clone())),
+    );
     params.extend(spec.team_ids.iter().map(|t| ("team_ids[]", t.clone())));
     let mut pages = Vec::new();
     let mut offset = 0u64;

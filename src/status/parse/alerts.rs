@@ -336,7 +336,11 @@ pub const ALERTMANAGER_WARMUP: std::time::Duration = std::time::Duration::from_s
 
 /// An Alertmanager that started within [`ALERTMANAGER_WARMUP`] and holds
 /// no alerts has no data yet: "none firing" would be a false all-clear.
-pub fn alertmanager_warming_up(reading: &mut Reading, started: jiff::Timestamp, now: jiff::Timestamp) {
+pub fn alertmanager_warming_up(
+    reading: &mut Reading,
+    started: jiff::Timestamp,
+    now: jiff::Timestamp,
+) {
     let up_for = now.duration_since(started);
     let warmup = jiff::SignedDuration::try_from(ALERTMANAGER_WARMUP).unwrap_or_default();
     let empty = reading.alerts.is_empty() && reading.suppressed.is_empty();
@@ -344,7 +348,9 @@ pub fn alertmanager_warming_up(reading: &mut Reading, started: jiff::Timestamp, 
         reading.state = Health::Unknown;
         reading.summary = format!(
             "no data yet: Alertmanager started {} ago, waiting for Prometheus to send alerts",
-            crate::util::duration::format(std::time::Duration::from_secs(up_for.as_secs().max(0).unsigned_abs()))
+            crate::util::duration::format(std::time::Duration::from_secs(
+                up_for.as_secs().max(0).unsigned_abs()
+            ))
         );
     }
 }

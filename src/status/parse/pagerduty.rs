@@ -346,7 +346,10 @@ mod tests {
         let r = pagerduty_reading(pages.into_iter().map(|p| (p, None)).collect());
         assert_eq!(r.state, Health::Down);
         assert_eq!(r.summary, "1 triggered, 1 acknowledged");
-        assert_eq!(r.items[0].name, "#1234 [FIRING:1] KubePodCrashLooping (payments api-7d9)");
+        assert_eq!(
+            r.items[0].name,
+            "#1234 [FIRING:1] KubePodCrashLooping (payments api-7d9)"
+        );
         assert_eq!(r.items[1].state, Health::Degraded);
         assert_eq!(r.alerts[0].alertname, "KubePodCrashLooping");
         assert_eq!(r.alerts[0].severity.as_deref(), Some("critical"));
@@ -380,7 +383,11 @@ mod tests {
             r#"{"alerts":[{"body":{"details":"just text"}}]}"#,
             r#"{"alerts":[{"body":{"details":[1,2]}}]}"#,
         ] {
-            assert_eq!(pagerduty_alerts(&Response::ok(body)).unwrap(), None, "{body}");
+            assert_eq!(
+                pagerduty_alerts(&Response::ok(body)).unwrap(),
+                None,
+                "{body}"
+            );
         }
         assert!(pagerduty_alerts(&Response::ok("<html>")).is_err());
     }

@@ -203,7 +203,10 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         ("service_ids", r.service_ids.as_ref().map(|s| &s.referenced)),
         ("team_ids", r.team_ids.as_ref().map(|s| &s.referenced)),
         ("acknowledge", r.acknowledge.as_ref().map(|s| &s.referenced)),
-        ("mirror_notes", r.mirror_notes.as_ref().map(|s| &s.referenced)),
+        (
+            "mirror_notes",
+            r.mirror_notes.as_ref().map(|s| &s.referenced),
+        ),
     ];
     for (field, loc) in specific {
         if let Some(loc) = loc
@@ -396,9 +399,10 @@ fn pagerduty_spec(r: &RawSource, name: &str) -> Result<Spec, Diagnostic> {
             return Ok(Vec::new());
         };
         let ids: Vec<String> = list.value.0.iter().map(|s| s.trim().to_owned()).collect();
-        match ids.iter().find(|id| {
-            id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric())
-        }) {
+        match ids
+            .iter()
+            .find(|id| id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
             Some(bad) => Err(err(
                 &list.referenced,
                 format!("source `{name}`: `{bad}` in {what} is not a PagerDuty id"),

@@ -21,7 +21,9 @@ const LONGEST_SILENCE: std::time::Duration = std::time::Duration::from_secs(7 * 
 /// seen in, else the first configured.
 fn silencer(s: &Session, settings: &Settings) -> Result<String, String> {
     let Some(a) = s.incident.alert.as_ref() else {
-        return Err("this incident was not started from an alert: there is nothing to silence".into());
+        return Err(
+            "this incident was not started from an alert: there is nothing to silence".into(),
+        );
     };
     if a.labels.is_empty() {
         return Err(format!(
@@ -46,8 +48,11 @@ fn silencer(s: &Session, settings: &Settings) -> Result<String, String> {
 fn pager(s: &Session, settings: &Settings) -> Option<(String, crate::status::Page)> {
     let a = s.incident.alert.as_ref()?;
     let page = a.page.clone()?;
-    matches!(settings.writable.get(&a.source), Some(Writable::Pager { .. }))
-        .then(|| (a.source.clone(), page))
+    matches!(
+        settings.writable.get(&a.source),
+        Some(Writable::Pager { .. })
+    )
+    .then(|| (a.source.clone(), page))
 }
 
 /// `S`: ask how long and why, then silence the incident's alert.
@@ -75,7 +80,10 @@ pub fn ask_silence(s: &Session, cx: &mut Cx) {
 
 /// The silence prompt was submitted: `2h why …`.
 pub fn submit_silence(s: &Session, cx: &mut Cx, source: &str, text: &str) -> Result<(), String> {
-    let (dur, comment) = text.trim().split_once(char::is_whitespace).unwrap_or((text.trim(), ""));
+    let (dur, comment) = text
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((text.trim(), ""));
     let dur = crate::util::duration::parse(dur)
         .map_err(|_| format!("`{dur}` is not a duration: start with how long, e.g. `2h`"))?;
     if dur < std::time::Duration::from_secs(60) || dur > LONGEST_SILENCE {

@@ -111,7 +111,11 @@ pub fn draw_header(
     if let Some(p) = inc.alert.as_ref().and_then(|a| a.page.as_ref()) {
         let status = inc.page_status.as_deref().unwrap_or(&p.status);
         right.push(Span::styled(
-            format!(" page #{} {} ", p.number, crate::util::sanitize::line(status)),
+            format!(
+                " page #{} {} ",
+                p.number,
+                crate::util::sanitize::line(status)
+            ),
             theme.style(if status == "triggered" {
                 "ui.banner.warning"
             } else {

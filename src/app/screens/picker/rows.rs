@@ -94,7 +94,8 @@ fn group_key(source: &str, a: &crate::status::FiringAlert) -> String {
     }
     let mut key = format!("{source}\u{1f}{}", a.alertname.to_lowercase());
     for (k, v) in &a.labels {
-        if !matches!(k.as_str(), "alertname" | "severity") && !INSTANCE_LABELS.contains(&k.as_str()) {
+        if !matches!(k.as_str(), "alertname" | "severity") && !INSTANCE_LABELS.contains(&k.as_str())
+        {
             key.push('\u{1f}');
             key.push_str(k);
             key.push('=');

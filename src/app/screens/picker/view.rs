@@ -42,7 +42,9 @@ fn highlighted(
 /// Draw the picker.
 pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
     let (now, theme) = (cx.now, cx.theme);
-    let list_w = (area.width * 45 / 100).clamp(30.min(area.width), 60);
+    // Firing rows carry the alert and its context: more room when wide.
+    let widest = if p.firing.is_empty() { 60 } else { 84 };
+    let list_w = (area.width * 45 / 100).clamp(30.min(area.width), widest);
     let [left, right] =
         Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(area);
     let focused = !cx.overlay_open;
@@ -174,7 +176,9 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                         String::new()
                     };
                     let what = match &fire.alert.page {
-                        Some(pg) => format!("#{} {} ({})", pg.number, s(&fire.alertname), s(&pg.status)),
+                        Some(pg) => {
+                            format!("#{} {} ({})", pg.number, s(&fire.alertname), s(&pg.status))
+                        }
                         None => s(&fire.alertname),
                     };
                     let context = if fire.context.is_empty() {
@@ -218,7 +222,11 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                 let mut head = vec![Line::styled(
                     format!(
                         "{}: {}{} (from {})",
-                        if fire.alert.page.is_some() { "PAGED" } else { "FIRING NOW" },
+                        if fire.alert.page.is_some() {
+                            "PAGED"
+                        } else {
+                            "FIRING NOW"
+                        },
                         s(&fire.alertname),
                         if fire.count > 1 {
                             format!(" ×{}", fire.count)
@@ -254,10 +262,7 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect();
                 if !labels.is_empty() {
-                    head.push(Line::styled(
-                        s(&labels.join(" ")),
-                        theme.style("ui.muted"),
-                    ));
+                    head.push(Line::styled(s(&labels.join(" ")), theme.style("ui.muted")));
                 }
                 t.lines.splice(0..0, head);
             }
