@@ -1,5 +1,6 @@
-//! Each status provider's response parser, chosen by the first byte; the
-//! rest is the body (HTTP 200, a JSON content type).
+//! Each status provider's response parser, chosen by the first byte (and
+//! one of the side responses: a page's alerts, silences, Alertmanager's
+//! uptime); the rest is the body (HTTP 200, a JSON content type).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mayday::status::parse::{self, Response};
@@ -18,6 +19,7 @@ sources:
   - {name: kuma, kind: uptime-kuma, url: "http://127.0.0.1:1", slug: s}
   - {name: gatus, kind: gatus, url: "http://127.0.0.1:1"}
   - {name: hc, kind: healthchecks, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
+  - {name: pd, kind: pagerduty, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
 "#;
 
 fn sources() -> &'static [mayday::status::SourceConfig] {
@@ -38,4 +40,11 @@ fuzz_target!(|data: &[u8]| {
     let resp = Response::ok(body.to_vec());
     let now = jiff::Timestamp::from_second(1_800_000_000).expect("a time");
     let _ = parse::parse(source, &resp, now);
+    // The responses read beside the main one: a page's alerts, the
+    // silences, Alertmanager's uptime.
+    match pick % 3 {
+        0 => drop(parse::pagerduty_alerts(&resp)),
+        1 => drop(parse::alertmanager_silences(&resp, &["s1"])),
+        _ => drop(parse::alertmanager_started(&resp)),
+    }
 });
