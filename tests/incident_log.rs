@@ -666,19 +666,24 @@ fn pages_silences_and_calls_round_trip() {
         }));
     }
     let (mut w, first) = LogWriter::create(&path, "inc", first, t(0)).unwrap();
-    let called = |call: &str, target: &str, request: &str, ok: bool, result: &str| {
-        EventKind::SourceCalled {
+    let called =
+        |call: &str, target: &str, request: &str, ok: bool, result: &str| EventKind::SourceCalled {
             source: if call.contains("silence") { "am" } else { "pd" }.into(),
             call: call.into(),
             target: target.into(),
             request: request.into(),
             ok,
             result: result.into(),
-        }
-    };
+        };
     let mut events = vec![first];
     for (i, k) in [
-        called("acknowledge", "PT4KHLK", "", false, "HTTP 401: the token was refused"),
+        called(
+            "acknowledge",
+            "PT4KHLK",
+            "",
+            false,
+            "HTTP 401: the token was refused",
+        ),
         called("acknowledge", "PT4KHLK", "", true, "acknowledged"),
         called(
             "silence",
@@ -708,26 +713,47 @@ fn pages_silences_and_calls_round_trip() {
     let back = log::read(&path).unwrap();
     assert_eq!(back.events, events);
     let inc = mayday::incident::Incident::replay(&back.events).unwrap();
-    assert_eq!(inc.page_status.as_deref(), Some("acknowledged"), "a failed call changes nothing");
+    assert_eq!(
+        inc.page_status.as_deref(),
+        Some("acknowledged"),
+        "a failed call changes nothing"
+    );
     let (src, id, until) = inc.silence.clone().unwrap();
     assert_eq!((src.as_str(), id.as_str()), ("am", "7d7b9a3c"));
     assert_eq!(until, Some("2027-01-15T08:00:00Z".parse().unwrap()));
-    assert_eq!(inc.alert.as_ref().unwrap().page.as_ref().unwrap().number, 1234);
+    assert_eq!(
+        inc.alert.as_ref().unwrap().page.as_ref().unwrap().number,
+        1234
+    );
     // Expired and resolved: replay forgets the silence, the page is resolved.
     let mut w = LogWriter::open_append(&path).unwrap().0;
     let more = [
-        w.append(called("expire_silence", "7d7b9a3c", "", true, "expired"), t(10)).unwrap(),
-        w.append(called("resolve_page", "PT4KHLK", "", true, "resolved"), t(11)).unwrap(),
+        w.append(
+            called("expire_silence", "7d7b9a3c", "", true, "expired"),
+            t(10),
+        )
+        .unwrap(),
+        w.append(
+            called("resolve_page", "PT4KHLK", "", true, "resolved"),
+            t(11),
+        )
+        .unwrap(),
     ];
     drop(w);
     let back = log::read(&path).unwrap();
     assert_eq!(&back.events[back.events.len() - 2..], &more);
     let inc = mayday::incident::Incident::replay(&back.events).unwrap();
-    assert_eq!((inc.silence, inc.page_status.as_deref()), (None, Some("resolved")));
+    assert_eq!(
+        (inc.silence, inc.page_status.as_deref()),
+        (None, Some("resolved"))
+    );
     // An alert_changed written before `silence` existed.
     let old: Event = serde_json::from_str(
         r#"{"seq":9,"at":"2026-11-23T03:00:00Z","kind":"alert_changed","alert":"X","source":"am","status":"resolved"}"#,
     )
     .unwrap();
-    assert!(matches!(old.kind, EventKind::AlertChanged { silence: None, .. }));
+    assert!(matches!(
+        old.kind,
+        EventKind::AlertChanged { silence: None, .. }
+    ));
 }

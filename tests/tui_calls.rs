@@ -119,7 +119,7 @@ fn a_page_starts_an_incident_and_is_acknowledged() {
     let text = screen(&s, t(2), 240, 30);
     assert!(text.contains("✖ paged"), "{text}");
     assert!(
-        text.contains("#1234 KubePodCrashLooping (triggered)"),
+        text.contains("Kube Pod Crash Looping  #1234 (triggered) · namespace=payments"),
         "{text}"
     );
     key(&mut s, KeyCode::Enter, 2);
@@ -518,7 +518,11 @@ fn rows_split_by_the_labels_that_are_not_instances() {
     );
     let text = screen(&s, t(2), 240, 30);
     assert!(
-        text.contains("KubePodCrashLooping ×2 · namespace=payments"),
+        text.contains("Kube Pod Crash Looping  ×2 · namespace=payments"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Kube Pod Crash Looping  namespace=checkout"),
         "{text}"
     );
     // Starting from the second row takes its own namespace.

@@ -170,24 +170,34 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                         s(&rb.title),
                         base.patch(theme.style("ui.header")),
                     ));
-                    let times = if fire.count > 1 {
-                        format!(" ×{}", fire.count)
-                    } else {
-                        String::new()
+                    // The alert's name, unless the title already says it
+                    // ("Kube Pod Crash Looping" for KubePodCrashLooping).
+                    let squash = |x: &str| -> String {
+                        x.chars()
+                            .filter(|c| c.is_alphanumeric())
+                            .flat_map(char::to_lowercase)
+                            .collect()
                     };
-                    let what = match &fire.alert.page {
-                        Some(pg) => {
-                            format!("#{} {} ({})", pg.number, s(&fire.alertname), s(&pg.status))
-                        }
-                        None => s(&fire.alertname),
-                    };
-                    let context = if fire.context.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" · {}", s(&fire.context))
-                    };
+                    let mut head = Vec::new();
+                    if let Some(pg) = &fire.alert.page {
+                        head.push(format!("#{}", pg.number));
+                    }
+                    if squash(&rb.title) != squash(&fire.alertname) {
+                        head.push(s(&fire.alertname));
+                    }
+                    if let Some(pg) = &fire.alert.page {
+                        head.push(format!("({})", s(&pg.status)));
+                    }
+                    if fire.count > 1 {
+                        head.push(format!("×{}", fire.count));
+                    }
+                    let mut tail = vec![head.join(" ")];
+                    if !fire.context.is_empty() {
+                        tail.push(s(&fire.context));
+                    }
+                    tail.retain(|t| !t.is_empty());
                     spans.push(Span::styled(
-                        format!("  {what}{times}{context}"),
+                        format!("  {}", tail.join(" · ")),
                         base.patch(theme.style("ui.muted")),
                     ));
                 }
