@@ -323,7 +323,7 @@ pub fn draw(overlay: &Overlay, d: &Draw, frame: &mut Frame) {
             ask::draw_ask(
                 " Wrap up ",
                 &text,
-                &[("y", "yes, both logged"), ("n", "leave them")],
+                &[("y", "yes (each call is logged)"), ("n", "leave them")],
                 theme,
                 frame,
                 area,
