@@ -26,7 +26,9 @@ fn source(kind: &str, extra: &str) -> SourceConfig {
         "http://127.0.0.1:1"
     };
     let token = match kind {
-        "sentry" | "uptimerobot" | "betterstack" | "healthchecks" => "    token_env: T\n",
+        "sentry" | "uptimerobot" | "betterstack" | "healthchecks" | "pagerduty" => {
+            "    token_env: T\n"
+        }
         _ => "",
     };
     let yaml =
@@ -163,6 +165,18 @@ fn bodies() -> Vec<(&'static str, &'static str, String)> {
                 join(N, |i| format!(
                     r#"{{"name":"check-{i}","slug":"c{i}","tags":"prod","desc":"","grace":3600,"n_pings":12,"status":"{}","started":false,"last_ping":"{t}","next_ping":"{t}"}}"#,
                     ["up", "new", "grace", "down", "paused"][i % 5]
+                ))
+            ),
+        ),
+        (
+            "pagerduty",
+            "",
+            format!(
+                r#"{{"incidents":[{}],"limit":100,"offset":0,"more":false}}"#,
+                join(N, |i| format!(
+                    r#"{{"id":"P{i}","type":"incident","incident_number":{i},"title":"[FIRING:1] Alert{i} (payments)","status":"{}","urgency":"{}","html_url":"https://acme.pagerduty.test/incidents/P{i}","created_at":"{t}","service":{{"id":"S1","type":"service_reference","summary":"payments"}},"assignments":[{{"at":"{t}","assignee":{{"id":"U1","type":"user_reference","summary":"Alice"}}}}]}}"#,
+                    ["triggered", "acknowledged"][i % 2],
+                    ["high", "low", "high"][i % 3]
                 ))
             ),
         ),
