@@ -537,3 +537,26 @@ fn rows_split_by_the_labels_that_are_not_instances() {
         ("checkout", "web-1")
     );
 }
+
+/// A page without alert details is matched by its title: a runbook id or
+/// an alert a runbook lists, as a word of it.
+#[test]
+fn a_page_without_details_is_matched_by_its_title() {
+    let mut s = state();
+    let mut bare = page();
+    bare.labels.clear();
+    bare.alertname = "Redis cache: RedisEvictionsHigh on redis-0".into();
+    bare.page.as_mut().unwrap().title = bare.alertname.clone();
+    let mut other = bare.clone();
+    other.alertname = "Something nobody wrote a runbook for".into();
+    other.page.as_mut().unwrap().id = "Q2".into();
+    other.page.as_mut().unwrap().title = other.alertname.clone();
+    status(&mut s, snap("pd", Kind::Pagerduty, vec![bare, other], 1));
+    let rows: Vec<String> = s
+        .picker
+        .firing
+        .iter()
+        .map(|f| s.library.runbooks[f.runbook].id.clone())
+        .collect();
+    assert_eq!(rows, ["cache-evictions"]);
+}

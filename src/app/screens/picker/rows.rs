@@ -50,6 +50,20 @@ pub fn match_strength(rb: &Runbook, alertname: &str, runbook_url: Option<&str>) 
     0
 }
 
+/// Does a page's title name this runbook (its id or file name) or one of
+/// its `alerts:`, as a whole word, in any case?
+pub fn title_names(title: &str, rb: &Runbook) -> bool {
+    let stem = crate::runbook::id_from_path(&rb.path);
+    title
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| w.len() > 2)
+        .any(|w| {
+            w.eq_ignore_ascii_case(&rb.id)
+                || w.eq_ignore_ascii_case(&stem)
+                || rb.alerts.iter().any(|a| a.eq_ignore_ascii_case(w))
+        })
+}
+
 /// The order of an alert's `severity` label: critical first, unlabelled
 /// last.
 fn severity_rank(severity: Option<&str>) -> usize {
@@ -145,8 +159,16 @@ fn firing_now(l: &Lists) -> Vec<Firing> {
                 .iter()
                 .enumerate()
                 .map(|(i, rb)| {
-                    let strength =
+                    let mut strength =
                         match_strength(rb, &alert.alertname, alert.runbook_url.as_deref());
+                    // A page that came without alert details: its title may
+                    // still name the runbook or one of its alerts.
+                    if strength == 0
+                        && let Some(p) = &alert.page
+                        && title_names(&p.title, rb)
+                    {
+                        strength = 1;
+                    }
                     (strength, std::cmp::Reverse(i))
                 })
                 .max();
