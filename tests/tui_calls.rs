@@ -105,6 +105,17 @@ fn called_events(s: &app::State) -> Vec<String> {
         .collect()
 }
 
+/// Enter, Enter on the page's row, the log opened and saved.
+fn from_page(writable: &[(&str, Writable)]) -> (app::State, Vec<Effect>) {
+    let mut s = state_with(writable);
+    status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
+    key(&mut s, KeyCode::Enter, 2);
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    let fx = open(&mut s, fx);
+    save_all(&mut s);
+    (s, fx)
+}
+
 const PAGER: Writable = Writable::Pager {
     acknowledge: true,
     mirror_notes: true,
@@ -162,17 +173,12 @@ fn a_page_starts_an_incident_and_is_acknowledged() {
     // `A` again: already acknowledged, nothing sent.
     assert!(calls(&ch(&mut s, 'A', 11)).is_empty());
     // With `acknowledge: false`, starting does not acknowledge.
-    let mut s = state_with(&[(
-        "pd",
-        Writable::Pager {
-            acknowledge: false,
-            mirror_notes: false,
-        },
-    )]);
-    status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
-    key(&mut s, KeyCode::Enter, 2);
-    let fx = key(&mut s, KeyCode::Enter, 3);
-    assert!(calls(&open(&mut s, fx)).is_empty());
+    let quiet = Writable::Pager {
+        acknowledge: false,
+        mirror_notes: false,
+    };
+    let (mut s, fx) = from_page(&[("pd", quiet)]);
+    assert!(calls(&fx).is_empty());
     // … and `A` does, on demand.
     assert_eq!(calls(&ch(&mut s, 'A', 5)).len(), 1);
 }
@@ -181,12 +187,7 @@ fn a_page_starts_an_incident_and_is_acknowledged() {
 /// incident goes on.
 #[test]
 fn a_failed_call_is_a_logged_message() {
-    let mut s = state_with(&[("pd", PAGER)]);
-    status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
-    key(&mut s, KeyCode::Enter, 2);
-    let fx = key(&mut s, KeyCode::Enter, 3);
-    open(&mut s, fx);
-    save_all(&mut s);
+    let (mut s, _) = from_page(&[("pd", PAGER)]);
     let fx = answer(
         &mut s,
         "pd",
@@ -218,12 +219,7 @@ fn a_failed_call_is_a_logged_message() {
 /// is logged; resolving offers to expire it and to resolve the page.
 #[test]
 fn silence_from_the_incident_then_wrap_up_on_resolve() {
-    let mut s = state_with(&[("pd", PAGER), ("am", Writable::Alertmanager)]);
-    status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
-    key(&mut s, KeyCode::Enter, 2);
-    let fx = key(&mut s, KeyCode::Enter, 3);
-    open(&mut s, fx);
-    save_all(&mut s);
+    let (mut s, _) = from_page(&[("pd", PAGER), ("am", Writable::Alertmanager)]);
     ch(&mut s, 'S', 10);
     assert!(matches!(s.overlay, Some(Overlay::Prompt(_))));
     // Replace the suggested text.
@@ -373,11 +369,7 @@ fn silence_says_why_it_cannot() {
         "{:?}",
         s.notices
     );
-    let mut s = state_with(&[("pd", PAGER)]);
-    status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
-    key(&mut s, KeyCode::Enter, 2);
-    let fx = key(&mut s, KeyCode::Enter, 3);
-    open(&mut s, fx);
+    let (mut s, _) = from_page(&[("pd", PAGER)]);
     ch(&mut s, 'S', 10);
     assert!(s.overlay.is_none());
     assert!(
@@ -393,18 +385,13 @@ fn silence_says_why_it_cannot() {
 #[test]
 fn notes_are_mirrored_when_asked() {
     for mirror in [true, false] {
-        let mut s = state_with(&[(
+        let (mut s, _) = from_page(&[(
             "pd",
             Writable::Pager {
                 acknowledge: false,
                 mirror_notes: mirror,
             },
         )]);
-        status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
-        key(&mut s, KeyCode::Enter, 2);
-        let fx = key(&mut s, KeyCode::Enter, 3);
-        open(&mut s, fx);
-        save_all(&mut s);
         ch(&mut s, 'i', 10);
         typed(&mut s, "restarted api-7d9f", 11);
         let fx = key(&mut s, KeyCode::Enter, 12);

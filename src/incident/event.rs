@@ -401,6 +401,17 @@ pub struct AlertRef {
     pub page: Option<crate::status::Page>,
 }
 
+impl AlertRef {
+    /// Its labels as `name=value`, the alert's name left out.
+    pub fn label_pairs(&self) -> Vec<String> {
+        self.labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != "alertname")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
+    }
+}
+
 /// One line of a game-day score card.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreLine {

@@ -266,12 +266,7 @@ impl Doc<'_> {
                 );
             }
             o.push_str(".\n");
-            let labels: Vec<String> = a
-                .labels
-                .iter()
-                .filter(|(k, _)| k.as_str() != "alertname")
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
+            let labels = a.label_pairs();
             if !labels.is_empty() {
                 o.push_str("Labels: ");
                 line(o, &labels.join(", "));

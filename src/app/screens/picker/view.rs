@@ -264,13 +264,7 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                         theme.style("ui.muted"),
                     ));
                 }
-                let labels: Vec<String> = fire
-                    .alert
-                    .labels
-                    .iter()
-                    .filter(|(k, _)| k.as_str() != "alertname")
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
+                let labels = fire.alert.label_pairs();
                 if !labels.is_empty() {
                     head.push(Line::styled(s(&labels.join(" ")), theme.style("ui.muted")));
                 }
