@@ -547,3 +547,23 @@ fn a_page_without_details_is_matched_by_its_title() {
         .collect();
     assert_eq!(rows, ["cache-evictions"]);
 }
+
+/// `--dry-run` sends nothing to a real pager or Alertmanager: no
+/// acknowledgement on start, and `S` / `A` say why.
+#[test]
+fn a_dry_run_writes_to_nothing() {
+    let mut s = state_with(&[("pd", PAGER), ("am", Writable::Alertmanager)]);
+    s.settings.dry_run = true;
+    status(&mut s, snap("pd", Kind::Pagerduty, vec![page()], 1));
+    key(&mut s, KeyCode::Enter, 2);
+    let fx = key(&mut s, KeyCode::Enter, 3);
+    assert!(calls(&open(&mut s, fx)).is_empty());
+    assert!(calls(&ch(&mut s, 'A', 5)).is_empty());
+    ch(&mut s, 'S', 6);
+    assert!(s.overlay.is_none());
+    assert!(
+        s.notices.iter().any(|n| n.text.starts_with("dry run")),
+        "{:?}",
+        s.notices
+    );
+}

@@ -17,9 +17,24 @@ use crate::status::Call;
 /// The longest silence asked for from here.
 const LONGEST_SILENCE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
+/// Why this session must not write to a real source, if it must not: a
+/// rehearsal, or a dry run.
+fn hands_off(s: &Session, settings: &Settings) -> Option<&'static str> {
+    if s.incident.rehearsal {
+        Some("a rehearsal never writes to a real Alertmanager or pager")
+    } else if s.incident.dry_run || settings.dry_run {
+        Some("dry run: nothing is sent to Alertmanager or the pager")
+    } else {
+        None
+    }
+}
+
 /// The Alertmanager to silence the incident's alert in: the one it was
 /// seen in, else the first configured.
 fn silencer(s: &Session, settings: &Settings) -> Result<String, String> {
+    if let Some(why) = hands_off(s, settings) {
+        return Err(why.into());
+    }
     let Some(a) = s.incident.alert.as_ref() else {
         return Err(
             "this incident was not started from an alert: there is nothing to silence".into(),
@@ -63,7 +78,7 @@ pub fn ask_silence(s: &Session, cx: &mut Cx) {
     };
     if let Some((_, id, _)) = &s.incident.silence {
         cx.notices.push(Notice::info(format!(
-            "this incident already silenced its alert ({id}); a new silence replaces nothing, it adds one"
+            "this incident already silenced its alert ({id}); this adds another silence"
         )));
     }
     let name = s.incident.alert.as_ref().map_or("", |a| a.name.as_str());
@@ -119,6 +134,9 @@ pub fn submit_silence(s: &Session, cx: &mut Cx, source: &str, text: &str) -> Res
 /// `A`: acknowledge the page (again, after a failure, or when the
 /// config does not acknowledge on start).
 pub fn acknowledge(s: &Session, cx: &mut Cx) {
+    if let Some(why) = hands_off(s, cx.settings) {
+        return cx.notices.push(Notice::warning(why));
+    }
     match pager(s, cx.settings) {
         Some((source, page)) => {
             if s.incident.page_status.is_some() {
@@ -143,7 +161,7 @@ pub fn acknowledge(s: &Session, cx: &mut Cx) {
 /// A new incident (not a resume) from a page: acknowledge it, unless the
 /// config says not to. Rehearsals never touch a real pager.
 pub fn on_started(s: &Session, settings: &Settings, fx: &mut Vec<Effect>) {
-    if s.incident.rehearsal || s.read_only.is_some() {
+    if hands_off(s, settings).is_some() || s.read_only.is_some() {
         return;
     }
     if let Some((source, page)) = pager(s, settings)
@@ -165,7 +183,7 @@ pub fn on_started(s: &Session, settings: &Settings, fx: &mut Vec<Effect>) {
 
 /// A note was saved: add it to the page too, when the config says so.
 pub fn on_note_saved(s: &Session, settings: &Settings, text: &str, fx: &mut Vec<Effect>) {
-    if s.incident.rehearsal || s.incident.page_status.as_deref() == Some("resolved") {
+    if hands_off(s, settings).is_some() || s.incident.page_status.as_deref() == Some("resolved") {
         return;
     }
     if let Some((source, page)) = pager(s, settings)
@@ -190,6 +208,9 @@ pub fn on_note_saved(s: &Session, settings: &Settings, text: &str, fx: &mut Vec<
 /// The incident was resolved: offer to expire its silence and resolve
 /// its page, when it has them.
 pub fn offer_wrap_up(s: &Session, cx: &mut Cx) {
+    if hands_off(s, cx.settings).is_some() {
+        return;
+    }
     let silence = s
         .incident
         .silence
