@@ -34,10 +34,10 @@ pub async fn perform(
         Spec::Pagerduty(p) => p.from.clone(),
         _ => None,
     };
-    let pagerduty_write = |page_id: &str, status: &str| -> Result<Req, PollError> {
+    let pagerduty_write = |page_id: &str, status: &str, verb: &str| -> Result<Req, PollError> {
         let Some(from) = from.clone() else {
             return Err(PollError::Request(format!(
-                "source `{}` needs `from:` (your PagerDuty login e-mail) to {status} pages",
+                "source `{}` needs `from:` (your PagerDuty login e-mail) to {verb} pages",
                 source.name
             )));
         };
@@ -85,8 +85,8 @@ pub async fn perform(
             body: None,
             from: None,
         },
-        Call::Acknowledge { page_id } => pagerduty_write(page_id, "acknowledged")?,
-        Call::ResolvePage { page_id } => pagerduty_write(page_id, "resolved")?,
+        Call::Acknowledge { page_id } => pagerduty_write(page_id, "acknowledged", "acknowledge")?,
+        Call::ResolvePage { page_id } => pagerduty_write(page_id, "resolved", "resolve")?,
         Call::PageNote { page_id, content } => {
             let Some(from) = from.clone() else {
                 return Err(PollError::Request(format!(
