@@ -683,6 +683,13 @@ fn detection_names_the_alert_and_the_time_to_respond() {
         detection.contains("the incident started 4m later (time to respond)"),
         "{detection}"
     );
+    // The key durations and the timeline say it too.
+    let durations = section(&md, "Key durations").join("\n");
+    assert!(durations.contains("| Time to respond | 4m"), "{durations}");
+    assert!(
+        md.contains("from alert PostgresDown (alertmanager, firing since"),
+        "{md}"
+    );
     // The hostile label value cannot make a heading, a cell or a tag.
     assert!(!md.contains("<b>") && !md.contains("\n## <"), "{detection}");
     let json = export(&env, &id, "json");

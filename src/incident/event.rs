@@ -497,12 +497,28 @@ impl EventKind {
                 severity,
                 responder,
                 rehearsal,
+                alert,
                 ..
-            } => format!(
-                "{}incident started: {runbook_title} ({}, {severity}) by {responder}",
-                if *rehearsal { "rehearsal " } else { "" },
-                severity.sev()
-            ),
+            } => {
+                let from = match alert.as_deref() {
+                    Some(a) => {
+                        let page = a
+                            .page
+                            .as_ref()
+                            .map_or(String::new(), |p| format!(", page #{}", p.number));
+                        let since = a
+                            .starts_at
+                            .map_or(String::new(), |t| format!(", firing since {t}"));
+                        format!(" from alert {} ({}{page}{since})", a.name, a.source)
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "{}incident started: {runbook_title} ({}, {severity}) by {responder}{from}",
+                    if *rehearsal { "rehearsal " } else { "" },
+                    severity.sev()
+                )
+            }
             EventKind::SessionResumed { responder } => format!("session resumed by {responder}"),
             EventKind::SessionEnded => "session ended (incident still open)".into(),
             EventKind::StepEntered { title, .. } => format!("step: {title}"),

@@ -100,6 +100,9 @@ pub struct Stats {
     pub to_mitigate: Option<SignedDuration>,
     /// Start → resolved.
     pub to_resolve: Option<SignedDuration>,
+    /// The alert it was started from began firing → the incident started
+    /// (only for an incident started from an alert that says when).
+    pub to_respond: Option<SignedDuration>,
     /// Steps in the order they were first entered.
     pub steps: Vec<StepTime>,
     /// Sources in the order they first appear in the log.
@@ -114,13 +117,19 @@ impl Stats {
         self.ended_at.duration_since(self.started_at)
     }
 
-    /// The key durations as (label, value) rows, in the order teams read them.
-    pub fn key_durations(&self) -> [(&'static str, Option<SignedDuration>); 3] {
-        [
+    /// The key durations as (label, value) rows, in the order teams read them
+    /// (time to respond only for an incident started from an alert).
+    pub fn key_durations(&self) -> Vec<(&'static str, Option<SignedDuration>)> {
+        let mut rows = Vec::with_capacity(4);
+        if self.to_respond.is_some() {
+            rows.push(("time to respond", self.to_respond));
+        }
+        rows.extend([
             ("time to diagnose", self.to_diagnose),
             ("time to mitigate", self.to_mitigate),
             ("time to resolve", self.to_resolve),
-        ]
+        ]);
+        rows
     }
 }
 
@@ -280,6 +289,12 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
         to_diagnose,
         to_mitigate,
         to_resolve: resolved_at.map(|at| at.duration_since(started_at)),
+        to_respond: match &first.kind {
+            EventKind::IncidentStarted { alert: Some(a), .. } => a
+                .starts_at
+                .map(|fired| started_at.duration_since(fired).max(SignedDuration::ZERO)),
+            _ => None,
+        },
         steps,
         sources,
         counts,
