@@ -53,11 +53,11 @@ fn incident() -> Vec<Event> {
     let mut events = Vec::with_capacity(EVENTS);
     let mut push = |kind: EventKind| {
         let n = events.len() as i64;
-        events.push(Event {
-            seq: n as u64 + 1,
-            at: start + jiff::SignedDuration::from_secs(n * 2),
+        events.push(Event::new(
+            n as u64 + 1,
+            start + jiff::SignedDuration::from_secs(n * 2),
             kind,
-        });
+        ));
     };
     push(EventKind::IncidentStarted {
         incident_id: "20261123-030000-api-down".into(),

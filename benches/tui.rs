@@ -28,10 +28,10 @@ fn state_with_events(n: usize) -> State {
         ..Sources::default()
     }));
     let runbook = lib.get("database-down").cloned().expect("bundled runbook");
-    let mut events = vec![Event {
-        seq: 1,
-        at: t(0),
-        kind: EventKind::IncidentStarted {
+    let mut events = vec![Event::new(
+        1,
+        t(0),
+        EventKind::IncidentStarted {
             incident_id: "bench".into(),
             runbook_id: runbook.id.clone(),
             runbook_title: runbook.title.clone(),
@@ -50,25 +50,25 @@ fn state_with_events(n: usize) -> State {
             mayday_version: "bench".into(),
             alert: None,
         },
-    }];
+    )];
     let first = runbook.steps[0].id.clone();
-    events.push(Event {
-        seq: 2,
-        at: t(1),
-        kind: EventKind::StepEntered {
+    events.push(Event::new(
+        2,
+        t(1),
+        EventKind::StepEntered {
             step: first,
             title: runbook.steps[0].title.clone(),
         },
-    });
+    ));
     for i in events.len()..n {
-        events.push(Event {
-            seq: i as u64 + 1,
-            at: t(i as i64),
-            kind: EventKind::Note {
+        events.push(Event::new(
+            i as u64 + 1,
+            t(i as i64),
+            EventKind::Note {
                 text: format!("note {i}: replication lag 12s on replica-2, connections 480/500"),
                 status_update: false,
             },
-        });
+        ));
     }
     let mut s = State::new(
         lib,

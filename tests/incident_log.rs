@@ -502,6 +502,19 @@ fn note_appends_and_refuses_what_it_must() {
         })
         .collect();
     assert_eq!(texts, ["deploy rolled back by CI", "line one", "line two"]);
+    // Each note is by whoever wrote it (the OS user here), not by the
+    // responder of the session before; `--responder` says otherwise.
+    let by: Vec<&str> = read.events.iter().map(|e| e.by.as_str()).collect();
+    assert_eq!(by, ["alice", "tester", "tester", "tester"]);
+    env.cmd()
+        .args(["note", "--responder", "carol", "paged the vendor"])
+        .assert()
+        .success();
+    let read = log::read(&store::log_path(&data, &id)).unwrap();
+    assert_eq!(read.events.last().unwrap().by, "carol");
+    // Every event has its own id.
+    let ids: std::collections::HashSet<&str> = read.events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), read.events.len());
     // Locked by another writer.
     let (_held, _) = LogWriter::open_append(&store::log_path(&data, &id)).unwrap();
     env.cmd()
@@ -639,6 +652,54 @@ fn sigkill_mid_write_never_loses_an_acknowledged_event() {
         "the test acknowledged {} notes",
         acked.len()
     );
+}
+
+/// A log written before events had ids and responders reads with them:
+/// `<incident id>-<seq>` (the same every time) and the responder of the
+/// session each was written in.
+#[test]
+fn records_without_ids_get_stable_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.log");
+    let (w, _) = LogWriter::create(&path, "inc", started("inc"), t(0)).unwrap();
+    drop(w);
+    // Strip the id and `by` from the first record as an older Mayday wrote
+    // it, and add records by hand with the right checksums: a resume by bob.
+    let old = r#"{"seq":2,"at":"2027-01-15T08:00:00Z","kind":"session_resumed","responder":"bob"}"#;
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let first: serde_json::Value =
+        serde_json::from_str(lines[1].splitn(3, ' ').nth(2).unwrap()).unwrap();
+    let mut first = first.as_object().unwrap().clone();
+    first.remove("id");
+    first.remove("by");
+    let first = serde_json::to_string(&first).unwrap();
+    let header_crc = crc32c::crc32c(lines[0].as_bytes());
+    let rec = |prev: u32, seq: u64, json: &str| {
+        let c = crc32c::crc32c_append(prev, format!("{seq} ").as_bytes());
+        let c = crc32c::crc32c_append(c, json.as_bytes());
+        (format!("{seq} {c:08x} {json}"), c)
+    };
+    let (l1, c1) = rec(header_crc, 1, &first);
+    let (l2, _) = rec(c1, 2, old);
+    lines.truncate(1);
+    lines.push(l1);
+    lines.push(l2);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    for _ in 0..2 {
+        let r = log::read(&path).unwrap();
+        assert_eq!(r.tail, Tail::Clean, "{r:?}");
+        let got: Vec<(&str, &str)> = r
+            .events
+            .iter()
+            .map(|e| (e.id.as_str(), e.by.as_str()))
+            .collect();
+        assert_eq!(got, [("inc-1", "alice"), ("inc-2", "bob")]);
+    }
+    // Appending after them gives new records their own random ids.
+    let (mut w, _) = LogWriter::open_append(&path).unwrap();
+    let e = w.append(EventKind::Mitigated, t(5)).unwrap();
+    assert_eq!((e.id.len(), e.by.as_str()), (32, "bob"));
 }
 
 /// A page, a silence and the calls made about them survive the log: written,

@@ -448,11 +448,7 @@ async fn kube_story(d: &Path, am_port: u16, prom: &Proc, am: &Proc) {
         &mut s,
         Action::IncidentOpened(Box::new(app::Opened {
             runbook: req.runbook.clone(),
-            events: vec![mayday::incident::Event {
-                seq: 1,
-                at: req.at,
-                kind: first_event,
-            }],
+            events: vec![mayday::incident::Event::new(1, req.at, first_event)],
             read_only: None,
             notices: vec![],
             trusted: true,

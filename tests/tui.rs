@@ -663,11 +663,7 @@ fn hostile_text_in_the_log_never_reaches_the_screen_as_escapes() {
     let text = text(&buf);
     assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
     assert!(text.contains("note: ^[]0;pwned^Gevil"), "{text}");
-    let _ = Event {
-        seq: 0,
-        at: t(0),
-        kind: EventKind::Mitigated,
-    };
+    let _ = Event::new(0, t(0), EventKind::Mitigated);
 }
 
 /// A sentence typed into the incident screen with no editor open runs

@@ -219,11 +219,7 @@ pub fn emit(session: &mut Session, kind: EventKind, at: Timestamp, fx: &mut Vec<
     }
     // The log keeps milliseconds.
     let at = at.round(jiff::Unit::Millisecond).unwrap_or(at);
-    let event = Event {
-        seq: session.incident.last_seq + 1,
-        at,
-        kind: kind.clone(),
-    };
+    let event = Event::new(session.incident.last_seq + 1, at, kind.clone());
     session.incident.apply(&event);
     session.events.push(event);
     // Scrolled up: keep the same lines on screen and count what is new.

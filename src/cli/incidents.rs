@@ -88,6 +88,7 @@ pub fn note(
     data_dir: &Path,
     incident: Option<&str>,
     text: &str,
+    by: &str,
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -106,7 +107,7 @@ pub fn note(
         if text.trim().is_empty() {
             bail!("the note is empty");
         }
-        let seq = Sink::open(data_dir, &found)?.note(text)?;
+        let seq = Sink::open(data_dir, &found, by)?.note(text)?;
         writeln!(out, "saved {seq}")?;
         return Ok(());
     }
@@ -126,7 +127,7 @@ pub fn note(
         }
         let sink = match &mut sink {
             Some(s) => s,
-            None => sink.insert(Sink::open(data_dir, &found)?),
+            None => sink.insert(Sink::open(data_dir, &found, by)?),
         };
         let seq = sink.note(t)?;
         writeln!(out, "saved {seq}")?;
@@ -143,7 +144,9 @@ enum Sink {
 }
 
 impl Sink {
-    fn open(data_dir: &Path, found: &Summary) -> Result<Sink> {
+    /// `by`: who writes the notes (into the log directly; a session writes
+    /// them as its own responder's).
+    fn open(data_dir: &Path, found: &Summary, by: &str) -> Result<Sink> {
         let sock = store::dir(data_dir).join(format!("{}.sock", found.id));
         if sock.exists()
             && let Ok(stream) = std::os::unix::net::UnixStream::connect(&sock)
@@ -152,7 +155,8 @@ impl Sink {
         }
         // Lock first, then read: another `mayday note` finishing its write
         // is waited for, never raced.
-        let (writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;
+        let (mut writer, _) = LogWriter::open_append_waiting(&found.path, NOTE_LOCK_WAIT)?;
+        writer.set_responder(by);
         Ok(Sink::Log(writer))
     }
 

@@ -133,6 +133,9 @@ pub enum Command {
         incident: Option<String>,
         /// The note, or `-` to read notes from stdin.
         text: String,
+        /// Who writes it [default: the config's `responder`, else the OS user].
+        #[arg(long)]
+        responder: Option<String>,
     },
     /// Close an abandoned rehearsal (its log is kept; real incidents are
     /// resolved in the incident screen, with a summary).
@@ -282,12 +285,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::incident::archive::close_rehearsal(&dir, &id, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Note { incident, text }) => {
+        Some(Command::Note {
+            incident,
+            text,
+            responder,
+        }) => {
             let dir = data_dir(&g)?;
+            let by = responder.unwrap_or_else(|| {
+                crate::config::Config::load_with(g.config.as_deref(), true)
+                    .ok()
+                    .and_then(|c| c.responder)
+                    .unwrap_or_else(crate::app::runtime::os_user)
+            });
             crate::cli::incidents::note(
                 &dir,
                 incident.as_deref(),
                 &text,
+                &by,
                 &mut std::io::stdin().lock(),
                 &mut std::io::stdout().lock(),
             )?;

@@ -18,9 +18,43 @@ pub struct Event {
     pub seq: u64,
     /// Wall-clock time the event happened.
     pub at: Timestamp,
+    /// A stable, globally unique id (random, given when the event is
+    /// written; records written before ids existed get
+    /// `<incident id>-<seq>` when read).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Who caused it: the responder of the session that wrote it (status
+    /// changes seen by a responder's poller are theirs). Named `by`: some
+    /// kinds have a `responder` field of their own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub by: String,
     #[serde(flatten)]
     /// What happened (flattened into the record: `"kind": "step_entered"` and its fields).
     pub kind: EventKind,
+}
+
+impl Event {
+    /// An event not written yet: no id or responder until the log writer
+    /// gives them.
+    pub fn new(seq: u64, at: Timestamp, kind: EventKind) -> Event {
+        Event {
+            seq,
+            at,
+            id: String::new(),
+            by: String::new(),
+            kind,
+        }
+    }
+
+    /// The responder a session-opening event names (`incident_started`,
+    /// `session_resumed`): who the events after it are by.
+    pub fn session_responder(&self) -> Option<&str> {
+        match &self.kind {
+            EventKind::IncidentStarted { responder, .. }
+            | EventKind::SessionResumed { responder } => Some(responder),
+            _ => None,
+        }
+    }
 }
 
 /// Open, mitigated, resolved.
@@ -739,6 +773,8 @@ mod tests {
         let e = Event {
             seq: 3,
             at: "2026-11-23T03:04:05Z".parse().unwrap(),
+            id: String::new(),
+            by: String::new(),
             kind: EventKind::StepSkipped {
                 step: "failover".into(),
                 reason: "replica is down too".into(),

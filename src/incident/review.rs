@@ -320,11 +320,11 @@ mod tests {
     use crate::runbook::Severity;
 
     fn ev(seq: u64, secs: i64, kind: EventKind) -> Event {
-        Event {
+        Event::new(
             seq,
-            at: Timestamp::from_second(1_700_000_000 + secs).unwrap(),
+            Timestamp::from_second(1_700_000_000 + secs).unwrap(),
             kind,
-        }
+        )
     }
 
     fn started() -> EventKind {

@@ -224,11 +224,7 @@ fn rescue(
     let mut all = written.to_vec();
     let mut seq = written.last().map_or(1, |e| e.seq + 1);
     for (kind, at) in pending {
-        all.push(Event {
-            seq,
-            at: *at,
-            kind: kind.clone(),
-        });
+        all.push(Event::new(seq, *at, kind.clone()));
         seq += 1;
     }
     let through_seq = seq - 1;

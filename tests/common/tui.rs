@@ -129,11 +129,7 @@ pub fn first_event(req: &app::StartRequest, id: &str) -> Event {
     if let EventKind::IncidentStarted { incident_id, .. } = &mut kind {
         *incident_id = id.into();
     }
-    Event {
-        seq: 1,
-        at: req.at,
-        kind,
-    }
+    Event::new(1, req.at, kind)
 }
 
 /// Answer a `StartIncident` effect the way the runtime does.

@@ -339,6 +339,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
             good_after: good_after_bad,
         },
     };
+    fill_identity(&header.incident_id, &mut events);
     Ok(ReadLog {
         header,
         events,
@@ -348,6 +349,24 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<ReadLog, LogError> {
         skipped,
         header_damage,
     })
+}
+
+/// Records written before events had ids and responders get them: the id
+/// `<incident id>-<seq>` (stable: the same every time it is read), the
+/// responder of the session they were written in.
+fn fill_identity(incident_id: &str, events: &mut [Event]) {
+    let mut responder = String::new();
+    for e in events {
+        if let Some(r) = e.session_responder() {
+            r.clone_into(&mut responder);
+        }
+        if e.id.is_empty() {
+            e.id = format!("{incident_id}-{}", e.seq);
+        }
+        if e.by.is_empty() {
+            e.by.clone_from(&responder);
+        }
+    }
 }
 
 /// A damaged header is rebuilt from the first record: the header holds

@@ -85,6 +85,14 @@ pub struct LogWriter {
     /// The file's length after the last good write: a failed write is cut
     /// back to it, so a half-written record never stays in the file.
     len: u64,
+    /// Who the events appended now are by: the responder of the last
+    /// `incident_started` / `session_resumed` (or [`LogWriter::set_responder`]).
+    responder: String,
+}
+
+/// A new event id: 128 random bits as 32 hex digits.
+pub fn new_event_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
 }
 
 impl LogWriter {
@@ -119,9 +127,15 @@ impl LogWriter {
             incident_id: incident_id.to_owned(),
         };
         let header_line = header.line();
+        let responder = match &first {
+            EventKind::IncidentStarted { responder, .. } => responder.clone(),
+            _ => String::new(),
+        };
         let event = Event {
             seq: 1,
             at,
+            id: new_event_id(),
+            by: responder.clone(),
             kind: first,
         };
         let (rec, crc) = record(header_crc(&header_line), &event)?;
@@ -150,6 +164,7 @@ impl LogWriter {
                 next_seq: 2,
                 prev_crc: crc,
                 len: buf.len() as u64,
+                responder,
             },
             event,
         ))
@@ -254,6 +269,13 @@ impl LogWriter {
             next_seq: log.events.last().map_or(1, |e| e.seq + 1),
             prev_crc: log.last_crc,
             len,
+            responder: log
+                .events
+                .iter()
+                .rev()
+                .find_map(Event::session_responder)
+                .unwrap_or_default()
+                .to_owned(),
         };
         let mut events = log.events;
         if let Some((bytes, saved)) = &torn {
@@ -288,6 +310,24 @@ impl LogWriter {
         &self.path
     }
 
+    /// Who the events appended from now on are by (a `mayday note` from
+    /// another terminal is by its own responder).
+    pub fn set_responder(&mut self, responder: &str) {
+        responder.clone_into(&mut self.responder);
+    }
+
+    /// A new event with the next id, by the current responder (a
+    /// session-opening event makes its responder the current one).
+    fn stamp(&mut self, seq: u64, at: Timestamp, kind: EventKind) -> Event {
+        let mut e = Event::new(seq, at, kind);
+        if let Some(r) = e.session_responder() {
+            self.responder = r.to_owned();
+        }
+        e.id = new_event_id();
+        e.by.clone_from(&self.responder);
+        e
+    }
+
     /// The sequence number the next event gets.
     pub fn next_seq(&self) -> u64 {
         self.next_seq
@@ -312,7 +352,7 @@ impl LogWriter {
         let mut crc = self.prev_crc;
         let mut seq = self.next_seq;
         for (kind, at) in items {
-            let event = Event { seq, at, kind };
+            let event = self.stamp(seq, at, kind);
             let (rec, c) = record(crc, &event)?;
             buf.push_str(&rec);
             crc = c;
@@ -363,7 +403,7 @@ impl LogWriter {
         let mut seq = known.last().map_or(1, |e| e.seq + 1);
         let mut added = Vec::new();
         for (kind, at) in pending {
-            let e = Event { seq, at, kind };
+            let e = self.stamp(seq, at, kind);
             let (rec, c) = record(crc, &e)?;
             buf.push_str(&rec);
             crc = c;
