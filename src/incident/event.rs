@@ -28,6 +28,10 @@ pub struct Event {
     /// kinds have a `responder` field of their own.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub by: String,
+    /// Written here from the shared timeline (another responder's event,
+    /// fetched through `sync`), not by a session of this log.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub merged: bool,
     #[serde(flatten)]
     /// What happened (flattened into the record: `"kind": "step_entered"` and its fields).
     pub kind: EventKind,
@@ -42,6 +46,7 @@ impl Event {
             at,
             id: String::new(),
             by: String::new(),
+            merged: false,
             kind,
         }
     }
@@ -775,6 +780,7 @@ mod tests {
             at: "2026-11-23T03:04:05Z".parse().unwrap(),
             id: String::new(),
             by: String::new(),
+            merged: false,
             kind: EventKind::StepSkipped {
                 step: "failover".into(),
                 reason: "replica is down too".into(),

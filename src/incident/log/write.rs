@@ -104,6 +104,23 @@ impl LogWriter {
         first: EventKind,
         at: Timestamp,
     ) -> Result<(LogWriter, Event), LogError> {
+        let mut event = Event::new(1, at, first);
+        event.id = new_event_id();
+        if let Some(r) = event.session_responder() {
+            event.by = r.to_owned();
+        }
+        Self::create_with(path, incident_id, event)
+    }
+
+    /// [`LogWriter::create`] with a first event that already has its id and
+    /// responder (a shared incident joined from another responder's log:
+    /// the event is marked `merged`).
+    pub fn create_with(
+        path: &Path,
+        incident_id: &str,
+        event: Event,
+    ) -> Result<(LogWriter, Event), LogError> {
+        let at = event.at;
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -127,17 +144,10 @@ impl LogWriter {
             incident_id: incident_id.to_owned(),
         };
         let header_line = header.line();
-        let responder = match &first {
-            EventKind::IncidentStarted { responder, .. } => responder.clone(),
-            _ => String::new(),
-        };
-        let event = Event {
-            seq: 1,
-            at,
-            id: new_event_id(),
-            by: responder.clone(),
-            kind: first,
-        };
+        let event = Event { seq: 1, ..event };
+        // Who this log's own sessions are starts with the first responder;
+        // a joining responder's own `session_resumed` changes it.
+        let responder = event.session_responder().unwrap_or_default().to_owned();
         let (rec, crc) = record(header_crc(&header_line), &event)?;
         let mut buf = header_line.into_bytes();
         buf.extend_from_slice(rec.as_bytes());
@@ -347,17 +357,39 @@ impl LogWriter {
         &mut self,
         items: Vec<(EventKind, Timestamp)>,
     ) -> Result<Vec<Event>, LogError> {
-        let mut buf = String::new();
         let mut events = Vec::with_capacity(items.len());
+        for (seq, (kind, at)) in (self.next_seq..).zip(items) {
+            events.push(self.stamp(seq, at, kind));
+        }
+        self.write_events(events)
+    }
+
+    /// Append other responders' events from the shared timeline as they
+    /// are (their id, who, when, what), marked `merged`, with this log's
+    /// next sequence numbers; one write and one sync.
+    pub fn append_merged(&mut self, items: Vec<Event>) -> Result<Vec<Event>, LogError> {
+        let events = (self.next_seq..)
+            .zip(items)
+            .map(|(seq, mut e)| {
+                e.seq = seq;
+                e.merged = true;
+                e
+            })
+            .collect();
+        self.write_events(events)
+    }
+
+    /// Write whole records for `events` (numbered from `next_seq`) with one
+    /// write and one sync; a failed write is cut back.
+    fn write_events(&mut self, events: Vec<Event>) -> Result<Vec<Event>, LogError> {
+        let mut buf = String::new();
         let mut crc = self.prev_crc;
         let mut seq = self.next_seq;
-        for (kind, at) in items {
-            let event = self.stamp(seq, at, kind);
-            let (rec, c) = record(crc, &event)?;
+        for event in &events {
+            let (rec, c) = record(crc, event)?;
             buf.push_str(&rec);
             crc = c;
-            seq += 1;
-            events.push(event);
+            seq = event.seq + 1;
         }
         if let Err(e) = self.file.write_all(buf.as_bytes()) {
             // A short write (a full disk): cut the partial record off so the
