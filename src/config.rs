@@ -41,6 +41,8 @@ struct RawConfig {
     /// Status sources, checked by `crate::status::source`.
     #[serde(default, deserialize_with = "null_is_empty")]
     sources: Vec<Spanned<crate::status::source::RawSource>>,
+    /// The shared timeline, checked by `crate::sync::config`.
+    sync: Option<Spanned<crate::sync::config::RawSync>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -74,6 +76,8 @@ pub struct Config {
     pub sources: Vec<crate::status::SourceConfig>,
     /// Sources left out because they do not read (lenient loading only).
     pub skipped_sources: Vec<Diagnostic>,
+    /// Where the shared timeline lives (`sync:`); none: nothing is shared.
+    pub sync: Option<crate::sync::SyncConfig>,
 }
 
 impl Default for Config {
@@ -89,6 +93,7 @@ impl Default for Config {
             shell: "sh".to_owned(),
             sources: Vec::new(),
             skipped_sources: Vec::new(),
+            sync: None,
         }
     }
 }
@@ -136,6 +141,9 @@ impl Config {
         }
         if let Some(dir) = path.parent() {
             for s in &mut cfg.sources {
+                s.rebase_paths(dir);
+            }
+            if let Some(s) = &mut cfg.sync {
                 s.rebase_paths(dir);
             }
         }
@@ -214,6 +222,9 @@ impl Config {
             cfg.skipped_sources.sort_by_key(|d| d.line);
         } else {
             cfg.sources = crate::status::source::parse_sources(raw.sources)?;
+        }
+        if let Some(sync) = raw.sync {
+            cfg.sync = Some(crate::sync::config::parse(sync)?);
         }
         cfg.keys = raw
             .keys

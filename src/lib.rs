@@ -6,7 +6,7 @@
 //! one way, and `tests/architecture.rs` keeps it so:
 //!
 //! ```text
-//! cli → app → ui, config → gameday → incident → exec → runbook → status → util
+//! cli → app → ui, config → sync → gameday → incident → exec → runbook → status → util
 //! ```
 
 #![warn(missing_docs)]
@@ -19,5 +19,6 @@ pub mod gameday;
 pub mod incident;
 pub mod runbook;
 pub mod status;
+pub mod sync;
 pub mod ui;
 pub mod util;

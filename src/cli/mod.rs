@@ -1,6 +1,7 @@
 //! The command line: global flags, subcommands and their exit codes.
 
 pub mod incidents;
+pub mod sync;
 
 use crate::runbook::Origin;
 use crate::runbook::library::{self, FileLocation, FileRef, Library, Sources};
@@ -136,6 +137,14 @@ pub enum Command {
         /// Who writes it [default: the config's `responder`, else the OS user].
         #[arg(long)]
         responder: Option<String>,
+    },
+    /// Share incidents through the sync server (`sync:` in the config):
+    /// publish what is queued, fetch what is new; an id not here joins it.
+    /// Exit 0 when nothing is left queued, 1 when the server cannot be
+    /// reached, 2 on config errors.
+    Sync {
+        /// The incident [default: every open incident here].
+        id: Option<String>,
     },
     /// Close an abandoned rehearsal (its log is kept; real incidents are
     /// resolved in the incident screen, with a summary).
@@ -311,6 +320,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show { id, width }) => show(&g, &id, width),
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
         Some(Command::Status { json, watch }) => status(&g, json, watch),
+        Some(Command::Sync { id }) => sync::run(
+            g.config.as_deref(),
+            &data_dir(&g)?,
+            id.as_deref(),
+            &mut std::io::stdout().lock(),
+        ),
         Some(Command::Gameday {
             scenario,
             list,

@@ -1,0 +1,89 @@
+//! `mayday sync [ID]`: one sync round for an incident (or every open one
+//! here) — publish what is queued, fetch what is new. For scripts and for
+//! after an outage; exit 0 when nothing is left queued, 1 when the server
+//! cannot be reached (or a log is held), 2 on config errors.
+
+use crate::incident::{Phase, store};
+use crate::sync::{SyncError, sync_incident};
+use anyhow::Result;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Run `mayday sync` with the config file `config` (else the default one)
+/// on the incidents in `data`.
+pub fn run(
+    config: Option<&std::path::Path>,
+    data: &std::path::Path,
+    id: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let cfg = match crate::config::Config::load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(std::io::stderr(), "{e}")?;
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(sync) = cfg.sync else {
+        writeln!(
+            std::io::stderr(),
+            "mayday: no `sync:` section in the config, so nothing is shared; see docs/sync.md"
+        )?;
+        return Ok(ExitCode::from(2));
+    };
+    let data = data.to_path_buf();
+    let ids: Vec<String> = match id {
+        // A local incident by id or prefix; else one to join by its full id.
+        Some(id) => vec![store::find(&data, id).map_or_else(|_| id.to_owned(), |s| s.id)],
+        None => store::list(&data)
+            .into_iter()
+            .filter(|s| s.state != Phase::Resolved && !s.rehearsal && s.problem.is_none())
+            .map(|s| s.id)
+            .collect(),
+    };
+    if ids.is_empty() {
+        writeln!(out, "no open incidents here to sync")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut code = 0u8;
+    for id in ids {
+        match rt.block_on(sync_incident(&sync, &data, &id)) {
+            Ok(r) => {
+                let from = if r.from.is_empty() {
+                    String::new()
+                } else {
+                    let who: Vec<&str> = r.from.iter().map(String::as_str).collect();
+                    format!(" (by {})", who.join(", "))
+                };
+                let joined = if r.joined { ", joined" } else { "" };
+                let queued = match r.queued {
+                    0 => "nothing queued".to_owned(),
+                    n => {
+                        code = code.max(1);
+                        format!("{n} still queued")
+                    }
+                };
+                writeln!(
+                    out,
+                    "{id}: published {}, fetched {}{from}{joined}; {queued}",
+                    r.published, r.fetched
+                )?;
+            }
+            Err(SyncError::Unknown(id)) => {
+                writeln!(
+                    std::io::stderr(),
+                    "mayday: no incident `{id}` here or on the sync server"
+                )?;
+                code = 2;
+            }
+            Err(e) => {
+                writeln!(out, "{id}: {}", crate::util::diag::error_chain(&e.into()))?;
+                code = code.max(1);
+            }
+        }
+    }
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,341 @@
+//! The shared timeline against the real thing: Debian's `nats-server`
+//! (2.9.10, JetStream) started on a free loopback port by the test. Two
+//! responders, each with their own data dir, share an incident through
+//! `mayday sync` run as separate processes: published, joined, fetched,
+//! de-duplicated; queued while the server is down and published when it is
+//! back. Without the binary the test prints SKIPPED; with
+//! `MAYDAY_REQUIRE_NATS=1` (CI) it fails instead.
+
+mod common;
+
+use common::Env;
+use mayday::incident::log::{self, LogWriter};
+use mayday::incident::{EventKind, store};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn nats_server() -> Option<PathBuf> {
+    let found = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("MAYDAY_REQUIRE_NATS").as_deref() != Ok("1"),
+            "nats-server is not installed, and MAYDAY_REQUIRE_NATS=1 says this test must run"
+        );
+        eprintln!("SKIPPED: nats-server is not installed (apt-get install nats-server)");
+    }
+    found
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(bin: &Path, port: u16, store: &Path) -> Server {
+    let child = Command::new(bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(store)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nats-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not come up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server(child)
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// One responder: a data dir and a config pointing at the server.
+struct Responder {
+    env: Env,
+    name: &'static str,
+    config: PathBuf,
+}
+
+impl Responder {
+    fn new(name: &'static str, port: u16) -> Responder {
+        let env = Env::new();
+        let config = env.write(
+            "cfg/config.yaml",
+            &format!("responder: {name}\nsync:\n  url: nats://127.0.0.1:{port}\n"),
+        );
+        Responder { env, name, config }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.env.data_home().join("mayday")
+    }
+
+    fn mayday(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self
+            .env
+            .cmd()
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--data-dir")
+            .arg(self.data())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn note(&self, id: &str, text: &str) {
+        let (code, _, err) =
+            self.mayday(&["note", "--incident", id, "--responder", self.name, text]);
+        assert_eq!(code, 0, "{err}");
+    }
+
+    /// (id, by, text of a note) of every event, in log order.
+    fn timeline(&self, id: &str) -> Vec<(String, String, String)> {
+        let read = log::read(&store::log_path(&self.data(), id)).unwrap();
+        read.events
+            .iter()
+            .map(|e| {
+                let what = match &e.kind {
+                    EventKind::Note { text, .. } => text.clone(),
+                    k => k.name().to_owned(),
+                };
+                (e.id.clone(), e.by.clone(), what)
+            })
+            .collect()
+    }
+}
+
+fn started(responder: &str) -> EventKind {
+    EventKind::IncidentStarted {
+        incident_id: String::new(),
+        runbook_id: "database-down".into(),
+        runbook_title: "Primary database refuses connections".into(),
+        runbook_hash: "abc".into(),
+        runbook_path: "bundled:database-down.md".into(),
+        variables: Default::default(),
+        severity: mayday::runbook::Severity::Critical,
+        responder: responder.into(),
+        rehearsal: false,
+        scenario: None,
+        dry_run: false,
+        mayday_version: "test".into(),
+        alert: None,
+    }
+}
+
+fn sorted(mut v: Vec<(String, String, String)>) -> Vec<(String, String, String)> {
+    v.sort();
+    v
+}
+
+#[test]
+fn two_responders_share_an_incident_through_nats() {
+    let Some(bin) = nats_server() else {
+        return;
+    };
+    let port = free_port();
+    let store_dir = tempfile::tempdir().unwrap();
+    let server = start(&bin, port, store_dir.path());
+    let alice = Responder::new("alice", port);
+    let bob = Responder::new("bob", port);
+
+    // Alice has an incident with a runbook copy and two notes.
+    let t0 = jiff::Timestamp::now();
+    let (w, _) = store::create(&alice.data(), "database-down", started("alice"), t0).unwrap();
+    let id = w.incident_id().to_owned();
+    drop(w);
+    std::fs::write(
+        store::dir(&alice.data()).join(format!("{id}.runbook.md")),
+        "# Primary database refuses connections\n\n## Look {.diagnose}\n\nIs it up?\n",
+    )
+    .unwrap();
+    alice.note(&id, "replica lag 40s; failing over");
+    alice.note(&id, "a note with ; and $(x) and \u{1b}[31m in it");
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("{id}: published 3, fetched 0; nothing queued")),
+        "{out}"
+    );
+    // Again: nothing new either way.
+    let (code, out, _) = alice.mayday(&["sync", &id]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("published 0, fetched 0; nothing queued"),
+        "{out}"
+    );
+
+    // Bob joins by id: alice's timeline and the runbook copy.
+    let (code, out, err) = bob.mayday(&["sync", &id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("fetched 3 (by alice), joined"), "{out}");
+    assert_eq!(bob.timeline(&id), alice.timeline(&id));
+    assert!(
+        store::dir(&bob.data())
+            .join(format!("{id}.runbook.md"))
+            .exists()
+    );
+    let read = log::read(&store::log_path(&bob.data(), &id)).unwrap();
+    assert!(
+        read.events.iter().all(|e| e.merged),
+        "bob wrote none of them"
+    );
+
+    // Both write at the same time, then both sync: one timeline, every
+    // event once.
+    std::thread::scope(|s| {
+        s.spawn(|| bob.note(&id, "vendor says: maintenance overran"));
+        s.spawn(|| alice.note(&id, "promoted replica-2"));
+    });
+    // Both sync at once, then once more: each has the other's note.
+    let (ra, rb) = std::thread::scope(|s| {
+        let a = s.spawn(|| alice.mayday(&["sync"]));
+        let b = s.spawn(|| bob.mayday(&["sync"]));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!((ra.0, rb.0), (0, 0), "{ra:?} {rb:?}");
+    assert!(
+        ra.1.contains("published 1") && rb.1.contains("published 1"),
+        "{ra:?} {rb:?}"
+    );
+    for r in [&alice, &bob] {
+        let (code, out, _) = r.mayday(&["sync"]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("published 0"), "{out}");
+    }
+    let (a, b) = (alice.timeline(&id), bob.timeline(&id));
+    assert_eq!(a.len(), 5, "{a:#?}\n{b:#?}");
+    assert_eq!(
+        sorted(a.clone()),
+        sorted(b.clone()),
+        "the same events on both"
+    );
+    let ids: std::collections::HashSet<&str> = a.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(ids.len(), 5, "each event once");
+    assert!(
+        a.iter()
+            .any(|e| e.1 == "bob" && e.2 == "vendor says: maintenance overran")
+    );
+
+    // The server goes away: notes queue, sync says so with exit 1; back
+    // up (same store), they are published.
+    drop(server);
+    alice.note(&id, "written while the server is down");
+    let (code, out, _) = alice.mayday(&["sync"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("cannot reach the sync server") && out.contains("1 event(s) queued"),
+        "{out}"
+    );
+    let _server = start(&bin, port, store_dir.path());
+    let (code, out, _) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("published 1"), "{out}");
+    let (code, out, _) = bob.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("fetched 1 (by alice)"), "{out}");
+    assert_eq!(sorted(alice.timeline(&id)), sorted(bob.timeline(&id)));
+
+    // A lost cursor only costs work: everything is offered again and
+    // dropped as already there.
+    std::fs::remove_file(store::dir(&bob.data()).join(format!("{id}.sync.json"))).unwrap();
+    let (code, out, _) = bob.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("published 1, fetched 0"), "{out}");
+    assert_eq!(bob.timeline(&id).len(), 6);
+
+    // Held by a session: said, not waited for forever.
+    let (_held, _) = LogWriter::open_append(&store::log_path(&bob.data(), &id)).unwrap();
+    let (code, out, _) = bob.mayday(&["sync", &id]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("open in another mayday process"), "{out}");
+}
+
+#[test]
+fn sync_config_errors_exit_2() {
+    let env = Env::new();
+    for (yaml, says) in [
+        ("responder: x\n", "no `sync:` section"),
+        (
+            "sync:\n  url: http://127.0.0.1:4222\n",
+            "is not a NATS server address",
+        ),
+        (
+            "sync:\n  url: nats://u:p@127.0.0.1:4222\n",
+            "is not a NATS server address",
+        ),
+        ("sync:\n  token_env: T\n", "needs a `url`"),
+        (
+            "sync:\n  url: nats://127.0.0.1:4222\n  user: a\n",
+            "needs `password_env` or `password_file`",
+        ),
+        (
+            "sync:\n  url: nats://127.0.0.1:4222\n  token_env: T\n  creds_file: x.creds\n",
+            "one way to log in",
+        ),
+        (
+            "sync:\n  url: nats://127.0.0.1:4222\n  stream: 'a b'\n",
+            "not a stream name",
+        ),
+        (
+            "sync:\n  url: nats://127.0.0.1:4222\n  tokn_env: T\n",
+            "unknown field",
+        ),
+    ] {
+        let config = env.write("cfg/config.yaml", yaml);
+        let out = env
+            .cmd()
+            .arg("--config")
+            .arg(&config)
+            .args(["sync"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{yaml}: {err}");
+        assert!(err.contains(says), "{yaml}: {err}");
+    }
+    // Unreachable: exit 1, and the token's variable not even needed to say so.
+    let port = free_port();
+    let config = env.write(
+        "cfg/config.yaml",
+        &format!("sync:\n  url: nats://127.0.0.1:{port}\n"),
+    );
+    let data = env.data_home().join("mayday");
+    let (w, _) = store::create(
+        &data,
+        "database-down",
+        started("eve"),
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    drop(w);
+    let out = env
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["sync"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("cannot reach the sync server") && text.contains("1 event(s) queued"),
+        "{text}"
+    );
+}
