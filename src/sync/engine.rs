@@ -229,6 +229,10 @@ pub async fn sync_incident(
                 if !matches!(first.kind, EventKind::IncidentStarted { .. }) {
                     return Err(SyncError::Unknown(id.to_owned()));
                 }
+                std::fs::create_dir_all(store::dir(data_dir)).map_err(|source| LogError::Io {
+                    path: store::dir(data_dir),
+                    source,
+                })?;
                 fetch_runbook_copy(&stream, data_dir, id).await;
                 let mut first = first;
                 first.merged = true;

@@ -110,15 +110,40 @@ pub async fn connect(
         .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
         .map_err(|e| unreachable(e.to_string()))?;
     let js = jetstream::new(client);
-    let stream = js
+    let subjects = ["mayday.incident.>", "mayday.runbook.>"];
+    let mut stream = js
         .get_or_create_stream(jetstream::stream::Config {
             name: cfg.stream.clone(),
-            subjects: vec!["mayday.incident.>".into(), "mayday.runbook.>".into()],
+            subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
             duplicate_window: DUPLICATE_WINDOW,
             ..Default::default()
         })
         .await
         .map_err(|e| NatsError::JetStream(format!("cannot open stream {}: {e}", cfg.stream)))?;
+    // A stream made by an older Mayday (or by hand) may lack a subject:
+    // add it rather than lose what goes there.
+    let mut config = stream.cached_info().config.clone();
+    let missing: Vec<&str> = subjects
+        .iter()
+        .copied()
+        .filter(|s| !config.subjects.iter().any(|have| have == s))
+        .collect();
+    if !missing.is_empty() {
+        config
+            .subjects
+            .extend(missing.iter().map(|s| (*s).to_owned()));
+        js.update_stream(config).await.map_err(|e| {
+            NatsError::JetStream(format!(
+                "cannot add {} to stream {}: {e}",
+                missing.join(", "),
+                cfg.stream
+            ))
+        })?;
+        stream = js
+            .get_stream(cfg.stream.clone())
+            .await
+            .map_err(|e| NatsError::JetStream(e.to_string()))?;
+    }
     Ok((js, stream))
 }
 
