@@ -260,6 +260,16 @@ fn two_responders_share_an_incident_through_nats() {
     assert!(out.contains("published 1, fetched 0"), "{out}");
     assert_eq!(bob.timeline(&id).len(), 6);
 
+    // `mayday incidents --json` says it is shared, and by whom.
+    let (code, out, _) = bob.mayday(&["incidents", "--json"]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(list[0]["shared"], true, "{out}");
+    assert_eq!(
+        list[0]["responders"],
+        serde_json::json!(["alice", "bob"]),
+        "{out}"
+    );
     // Held by a session: said, not waited for forever.
     let (_held, _) = LogWriter::open_append(&store::log_path(&bob.data(), &id)).unwrap();
     let (code, out, _) = bob.mayday(&["sync", &id]);

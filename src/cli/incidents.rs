@@ -20,6 +20,10 @@ struct Row<'a> {
     state: &'static str,
     events: usize,
     rehearsal: bool,
+    /// Shared through the sync server.
+    shared: bool,
+    /// Everyone its events are by.
+    responders: &'a [String],
     path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<&'a str>,
@@ -39,6 +43,8 @@ pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()>
                 state: s.state.as_str(),
                 events: s.events,
                 rehearsal: s.rehearsal,
+                shared: s.shared,
+                responders: &s.responders,
                 path: s.path.display().to_string(),
                 problem: s.problem.as_deref(),
             })

@@ -46,6 +46,10 @@ pub struct Summary {
     pub last_at: Timestamp,
     /// A torn or corrupt log is listed with what is wrong, never hidden.
     pub problem: Option<String>,
+    /// Everyone its events are by, in the order they first appear.
+    pub responders: Vec<String>,
+    /// It is shared through the sync server (it has a sync cursor).
+    pub shared: bool,
 }
 
 impl Summary {
@@ -62,6 +66,13 @@ impl Summary {
             path: path.to_path_buf(),
             last_at: inc.last_at,
             problem: log.problem(),
+            responders: log.events.iter().fold(Vec::new(), |mut who, e| {
+                if !e.by.is_empty() && !who.contains(&e.by) {
+                    who.push(e.by.clone());
+                }
+                who
+            }),
+            shared: path.with_extension("sync.json").exists(),
         })
     }
 }
@@ -158,6 +169,8 @@ fn broken(path: &Path, problem: String) -> Summary {
         path: path.to_path_buf(),
         last_at: Timestamp::UNIX_EPOCH,
         problem: Some(problem),
+        responders: Vec::new(),
+        shared: false,
     }
 }
 
