@@ -277,6 +277,17 @@ fn two_responders_share_an_incident_through_nats() {
     assert!(out.contains("open in another mayday process"), "{out}");
 }
 
+/// `mayday sync` with this config.
+fn sync_with(env: &Env, yaml: &str) -> std::process::Output {
+    let config = env.write("cfg/config.yaml", yaml);
+    env.cmd()
+        .arg("--config")
+        .arg(&config)
+        .args(["sync"])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn sync_config_errors_exit_2() {
     let env = Env::new();
@@ -308,24 +319,13 @@ fn sync_config_errors_exit_2() {
             "unknown field",
         ),
     ] {
-        let config = env.write("cfg/config.yaml", yaml);
-        let out = env
-            .cmd()
-            .arg("--config")
-            .arg(&config)
-            .args(["sync"])
-            .output()
-            .unwrap();
+        let out = sync_with(&env, yaml);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{yaml}: {err}");
         assert!(err.contains(says), "{yaml}: {err}");
     }
-    // Unreachable: exit 1, and the token's variable not even needed to say so.
+    // Nothing listening: exit 1, and how much waits.
     let port = free_port();
-    let config = env.write(
-        "cfg/config.yaml",
-        &format!("sync:\n  url: nats://127.0.0.1:{port}\n"),
-    );
     let data = env.data_home().join("mayday");
     let (w, _) = store::create(
         &data,
@@ -335,13 +335,7 @@ fn sync_config_errors_exit_2() {
     )
     .unwrap();
     drop(w);
-    let out = env
-        .cmd()
-        .arg("--config")
-        .arg(&config)
-        .args(["sync"])
-        .output()
-        .unwrap();
+    let out = sync_with(&env, &format!("sync:\n  url: nats://127.0.0.1:{port}\n"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
