@@ -567,3 +567,23 @@ fn a_dry_run_writes_to_nothing() {
         s.notices
     );
 }
+
+/// An alert from a pager is silenced in the first Alertmanager *in the
+/// config*, not the first by name.
+#[test]
+fn the_first_alertmanager_in_the_config_silences() {
+    let (mut s, _) = from_page(&[
+        ("pd", PAGER),
+        ("zz-prod", Writable::Alertmanager),
+        ("aa-staging", Writable::Alertmanager),
+    ]);
+    ch(&mut s, 'S', 10);
+    for _ in 0..200 {
+        key(&mut s, KeyCode::Backspace, 11);
+    }
+    typed(&mut s, "1h rolling back", 12);
+    let fx = key(&mut s, KeyCode::Enter, 13);
+    let sent = calls(&fx);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, "zz-prod");
+}

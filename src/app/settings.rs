@@ -26,9 +26,10 @@ pub struct Settings {
     pub shell: String,
     /// Values from `mayday start --var/--severity/--responder`: not asked again.
     pub preset: Preset,
-    /// What the responder may write to, by source name: Alertmanager
-    /// sources (silences) and pagers (acknowledge, resolve, notes).
-    pub writable: BTreeMap<String, Writable>,
+    /// What the responder may write to, by source name, in config order:
+    /// Alertmanager sources (silences) and pagers (acknowledge, resolve,
+    /// notes).
+    pub writable: Vec<(String, Writable)>,
 }
 
 /// A source the responder can write to, and how.
@@ -60,6 +61,14 @@ impl Writable {
 }
 
 impl Settings {
+    /// How the source `name` can be written to, if it can.
+    pub fn writable(&self, name: &str) -> Option<Writable> {
+        self.writable
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, w)| *w)
+    }
+
     /// How often stakeholders hear from us at this severity: SEV1 every
     /// 15 minutes, SEV2 30, lower ones hourly — unless the config says.
     pub fn update_every(&self, severity: crate::runbook::Severity) -> Duration {
@@ -85,7 +94,7 @@ impl Default for Settings {
             command_timeout: std::time::Duration::from_secs(300),
             shell: "sh".into(),
             preset: Preset::default(),
-            writable: BTreeMap::new(),
+            writable: Vec::new(),
         }
     }
 }

@@ -46,13 +46,13 @@ fn silencer(s: &Session, settings: &Settings) -> Result<String, String> {
             a.name
         ));
     }
-    if settings.writable.get(&a.source) == Some(&Writable::Alertmanager) {
+    if settings.writable(&a.source) == Some(Writable::Alertmanager) {
         return Ok(a.source.clone());
     }
     settings
         .writable
         .iter()
-        .find(|(_, w)| **w == Writable::Alertmanager)
+        .find(|(_, w)| *w == Writable::Alertmanager)
         .map(|(name, _)| name.clone())
         .ok_or_else(|| {
             "no alertmanager source in the config: add one (kind: alertmanager) to silence alerts from here".into()
@@ -63,11 +63,8 @@ fn silencer(s: &Session, settings: &Settings) -> Result<String, String> {
 fn pager(s: &Session, settings: &Settings) -> Option<(String, crate::status::Page)> {
     let a = s.incident.alert.as_ref()?;
     let page = a.page.clone()?;
-    matches!(
-        settings.writable.get(&a.source),
-        Some(Writable::Pager { .. })
-    )
-    .then(|| (a.source.clone(), page))
+    matches!(settings.writable(&a.source), Some(Writable::Pager { .. }))
+        .then(|| (a.source.clone(), page))
 }
 
 /// `S`: ask how long and why, then silence the incident's alert.
@@ -166,7 +163,7 @@ pub fn on_started(s: &Session, settings: &Settings, fx: &mut Vec<Effect>) {
     }
     if let Some((source, page)) = pager(s, settings)
         && matches!(
-            settings.writable.get(&source),
+            settings.writable(&source),
             Some(Writable::Pager {
                 acknowledge: true,
                 ..
@@ -188,7 +185,7 @@ pub fn on_note_saved(s: &Session, settings: &Settings, text: &str, fx: &mut Vec<
     }
     if let Some((source, page)) = pager(s, settings)
         && matches!(
-            settings.writable.get(&source),
+            settings.writable(&source),
             Some(Writable::Pager {
                 mirror_notes: true,
                 ..
