@@ -733,6 +733,10 @@ fn pages_silences_and_calls_round_trip() {
             call: call.into(),
             target: target.into(),
             request: request.into(),
+            until: request
+                .strip_prefix("until ")
+                .and_then(|r| r.split(' ').next())
+                .and_then(|t| t.parse().ok()),
             ok,
             result: result.into(),
         };

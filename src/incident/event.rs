@@ -400,6 +400,9 @@ pub enum EventKind {
         /// The request's details (the silence's end and comment, the note).
         #[serde(default, skip_serializing_if = "String::is_empty")]
         request: String,
+        /// When what it made ends (a silence's `endsAt`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Timestamp>,
         /// The source accepted it.
         ok: bool,
         /// What the source said: the new silence's id, or why it failed.
@@ -716,6 +719,7 @@ impl EventKind {
                 request,
                 ok,
                 result,
+                ..
             } => {
                 let what = call.replace('_', " ");
                 let req = if request.is_empty() {

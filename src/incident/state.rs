@@ -406,18 +406,12 @@ impl Incident {
             EventKind::SourceCalled {
                 source,
                 call,
-                request,
+                until,
                 ok: true,
                 result,
                 ..
             } => match call.as_str() {
-                "silence" => {
-                    let until = request
-                        .strip_prefix("until ")
-                        .and_then(|r| r.split(' ').next())
-                        .and_then(|t| t.parse().ok());
-                    self.silence = Some((source.clone(), result.clone(), until));
-                }
+                "silence" => self.silence = Some((source.clone(), result.clone(), *until)),
                 "expire_silence" => self.silence = None,
                 "acknowledge" if self.page_status.is_none() => {
                     self.page_status = Some("acknowledged".into());

@@ -82,6 +82,14 @@ impl Call {
         }
     }
 
+    /// When what the call makes ends (a silence's end).
+    pub fn until(&self) -> Option<jiff::Timestamp> {
+        match self {
+            Call::Silence { ends_at, .. } => Some(*ends_at),
+            _ => None,
+        }
+    }
+
     /// Does this call need the source to be of this kind?
     pub fn fits(&self, kind: super::Kind) -> bool {
         match self {

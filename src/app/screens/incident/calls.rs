@@ -233,6 +233,7 @@ pub fn on_called(s: &mut Session, cx: &mut Cx, c: Called) {
         call: c.call.name().to_owned(),
         target: c.call.target(),
         request: c.call.request(),
+        until: c.call.until(),
         ok,
         result: result.clone(),
     };
