@@ -1,6 +1,7 @@
 //! Incidents: events, the crash-safe log they are written to, the state
 //! replayed from it, and the directory of incident logs.
 
+pub mod alert;
 pub mod archive;
 pub mod event;
 pub mod log;
