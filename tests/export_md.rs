@@ -415,9 +415,11 @@ fn a_real_incident_exports_a_postmortem_draft() {
         "3 commands, 2 outputs, the chart: {:?}",
         parsed.code_blocks
     );
+    // The responders (alice, then bob who resumed it): a header and a row each.
+    assert_eq!(parsed.tables[1], (3, 4), "{:?}", parsed.tables);
     // The timeline table: a header and one row of three cells per event.
     assert_eq!(
-        parsed.tables[2],
+        parsed.tables[3],
         (events.len() + 2, 3),
         "{:?}",
         parsed.tables
@@ -425,7 +427,7 @@ fn a_real_incident_exports_a_postmortem_draft() {
     let widths: Vec<usize> = parsed.tables.iter().map(|t| t.1).collect();
     assert_eq!(
         widths,
-        vec![2, 3, 3, 4, 5],
+        vec![2, 4, 3, 3, 4, 5],
         "every row of every table whole"
     );
     // Only our headings, in order.
@@ -438,6 +440,7 @@ fn a_real_incident_exports_a_postmortem_draft() {
             "## Impact",
             "## Detection",
             "## Key durations",
+            "## Responders",
             "## Root cause",
             "## What went well",
             "## What went badly",

@@ -106,6 +106,12 @@ pub enum Action {
     Rescued(Box<crate::incident::writer::Rescue>),
     /// A call to a source (silence, acknowledge…) came back.
     Called(Box<Called>),
+    /// The shared timeline's task reported (link state, shared, fetched).
+    Sync(Box<crate::sync::live::LiveUpdate>),
+    /// Joining a shared incident: its local log is ready (the id), or why not.
+    Joined(Result<String, String>),
+    /// Shared incidents on the sync server (for the picker's join rows).
+    SharedIncidents(Vec<crate::sync::shared::Header>),
 }
 
 /// A call to a source and what it answered.
@@ -246,6 +252,12 @@ pub enum Effect {
     ResumeIncident(String),
     /// Append an event to the open incident's log.
     Append(EventKind, Timestamp),
+    /// Append another responder's event (from the shared timeline) to the
+    /// open incident's log, in order with this session's own.
+    Merge(Box<Event>),
+    /// Join a shared incident: fetch its runbook copy and timeline into a
+    /// local log, then open it.
+    JoinIncident(String),
     /// Close the open incident's log (waits until everything is saved).
     CloseIncident,
     /// Re-read the list of open incidents.

@@ -68,6 +68,8 @@ pub struct Cx<'a> {
     pub incidents: &'a [IncidentListing],
     /// Recently resolved incidents.
     pub past: &'a [IncidentListing],
+    /// Shared incidents to join (on the sync server, not here).
+    pub shared: &'a [crate::sync::shared::Header],
     /// Game-day scenarios.
     pub gamedays: &'a [Arc<Scenario>],
     /// Only game days may be started (`mayday gameday`).

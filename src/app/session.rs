@@ -98,6 +98,8 @@ pub struct Session {
     pub run: Option<RunView>,
     /// Text the next note starts with (after a failed command).
     pub note_template: Option<String>,
+    /// How sharing stands (none: the incident is not shared).
+    pub sync: Option<SyncView>,
     /// The runbook file changed since the incident started: the new version,
     /// offered with a banner (the incident keeps the old one until the
     /// responder switches).
@@ -108,12 +110,13 @@ impl Session {
     /// The session of an opened incident (`None` if its log does not start with
     /// `incident_started`).
     pub fn new(o: &Opened) -> Option<Session> {
-        let incident = Incident::replay(&o.events)?;
+        let events = crate::incident::timeline::order(o.events.clone());
+        let incident = Incident::replay(&events)?;
         let saved_seq = incident.last_seq;
         let mut s = Session {
             runbook: o.runbook.clone(),
             incident,
-            events: o.events.clone(),
+            events,
             saved_seq,
             save_error: None,
             rescued: None,
@@ -129,6 +132,7 @@ impl Session {
             run: None,
             note_template: None,
             runbook_update: None,
+            sync: None,
         };
         s.list_selected = s.current_index();
         Some(s)
@@ -197,9 +201,45 @@ impl Session {
             .unwrap_or(self.incident.last_status_update)
     }
 
+    /// Where each responder of a shared incident is: `alice · step 4, bob
+    /// · step 6` (none with fewer than two).
+    pub fn positions(&self) -> Option<String> {
+        if self.incident.positions.len() < 2 {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .incident
+            .positions
+            .iter()
+            .map(|(who, step)| match self.runbook.step_index(step) {
+                Some(i) => format!("{who} · step {}", i + 1),
+                None => format!("{who} · {step}"),
+            })
+            .collect();
+        Some(crate::util::sanitize::line(&parts.join(", ")).into_owned())
+    }
+
     /// Is the incident resolved?
     pub fn is_resolved(&self) -> bool {
         self.incident.phase == Phase::Resolved
+    }
+}
+
+/// How the open incident's sharing stands, as the sync task last said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncView {
+    /// The link to the sync server.
+    pub link: crate::sync::live::Link,
+    /// Own events waiting for the server.
+    pub queued: usize,
+    /// Own events up to this `seq` were acknowledged: shared.
+    pub shared_through: u64,
+}
+
+impl SyncView {
+    /// Is this event on the shared timeline (acknowledged, or fetched from it)?
+    pub fn is_shared(&self, e: &Event) -> bool {
+        e.merged || e.seq <= self.shared_through
     }
 }
 

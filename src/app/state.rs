@@ -49,6 +49,9 @@ pub struct State {
     pub notice_since: Timestamp,
     /// Unresolved incidents, for the picker.
     pub incidents: Vec<IncidentListing>,
+    /// Open incidents on the sync server that are not here (the picker
+    /// offers to join them).
+    pub shared: Vec<crate::sync::shared::Header>,
     /// The newest resolved incidents, for "review" in the picker.
     pub past: Vec<IncidentListing>,
     /// Game-day scenarios, for the picker.
@@ -97,6 +100,7 @@ impl State {
             notice_since: now,
             incidents: Vec::new(),
             past: Vec::new(),
+            shared: Vec::new(),
             gamedays: Vec::new(),
             rehearsal: None,
             review: None,
@@ -118,6 +122,7 @@ impl State {
             library: &self.library,
             incidents: &self.incidents,
             past: &self.past,
+            shared: &self.shared,
             gamedays: &self.gamedays,
             board: &self.status,
             gameday_only: self.gameday_only,
@@ -150,6 +155,10 @@ impl State {
                 .gamedays
                 .get(i)
                 .and_then(|g| self.library.get(&g.runbook)),
+            PickItem::Join(i) => self
+                .shared
+                .get(i)
+                .and_then(|h| self.library.get(&h.runbook_id)),
         }
     }
 }

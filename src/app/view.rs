@@ -48,6 +48,7 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
         library: &state.library,
         incidents: &state.incidents,
         past: &state.past,
+        shared: &state.shared,
         gamedays: &state.gamedays,
         board: state.board(),
         overlay_open: state.overlay.is_some(),

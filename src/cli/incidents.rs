@@ -24,16 +24,29 @@ struct Row<'a> {
     shared: bool,
     /// Everyone its events are by.
     responders: &'a [String],
+    /// There is a log of it here (else it is only on the sync server:
+    /// `mayday join ID`).
+    local: bool,
     path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     problem: Option<&'a str>,
 }
 
-/// `mayday incidents [--json]`.
-pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()> {
+/// `mayday incidents [--json]`; `remote` are the shared incidents on the
+/// sync server (those not here are listed too, to join).
+pub fn incidents(
+    data_dir: &Path,
+    remote: &[crate::sync::shared::Header],
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let list = store::list(data_dir);
+    let remote: Vec<&crate::sync::shared::Header> = remote
+        .iter()
+        .filter(|h| !list.iter().any(|s| s.id == h.id))
+        .collect();
     if json {
-        let rows: Vec<Row<'_>> = list
+        let mut rows: Vec<Row<'_>> = list
             .iter()
             .map(|s| Row {
                 id: &s.id,
@@ -45,15 +58,30 @@ pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()>
                 rehearsal: s.rehearsal,
                 shared: s.shared,
                 responders: &s.responders,
+                local: true,
                 path: s.path.display().to_string(),
                 problem: s.problem.as_deref(),
             })
             .collect();
+        rows.extend(remote.iter().map(|h| Row {
+            id: &h.id,
+            runbook: &h.runbook_id,
+            title: &h.title,
+            started_at: h.started_at.to_string(),
+            state: h.state.as_str(),
+            events: 0,
+            rehearsal: h.rehearsal,
+            shared: true,
+            responders: &h.responders,
+            local: false,
+            path: String::new(),
+            problem: None,
+        }));
         sanitize::write_json(&mut *out, &rows, true)?;
         writeln!(out)?;
         return Ok(());
     }
-    if list.is_empty() {
+    if list.is_empty() && remote.is_empty() {
         writeln!(
             out,
             "no incidents in {}",
@@ -61,7 +89,13 @@ pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()>
         )?;
         return Ok(());
     }
-    let idw = list.iter().map(|s| s.id.len()).max().unwrap_or(2).max(2);
+    let idw = list
+        .iter()
+        .map(|s| s.id.len())
+        .chain(remote.iter().map(|h| h.id.len()))
+        .max()
+        .unwrap_or(2)
+        .max(2);
     writeln!(
         out,
         "{:<idw$}  {:<9}  {:>6}  {:<20}  TITLE",
@@ -84,7 +118,62 @@ pub fn incidents(data_dir: &Path, json: bool, out: &mut dyn Write) -> Result<()>
             s.started_at.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
         )?;
     }
+    for h in remote {
+        writeln!(
+            out,
+            "{:<idw$}  {:<9}  {:>6}  {:<20}  {} [shared by {}: mayday join {}]",
+            sanitize::line(&h.id),
+            h.state.as_str(),
+            "-",
+            h.started_at.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+            sanitize::line(&h.title),
+            sanitize::line(&h.responders.join(", ")),
+            sanitize::line(&h.id),
+        )?;
+    }
     Ok(())
+}
+
+/// `mayday note`: join an incident that is only on the sync server, write
+/// the notes, then share them (see [`note`]).
+pub fn note_command(
+    config: Option<&Path>,
+    dir: &Path,
+    incident: Option<&str>,
+    text: &str,
+    responder: Option<String>,
+) -> Result<std::process::ExitCode> {
+    use super::sync;
+    let by = responder.unwrap_or_else(|| {
+        crate::config::Config::load_with(config, true)
+            .ok()
+            .and_then(|c| c.responder)
+            .unwrap_or_else(crate::app::runtime::os_user)
+    });
+    // An incident only on the sync server: join it first.
+    if let Some(id) = incident
+        && store::find(dir, id).is_err()
+        && sync::configured(config).is_some()
+        && let Err(code) = sync::join(config, dir, id)?
+    {
+        return Ok(code);
+    }
+    note(
+        dir,
+        incident,
+        text,
+        &by,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+    )?;
+    let found = match incident {
+        Some(id) => store::find(dir, id).ok(),
+        None => store::newest_open(dir),
+    };
+    if let Some(found) = found {
+        sync::share_after_note(config, dir, &found.id)?;
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// `mayday note [--incident ID] TEXT|-`: append notes to an incident from a

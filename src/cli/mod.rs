@@ -91,6 +91,15 @@ pub enum Command {
         #[arg(long)]
         responder: Option<String>,
     },
+    /// Join an incident shared through the sync server: fetch its runbook
+    /// copy and whole timeline into a local log, then open it.
+    Join {
+        /// The incident's id (see `mayday incidents`).
+        id: String,
+        /// Who is joining (default: the config's `responder`, else the OS user).
+        #[arg(long)]
+        responder: Option<String>,
+    },
     /// List incidents (newest first).
     Incidents {
         /// Print JSON: [{id, runbook, title, started_at, state, events, rehearsal, path}].
@@ -277,9 +286,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             resume: Some(id),
             ..tui_options(&g)?
         }),
+        Some(Command::Join { id, responder }) => {
+            let dir = data_dir(&g)?;
+            let local = crate::incident::store::find(&dir, &id).ok();
+            if local.is_none()
+                && let Err(code) = sync::join(g.config.as_deref(), &dir, &id)?
+            {
+                return Ok(code);
+            }
+            tui(crate::app::runtime::Options {
+                preset: crate::app::settings::Preset {
+                    responder,
+                    ..Default::default()
+                },
+                resume: Some(Some(local.map_or(id, |s| s.id))),
+                ..tui_options(&g)?
+            })
+        }
         Some(Command::Incidents { json }) => {
             let dir = data_dir(&g)?;
-            crate::cli::incidents::incidents(&dir, json, &mut std::io::stdout().lock())?;
+            let remote = sync::remote_headers(g.config.as_deref());
+            crate::cli::incidents::incidents(&dir, &remote, json, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Export {
@@ -298,24 +325,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             incident,
             text,
             responder,
-        }) => {
-            let dir = data_dir(&g)?;
-            let by = responder.unwrap_or_else(|| {
-                crate::config::Config::load_with(g.config.as_deref(), true)
-                    .ok()
-                    .and_then(|c| c.responder)
-                    .unwrap_or_else(crate::app::runtime::os_user)
-            });
-            crate::cli::incidents::note(
-                &dir,
-                incident.as_deref(),
-                &text,
-                &by,
-                &mut std::io::stdin().lock(),
-                &mut std::io::stdout().lock(),
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
+        }) => crate::cli::incidents::note_command(
+            g.config.as_deref(),
+            &data_dir(&g)?,
+            incident.as_deref(),
+            &text,
+            responder,
+        ),
         Some(Command::List { json }) => list(&g, json),
         Some(Command::Show { id, width }) => show(&g, &id, width),
         Some(Command::Lint { paths, format }) => lint(&g, &paths, format),

@@ -87,3 +87,101 @@ pub fn run(
     }
     Ok(ExitCode::from(code))
 }
+
+/// The config's `sync:` section, if the config loads and has one.
+pub fn configured(config: Option<&std::path::Path>) -> Option<crate::sync::SyncConfig> {
+    crate::config::Config::load_with(config, true)
+        .ok()
+        .and_then(|c| c.sync)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// The shared incidents on the sync server (none without a `sync:` config;
+/// an unreachable server is said on stderr, and the local list still shown).
+pub fn remote_headers(config: Option<&std::path::Path>) -> Vec<crate::sync::shared::Header> {
+    let Some(cfg) = configured(config) else {
+        return Vec::new();
+    };
+    let listed = runtime().and_then(|rt| Ok(rt.block_on(crate::sync::shared::list(&cfg))?));
+    match listed {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "mayday: shared incidents not listed: {}",
+                crate::util::diag::error_chain(&e)
+            );
+            Vec::new()
+        }
+    }
+}
+
+/// `mayday join ID` and `mayday note --incident ID` for an incident that is
+/// only on the sync server: fetch it into a local log. `Err` is the exit
+/// code, with the reason already said.
+pub fn join(
+    config: Option<&std::path::Path>,
+    data: &std::path::Path,
+    id: &str,
+) -> Result<std::result::Result<(), ExitCode>> {
+    let Some(cfg) = configured(config) else {
+        writeln!(
+            std::io::stderr(),
+            "mayday: no incident `{id}` here, and no `sync:` section in the config to join it from; see docs/sync.md"
+        )?;
+        return Ok(Err(ExitCode::from(2)));
+    };
+    match runtime()?.block_on(sync_incident(&cfg, data, id)) {
+        Ok(r) => {
+            writeln!(
+                std::io::stderr(),
+                "joined {id}: {} event(s) by {}",
+                r.fetched,
+                r.from.iter().cloned().collect::<Vec<_>>().join(", ")
+            )?;
+            Ok(Ok(()))
+        }
+        Err(SyncError::Unknown(id)) => {
+            writeln!(
+                std::io::stderr(),
+                "mayday: no incident `{id}` here or on the sync server"
+            )?;
+            Ok(Err(ExitCode::from(2)))
+        }
+        Err(e) => {
+            writeln!(
+                std::io::stderr(),
+                "mayday: cannot join {id}: {}",
+                crate::util::diag::error_chain(&e.into())
+            )?;
+            Ok(Err(ExitCode::from(1)))
+        }
+    }
+}
+
+/// After `mayday note` wrote to a local log: share it now. A log held by a
+/// running Mayday is left to it (it shares continuously); an unreachable
+/// server leaves the note queued (said on stderr).
+pub fn share_after_note(
+    config: Option<&std::path::Path>,
+    data: &std::path::Path,
+    id: &str,
+) -> Result<()> {
+    let Some(cfg) = configured(config) else {
+        return Ok(());
+    };
+    match runtime()?.block_on(sync_incident(&cfg, data, id)) {
+        Ok(_) | Err(SyncError::Log(crate::incident::log::LogError::Locked { .. })) => {}
+        Err(e) => writeln!(
+            std::io::stderr(),
+            "mayday: the note is saved here but not shared yet ({}); `mayday sync` shares it",
+            crate::util::diag::error_chain(&e.into())
+        )?,
+    }
+    Ok(())
+}

@@ -77,9 +77,12 @@ impl Loaded {
 /// the replayed state. Never changes the file.
 pub fn load(data_dir: &Path, id: &str) -> Result<Loaded> {
     let found = store::find(data_dir, id)?;
-    let read =
+    let mut read =
         log::read(&found.path).with_context(|| format!("reading {}", found.path.display()))?;
     let problem = read.problem();
+    // A shared incident's records are in arrival order: put them in the
+    // timeline's (the same on every replica).
+    read.events = super::timeline::order(std::mem::take(&mut read.events));
     let Some(inc) = Incident::replay(&read.events) else {
         match read.skipped.first() {
             Some(s) if s.after_seq == 0 => bail!(

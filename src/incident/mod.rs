@@ -3,12 +3,14 @@
 
 pub mod alert;
 pub mod archive;
+pub mod describe;
 pub mod event;
 pub mod log;
 pub mod postmortem;
 pub mod review;
 pub mod state;
 pub mod store;
+pub mod timeline;
 pub mod writer;
 
 pub use event::{AlertRef, Event, EventKind, Group, Phase, ScoreLine};

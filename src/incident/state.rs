@@ -29,8 +29,11 @@ pub struct StepProgress {
     pub status: StepStatus,
     /// Checklist items ticked (index → ticked).
     pub checked: BTreeMap<usize, bool>,
-    /// Per decision index: the choice taken.
+    /// Per decision index: the choice taken (the last in the timeline).
     pub decisions: BTreeMap<usize, usize>,
+    /// Per decision index: every choice taken, by whom, in the timeline's
+    /// order (two responders deciding differently are both kept).
+    pub choices: BTreeMap<usize, Vec<(String, usize)>>,
     /// Per wait index: (started, seconds, finished).
     pub waits: BTreeMap<usize, WaitProgress>,
     /// Per verify condition index: when it was met.
@@ -185,6 +188,43 @@ pub struct Incident {
     pub last_seq: u64,
     /// The time of the last event applied.
     pub last_at: Timestamp,
+    /// The responder of this log's latest own session (not a merged one).
+    pub session_responder: String,
+    /// Where each responder is: the step they last entered.
+    pub positions: BTreeMap<String, String>,
+    /// Who holds each role (`commander`, `scribe`, `comms`).
+    pub roles: BTreeMap<String, String>,
+    /// Every role change: when, the role, from whom, to whom, by whom.
+    pub handoffs: Vec<Handoff>,
+    /// When each responder joined (their first event) and left (their
+    /// session ended; cleared when they come back), in order of joining.
+    pub presence: Vec<Presence>,
+}
+
+/// A role given or handed off.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handoff {
+    /// When.
+    pub at: Timestamp,
+    /// The role.
+    pub role: String,
+    /// Who held it before.
+    pub from: Option<String>,
+    /// Who holds it now.
+    pub to: String,
+    /// Who made the change.
+    pub by: String,
+}
+
+/// A responder's time on the incident.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Presence {
+    /// The responder.
+    pub responder: String,
+    /// Their first event.
+    pub joined: Timestamp,
+    /// When their (last) session ended, unless they are still on it.
+    pub left: Option<Timestamp>,
 }
 
 impl Incident {
@@ -240,6 +280,15 @@ impl Incident {
             events: 1,
             last_seq: first.seq,
             last_at: first.at,
+            session_responder: responder.clone(),
+            positions: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            handoffs: Vec::new(),
+            presence: vec![Presence {
+                responder: responder.clone(),
+                joined: first.at,
+                left: None,
+            }],
         })
     }
 
@@ -279,17 +328,30 @@ impl Incident {
     /// fatal: the log is the record, whatever it contains.
     pub fn apply(&mut self, e: &Event) {
         self.events += 1;
-        self.last_seq = e.seq;
+        // The highest, not the last: the merged timeline is not in `seq` order.
+        self.last_seq = self.last_seq.max(e.seq);
         self.last_at = e.at;
+        let by = if e.by.is_empty() {
+            self.responder().to_owned()
+        } else {
+            e.by.clone()
+        };
+        self.track_presence(&by, e);
         match &e.kind {
             EventKind::IncidentStarted { .. } | EventKind::LogRecovered { .. } => {}
-            EventKind::SessionResumed { responder } => {
-                if !self.responders.contains(responder) {
-                    self.responders.push(responder.clone());
-                }
+            EventKind::SessionResumed { responder } if !e.merged => {
+                self.session_responder.clone_from(responder);
             }
+            EventKind::SessionResumed { .. } => {}
             EventKind::SessionEnded => {}
+            EventKind::StepEntered { step, .. } if e.merged => {
+                // Another responder moved: where they are is shown, but
+                // this responder's own step stays where it is.
+                self.positions.insert(by, step.clone());
+                self.step_mut(step).first_entered.get_or_insert(e.at);
+            }
             EventKind::StepEntered { step, .. } => {
+                self.positions.insert(by, step.clone());
                 self.leave_current(e.at);
                 let p = self.step_mut(step);
                 p.first_entered.get_or_insert(e.at);
@@ -334,7 +396,24 @@ impl Incident {
                 choice,
                 ..
             } => {
-                self.step_mut(step).decisions.insert(*decision, *choice);
+                let p = self.step_mut(step);
+                p.decisions.insert(*decision, *choice);
+                p.choices
+                    .entry(*decision)
+                    .or_default()
+                    .push((by, *choice));
+            }
+            EventKind::RoleAssigned {
+                role, responder, ..
+            } => {
+                let from = self.roles.insert(role.clone(), responder.clone());
+                self.handoffs.push(Handoff {
+                    at: e.at,
+                    role: role.clone(),
+                    from,
+                    to: responder.clone(),
+                    by,
+                });
             }
             EventKind::WaitStarted {
                 step,
@@ -511,6 +590,40 @@ impl Incident {
         }
     }
 
+    /// Keep who is on the incident: a responder's first event is when they
+    /// joined; ending their session is when they left.
+    fn track_presence(&mut self, by: &str, e: &Event) {
+        if let EventKind::SessionResumed { responder } = &e.kind
+            && !self.responders.contains(responder)
+        {
+            self.responders.push(responder.clone());
+        }
+        match self.presence.iter_mut().find(|p| p.responder == by) {
+            Some(p) => {
+                p.left = match e.kind {
+                    EventKind::SessionEnded | EventKind::Resolved { .. } => Some(e.at),
+                    _ => None,
+                }
+            }
+            None if !by.is_empty() => {
+                if !self.responders.iter().any(|r| r == by) {
+                    self.responders.push(by.to_owned());
+                }
+                self.presence.push(Presence {
+                    responder: by.to_owned(),
+                    joined: e.at,
+                    left: None,
+                });
+            }
+            None => {}
+        }
+    }
+
+    /// The incident commander, if someone took the role.
+    pub fn commander(&self) -> Option<&str> {
+        self.roles.get("commander").map(String::as_str)
+    }
+
     /// The newest command for (step, index) that has not finished.
     fn open_command(&mut self, step: &str, index: usize) -> Option<&mut CommandRecord> {
         self.commands
@@ -537,8 +650,9 @@ impl Incident {
         self.phase != Phase::Resolved
     }
 
-    /// The latest responder.
+    /// The responder of this log's latest own session (others' merged
+    /// sessions do not change it).
     pub fn responder(&self) -> &str {
-        self.responders.last().map_or("", String::as_str)
+        &self.session_responder
     }
 }

@@ -4,7 +4,7 @@
 //! everything queued is on disk.
 
 use super::event::{Event, EventKind};
-use super::log::LogWriter;
+use super::log::{Entry, LogWriter};
 use jiff::Timestamp;
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,7 +19,7 @@ pub enum WriterEvent {
 }
 
 enum Request {
-    Append(Box<EventKind>, Timestamp),
+    Append(Entry),
     /// Write every event, saved or not, to a rescue copy outside the data
     /// directory.
     Rescue(oneshot::Sender<Rescue>),
@@ -59,8 +59,20 @@ impl WriterHandle {
     /// Queue an event (never blocks).
     pub fn append(&self, kind: EventKind, at: Timestamp) {
         let name = kind.name();
-        if self.tx.send(Request::Append(Box::new(kind), at)).is_err() {
+        if self.tx.send(Request::Append(Entry::Own(kind, at))).is_err() {
             tracing::error!("the log writer has stopped; a {name} event was not written");
+        }
+    }
+
+    /// Queue another responder's event from the shared timeline, in order
+    /// with this session's own events (never blocks).
+    pub fn merge(&self, event: Event) {
+        if self
+            .tx
+            .send(Request::Append(Entry::Merged(Box::new(event))))
+            .is_err()
+        {
+            tracing::error!("the log writer has stopped; a merged event was not written");
         }
     }
 
@@ -118,7 +130,7 @@ fn run(
 ) {
     // Events on disk (for a rewrite after a failed sync) and events not yet.
     let mut written: Vec<Event> = history;
-    let mut pending: Vec<(EventKind, Timestamp)> = Vec::new();
+    let mut pending: Vec<Entry> = Vec::new();
     let mut failed = false;
     let mut rescued: Option<std::path::PathBuf> = None;
     loop {
@@ -149,7 +161,7 @@ fn run(
         let mut rescues = Vec::new();
         for r in batch {
             match r {
-                Request::Append(kind, at) => pending.push((*kind, at)),
+                Request::Append(entry) => pending.push(entry),
                 Request::Rescue(reply) => rescues.push(reply),
                 Request::Close(done) => closing = Some(done),
             }
@@ -217,14 +229,20 @@ fn wait_retrying(
 fn rescue(
     log: &LogWriter,
     written: &[Event],
-    pending: &[(EventKind, Timestamp)],
+    pending: &[Entry],
     dirs: &[std::path::PathBuf],
     rescued: &mut Option<std::path::PathBuf>,
 ) -> Rescue {
     let mut all = written.to_vec();
     let mut seq = written.last().map_or(1, |e| e.seq + 1);
-    for (kind, at) in pending {
-        all.push(Event::new(seq, *at, kind.clone()));
+    for entry in pending {
+        all.push(match entry {
+            Entry::Own(kind, at) => Event::new(seq, *at, kind.clone()),
+            Entry::Merged(e) => Event {
+                seq,
+                ..(**e).clone()
+            },
+        });
         seq += 1;
     }
     let through_seq = seq - 1;
@@ -251,7 +269,7 @@ fn rescue(
 fn flush(
     log: &mut LogWriter,
     written: &mut Vec<Event>,
-    pending: &mut Vec<(EventKind, Timestamp)>,
+    pending: &mut Vec<Entry>,
     failed: &mut bool,
     report: &mpsc::UnboundedSender<WriterEvent>,
 ) {
@@ -264,7 +282,7 @@ fn flush(
         // whole history into a fresh one.
         log.rewrite(written, items.clone())
     } else {
-        log.append_batch(items.clone())
+        log.append_entries(items.clone())
     };
     match result {
         Ok(events) => {

@@ -7,14 +7,14 @@
 //! the event id) and fetching again is dropped by event id.
 
 use super::config::SyncConfig;
+use super::cursor::{cursor_path, load_cursor, save_cursor};
 use super::nats::{self, NatsError};
 use crate::incident::log::{LogError, LogWriter};
 use crate::incident::{Event, EventKind, store};
 use async_nats::jetstream;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// How long one batch request waits for its messages.
@@ -56,37 +56,6 @@ pub enum SyncError {
     Unknown(String),
 }
 
-#[derive(Serialize, Deserialize, Default, Debug)]
-struct Cursor {
-    /// The highest local seq of an own record the server acknowledged.
-    published_through: u64,
-    /// The highest stream sequence fetched.
-    fetched_through: u64,
-}
-
-fn cursor_path(data_dir: &Path, id: &str) -> PathBuf {
-    store::dir(data_dir).join(format!("{id}.sync.json"))
-}
-
-fn load_cursor(path: &Path) -> Cursor {
-    std::fs::read(path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
-}
-
-fn save_cursor(path: &Path, c: &Cursor) {
-    let tmp = path.with_extension("json.tmp");
-    let result = serde_json::to_vec(c)
-        .map_err(std::io::Error::other)
-        .and_then(|b| std::fs::write(&tmp, b))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        // Only costs work next time: duplicates are dropped by id.
-        tracing::warn!("cannot save the sync cursor {}: {e}", path.display());
-    }
-}
-
 /// One round for incident `id` in `data_dir` (see the module docs). A
 /// local log held by a running session is waited for briefly, then
 /// reported as [`LogError::Locked`].
@@ -119,6 +88,7 @@ pub async fn sync_incident(
             return Err(SyncError::Server { source, queued });
         }
     };
+    cursor.check_stream(&stream);
     let client_err = |e: &dyn std::fmt::Display, queued| SyncError::Server {
         source: NatsError::JetStream(e.to_string()),
         queued,
@@ -246,15 +216,29 @@ pub async fn sync_incident(
     }
     cursor.fetched_through = last_stream_seq;
     save_cursor(&cursor_file, &cursor);
+    publish_header(&js, &path).await;
     report.queued = local
         .as_ref()
         .map_or(0, |(_, ev)| queued_now(ev, cursor.published_through));
     Ok(report)
 }
 
+/// Tell others about the incident as this log has it (its header).
+async fn publish_header(js: &jetstream::Context, path: &Path) {
+    let Ok(read) = crate::incident::log::read(path) else {
+        return;
+    };
+    let events = crate::incident::timeline::order(read.events);
+    if let Some(inc) = crate::incident::Incident::replay(&events)
+        && let Err(e) = super::shared::publish(js, &super::shared::Header::of(&inc)).await
+    {
+        tracing::warn!("sync: the header of {} was not shared: {e}", inc.id);
+    }
+}
+
 /// The runbook copy goes with the timeline once (a joining responder sees
 /// the version the incident started with).
-async fn publish_runbook_copy(js: &jetstream::Context, data_dir: &Path, id: &str) {
+pub(super) async fn publish_runbook_copy(js: &jetstream::Context, data_dir: &Path, id: &str) {
     for ext in ["md", "yaml"] {
         let path = store::dir(data_dir).join(format!("{id}.runbook.{ext}"));
         let Ok(bytes) = std::fs::read(&path) else {

@@ -14,8 +14,11 @@
 //!   log.
 
 pub mod config;
+pub mod cursor;
 pub mod engine;
+pub mod live;
 pub mod nats;
+pub mod shared;
 
 pub use config::{Auth, SyncConfig};
 pub use engine::{Report, SyncError, sync_incident};

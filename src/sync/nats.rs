@@ -66,6 +66,11 @@ pub fn runbook_subject(incident: &str, ext: &str) -> String {
     format!("mayday.runbook.{}.{ext}", token(incident))
 }
 
+/// The subject of an incident's header (the newest message is current).
+pub fn header_subject(incident: &str) -> String {
+    format!("mayday.header.{}", token(incident))
+}
+
 /// Connect and open JetStream, creating the stream if it is not there.
 pub async fn connect(
     cfg: &SyncConfig,
@@ -110,7 +115,7 @@ pub async fn connect(
         .map_err(|_| unreachable(format!("no answer within {}s", CONNECT_TIMEOUT.as_secs())))?
         .map_err(|e| unreachable(e.to_string()))?;
     let js = jetstream::new(client);
-    let subjects = ["mayday.incident.>", "mayday.runbook.>"];
+    let subjects = ["mayday.incident.>", "mayday.runbook.>", "mayday.header.>"];
     let mut stream = js
         .get_or_create_stream(jetstream::stream::Config {
             name: cfg.stream.clone(),

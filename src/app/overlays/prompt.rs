@@ -68,6 +68,8 @@ pub enum PromptKind {
     Note,
     /// A stakeholder status update.
     StatusUpdate,
+    /// A role and who gets it (`commander`, `scribe bob`).
+    Role,
     /// How long and why to silence the incident's alert.
     Silence {
         /// The Alertmanager source to silence it in.

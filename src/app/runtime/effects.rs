@@ -40,6 +40,8 @@ pub(super) struct Background {
     pub(super) next_ticket: u64,
     /// The read-only session's live follower (incident id, task).
     pub(super) follower: Option<(String, tokio::task::JoinHandle<()>)>,
+    /// The open incident's shared timeline (with a `sync:` config).
+    pub(super) sharing: super::live::Sharing,
 }
 
 pub(super) async fn run_effects(
@@ -61,8 +63,13 @@ pub(super) async fn run_effects(
             Effect::WriteDraft(id) => io.write_draft(id, tx.clone()),
             Effect::ResumeIncident(id) => io.resume(id, state.library.clone(), tx.clone()),
             Effect::Append(kind, at) => io.append(kind, at),
+            Effect::Merge(e) => io.merge(*e),
+            Effect::JoinIncident(id) => join(id, bg, tx),
             Effect::CloseIncident => io.close().await,
-            Effect::ListIncidents => io.list(tx.clone()),
+            Effect::ListIncidents => {
+                io.list(tx.clone());
+                list_shared(bg, tx);
+            }
             Effect::Quit => *quit = true,
             Effect::Rescue => io.rescue(tx.clone()),
             Effect::CloseRehearsal(id) => io.close_rehearsal(id, tx.clone()),
@@ -161,4 +168,39 @@ pub(super) async fn run_effects(
             }
         }
     }
+}
+
+/// Fetch a shared incident into a local log, then open it.
+fn join(id: String, bg: &Background, tx: &mpsc::UnboundedSender<Action>) {
+    let Some(cfg) = bg.sharing.cfg.clone() else {
+        let _ = tx.send(Action::Notice(Notice::error(
+            "no `sync:` section in the config, so there is nothing to join; see docs/sync.md",
+        )));
+        return;
+    };
+    let dir = bg.data_dir.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = crate::sync::sync_incident(&cfg, &dir, &id)
+            .await
+            .map(|_| id.clone())
+            .map_err(|e| format!("cannot join {id}: {e}"));
+        let _ = tx.send(Action::Joined(result));
+    });
+}
+
+/// The shared incidents on the sync server, for the picker's join rows.
+fn list_shared(bg: &Background, tx: &mpsc::UnboundedSender<Action>) {
+    let Some(cfg) = bg.sharing.cfg.clone() else {
+        return;
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        match crate::sync::shared::list(&cfg).await {
+            Ok(list) => {
+                let _ = tx.send(Action::SharedIncidents(list));
+            }
+            Err(e) => tracing::warn!("sync: cannot list shared incidents: {e}"),
+        }
+    });
 }

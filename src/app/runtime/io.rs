@@ -135,6 +135,15 @@ impl IncidentIo {
         }
     }
 
+    /// Hand another responder's event to the writer (numbered in order with
+    /// own events; reported `Saved` once synced).
+    pub fn merge(&mut self, event: crate::incident::Event) {
+        match &self.writer {
+            Some(w) => w.merge(event),
+            None => tracing::warn!("a merged event with no incident log open"),
+        }
+    }
+
     /// Close the log: returns when everything queued is on disk (or failed).
     pub async fn close(&mut self) {
         if let Some(w) = self.writer.take() {

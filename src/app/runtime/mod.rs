@@ -8,6 +8,7 @@ mod effects;
 
 use effects::{Background, run_effects};
 mod inbox;
+mod live;
 pub mod io;
 pub mod terminal;
 
@@ -411,10 +412,16 @@ async fn main_loop(opts: Options) -> Result<()> {
         notes_saving: std::collections::HashMap::new(),
         next_ticket: 0,
         follower: None,
+        sharing: live::Sharing {
+            cfg: config.sync.clone(),
+            data_dir: data_dir.clone(),
+            session: None,
+        },
     };
     let result = event_loop(&mut term, &mut state, &mut theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.
     io.close().await;
+    bg.sharing.finish().await;
     if let Some(h) = bg.status.take() {
         h.shutdown().await;
     }
@@ -605,6 +612,7 @@ async fn event_loop(
         let is_tick = matches!(action, Action::Tick(_));
         let before = redraw_key(state);
         answer_saved(&action, bg);
+        bg.sharing.saved(&action);
         let fx = update(state, action);
         // Ticks redraw only where a clock or countdown is on screen.
         dirty = !is_tick
@@ -615,12 +623,14 @@ async fn event_loop(
         // Take everything else that is already waiting before drawing.
         while let Ok(action) = rx.try_recv() {
             answer_saved(&action, bg);
+            bg.sharing.saved(&action);
             let fx = update(state, action);
             dirty = true;
             run_effects(fx, state, io, bg, &tx, &mut quit).await;
         }
         sync_inbox(state, bg);
         sync_follower(state, bg, &tx);
+        bg.sharing.follow(state, &tx);
     }
 }
 

@@ -21,6 +21,7 @@ macro_rules! cx {
             trust: &$state.trust,
             incidents: &$state.incidents,
             past: &$state.past,
+            shared: &$state.shared,
             gamedays: &$state.gamedays,
             gameday_only: $state.gameday_only,
             status: &mut $state.status,
@@ -289,6 +290,23 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Notice(n) => state.notices.push(n),
+        Action::Sync(u) => {
+            if let Some(s) = state.session.as_mut()
+                && state.review.is_none()
+            {
+                incident::shared::on_update(s, *u, fx);
+            }
+        }
+        Action::Joined(Ok(id)) => fx.push(Effect::ResumeIncident(id)),
+        Action::Joined(Err(why)) => state.notices.push(Notice::error(why)),
+        Action::SharedIncidents(list) => {
+            let here = |id: &str| state.incidents.iter().chain(&state.past).any(|i| i.id == id);
+            state.shared = list
+                .into_iter()
+                .filter(|h| h.state != Phase::Resolved && !here(&h.id))
+                .collect();
+            state.refilter();
+        }
         Action::Called(c) => {
             let mut cx = cx!(state, fx);
             match state.session.as_mut() {

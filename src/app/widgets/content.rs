@@ -217,6 +217,33 @@ pub fn draw_content(
     // Pinned at the foot while the step is current: the choices still to
     // take and the running waits, so `1`–`9` is never pressed blind.
     let mut pinned: Vec<Line> = Vec::new();
+    // Responders who decided differently (a shared incident): both stand in
+    // the log; the screen says so rather than hide one.
+    for (d, dec) in step.decisions.iter().enumerate() {
+        let Some(taken) = progress.and_then(|p| p.choices.get(&d)) else {
+            continue;
+        };
+        let mut distinct: Vec<usize> = taken.iter().map(|(_, c)| *c).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            continue;
+        }
+        let who: Vec<String> = taken
+            .iter()
+            .map(|(by, c)| {
+                let label = dec.choices.get(*c).map_or("?", |ch| ch.label.as_str());
+                format!("{by} → {label}")
+            })
+            .collect();
+        pinned.push(Line::styled(
+            s(&format!(
+                "⚠ decided differently: {} (the last one counts; agree and decide again)",
+                who.join(", ")
+            )),
+            theme.style("ui.banner.warning"),
+        ));
+    }
     if s_.incident.status(&step.id) != StepStatus::Done {
         for (d, dec) in step.decisions.iter().enumerate() {
             if decisions.get(d).copied().flatten().is_some() {

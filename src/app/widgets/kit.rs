@@ -165,6 +165,8 @@ pub struct Vcx<'a> {
     pub incidents: &'a [IncidentListing],
     /// Recently resolved incidents.
     pub past: &'a [IncidentListing],
+    /// Shared incidents to join (on the sync server, not here).
+    pub shared: &'a [crate::sync::shared::Header],
     /// Game-day scenarios.
     pub gamedays: &'a [Arc<Scenario>],
     /// The status panel shown (live, or replayed).

@@ -15,6 +15,13 @@ use ratatui::widgets::Paragraph;
 fn log_line<'a>(env: &Vcx, s_: &Session, e: &Event, theme: &Theme, wide: bool) -> Line<'a> {
     let elapsed = (e.at - s_.incident.started_at).as_secs();
     let saved = e.seq <= s_.saved_seq;
+    // Shared incidents: a second mark, shared (acknowledged by the server,
+    // or fetched from it) or queued; others' events say who.
+    let (shared, who) = match &s_.sync {
+        Some(v) if v.is_shared(e) => ("⇅", true),
+        Some(_) => ("·", true),
+        None => ("", false),
+    };
     let (mark, mark_style) = if saved {
         ("✓", theme.style("ui.muted"))
     } else if s_.save_error.is_some() {
@@ -53,9 +60,14 @@ fn log_line<'a>(env: &Vcx, s_: &Session, e: &Event, theme: &Theme, wide: bool) -
             format!("T+{} ", crate::util::duration::clock(elapsed)),
             theme.style("log.time"),
         ),
-        Span::styled(format!("{mark} "), mark_style),
+        Span::styled(format!("{mark}{shared} "), mark_style),
         Span::styled(
-            sanitize::line(&e.kind.describe()).into_owned(),
+            sanitize::line(&if who && e.by != s_.incident.responder() && !e.by.is_empty() {
+                format!("{}: {}", e.by, e.kind.describe())
+            } else {
+                e.kind.describe()
+            })
+            .into_owned(),
             theme.style(scope),
         ),
     ])
@@ -65,7 +77,7 @@ fn log_line<'a>(env: &Vcx, s_: &Session, e: &Event, theme: &Theme, wide: bool) -
 pub fn draw_log(env: &Vcx, s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect) {
     let focused = s_.focus == Pane::Log;
     let unsaved = s_.incident.last_seq.saturating_sub(s_.saved_seq);
-    let title = if unsaved > 0 {
+    let mut title = if unsaved > 0 {
         format!(
             " Incident log · {} events · {unsaved} saving… ",
             s_.events.len()
@@ -73,6 +85,9 @@ pub fn draw_log(env: &Vcx, s_: &Session, theme: &Theme, frame: &mut Frame, area:
     } else {
         format!(" Incident log · {} events · all saved ", s_.events.len())
     };
+    if let Some(p) = s_.positions() {
+        title.push_str(&format!("· {p} "));
+    }
     let mut b = block(theme, title, focused);
     if s_.log_scroll > 0 {
         // Scrolled up: the view stays put; say what arrived below.

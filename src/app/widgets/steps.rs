@@ -58,6 +58,21 @@ pub fn draw_steps(s_: &Session, theme: &Theme, frame: &mut Frame, area: Rect, wi
                 Style::default()
             }),
         ];
+        // Other responders on this step (a shared incident).
+        let others: Vec<&str> = s_
+            .incident
+            .positions
+            .iter()
+            .filter(|(who, at)| **at == step.id && who.as_str() != s_.incident.responder())
+            .map(|(who, _)| who.as_str())
+            .collect();
+        if !others.is_empty() {
+            // Before the kind and title, so a narrow pane still shows it.
+            spans.insert(
+                1,
+                Span::styled(format!("{} ", s(&others.join(","))), theme.style("ui.key")),
+            );
+        }
         let title_style = if is_current {
             base.add_modifier(Modifier::BOLD)
         } else {

@@ -90,6 +90,28 @@ pub struct LogWriter {
     responder: String,
 }
 
+/// One thing the log writer is asked to append.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    /// An event of this log's session: numbered, given an id and the
+    /// current responder when written.
+    Own(EventKind, Timestamp),
+    /// Another responder's event from the shared timeline, kept as it is
+    /// (its id, who, when, what), marked `merged`.
+    Merged(Box<Event>),
+}
+
+/// Another responder's event as this log keeps it at `seq`: marked
+/// `merged`, its own sequence number kept as `origin_seq`.
+fn merged_as(seq: u64, mut e: Event) -> Event {
+    if !e.merged || e.origin_seq == 0 {
+        e.origin_seq = e.seq;
+    }
+    e.seq = seq;
+    e.merged = true;
+    e
+}
+
 /// A new event id: 128 random bits as 32 hex digits.
 pub fn new_event_id() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
@@ -357,11 +379,29 @@ impl LogWriter {
         &mut self,
         items: Vec<(EventKind, Timestamp)>,
     ) -> Result<Vec<Event>, LogError> {
+        self.append_entries(
+            items
+                .into_iter()
+                .map(|(kind, at)| Entry::Own(kind, at))
+                .collect(),
+        )
+    }
+
+    /// Append own and merged events, in the order given, with one write and
+    /// one sync.
+    pub fn append_entries(&mut self, items: Vec<Entry>) -> Result<Vec<Event>, LogError> {
         let mut events = Vec::with_capacity(items.len());
-        for (seq, (kind, at)) in (self.next_seq..).zip(items) {
-            events.push(self.stamp(seq, at, kind));
+        for (seq, entry) in (self.next_seq..).zip(items) {
+            events.push(self.entry(seq, entry));
         }
         self.write_events(events)
+    }
+
+    fn entry(&mut self, seq: u64, entry: Entry) -> Event {
+        match entry {
+            Entry::Own(kind, at) => self.stamp(seq, at, kind),
+            Entry::Merged(e) => merged_as(seq, *e),
+        }
     }
 
     /// Append other responders' events from the shared timeline as they
@@ -370,11 +410,7 @@ impl LogWriter {
     pub fn append_merged(&mut self, items: Vec<Event>) -> Result<Vec<Event>, LogError> {
         let events = (self.next_seq..)
             .zip(items)
-            .map(|(seq, mut e)| {
-                e.seq = seq;
-                e.merged = true;
-                e
-            })
+            .map(|(seq, e)| merged_as(seq, e))
             .collect();
         self.write_events(events)
     }
@@ -420,7 +456,7 @@ impl LogWriter {
     pub fn rewrite(
         &mut self,
         known: &[Event],
-        pending: Vec<(EventKind, Timestamp)>,
+        pending: Vec<Entry>,
     ) -> Result<Vec<Event>, LogError> {
         let fresh_path = self.path.with_extension("log.new");
         let _ = std::fs::remove_file(&fresh_path);
@@ -434,8 +470,8 @@ impl LogWriter {
         }
         let mut seq = known.last().map_or(1, |e| e.seq + 1);
         let mut added = Vec::new();
-        for (kind, at) in pending {
-            let e = self.stamp(seq, at, kind);
+        for entry in pending {
+            let e = self.entry(seq, entry);
             let (rec, c) = record(crc, &e)?;
             buf.push_str(&rec);
             crc = c;

@@ -92,6 +92,7 @@ impl Doc<'_> {
         self.impact()?;
         self.detection()?;
         self.key_durations()?;
+        self.people()?;
         self.score_card()?;
         self.fill_in()?;
         self.timeline()?;
@@ -142,7 +143,17 @@ impl Doc<'_> {
             if i > 0 {
                 o.push_str(", ");
             }
-            cell(o, r);
+            let held: Vec<&str> = inc
+                .roles
+                .iter()
+                .filter(|(_, who)| *who == r)
+                .map(|(role, _)| role.as_str())
+                .collect();
+            if held.is_empty() {
+                cell(o, r);
+            } else {
+                cell(o, &format!("{r} ({})", held.join(", ")));
+            }
         }
         o.push_str("\n- **Runbook:** ");
         cell(o, &inc.runbook_id);
@@ -452,7 +463,58 @@ impl Doc<'_> {
     }
 
     /// One row per event, in log order.
+    /// Who was on it, when, in which role, and the handoffs (only when more
+    /// than one responder was, or someone took a role).
+    fn people(&mut self) -> fmt::Result {
+        let inc = self.inc;
+        if inc.presence.len() < 2 && inc.handoffs.is_empty() {
+            return Ok(());
+        }
+        let o = &mut *self.out;
+        o.push_str("## Responders\n\n| Responder | Roles | Joined | Left |\n| --- | --- | --- | --- |\n");
+        for p in &inc.presence {
+            o.push_str("| ");
+            cell(o, &p.responder);
+            o.push_str(" | ");
+            let mut roles: Vec<&str> = inc
+                .handoffs
+                .iter()
+                .filter(|h| h.to == p.responder)
+                .map(|h| h.role.as_str())
+                .collect();
+            roles.dedup();
+            cell(o, &roles.join(", "));
+            o.push_str(" | ");
+            self.clock.time_elapsed(o, p.joined)?;
+            o.push_str(" | ");
+            match p.left {
+                Some(at) => self.clock.time_elapsed(o, at)?,
+                None => o.push_str("to the end"),
+            }
+            o.push_str(" |\n");
+        }
+        o.push('\n');
+        if !inc.handoffs.is_empty() {
+            o.push_str("Roles and handoffs:\n\n");
+            for h in &inc.handoffs {
+                o.push_str("- ");
+                self.clock.time_elapsed(o, h.at)?;
+                o.push_str(" — ");
+                let line = match &h.from {
+                    Some(f) if *f != h.to => format!("{}: {f} → {} (by {})", h.role, h.to, h.by),
+                    _ => format!("{}: {} (by {})", h.role, h.to, h.by),
+                };
+                cell(o, &line);
+                o.push('\n');
+            }
+            o.push('\n');
+        }
+        Ok(())
+    }
+
     fn timeline(&mut self) -> fmt::Result {
+        // A shared incident's rows say who: several responders at once.
+        let several = self.events.iter().any(|e| e.merged);
         let o = &mut *self.out;
         o.push_str("## Timeline\n\n| Time | Elapsed | Event |\n| --- | --- | --- |\n");
         self.clock.last_day = None;
@@ -462,7 +524,11 @@ impl Doc<'_> {
             o.push_str(" | ");
             self.clock.elapsed(o, e.at)?;
             o.push_str(" | ");
-            cell(o, &e.kind.describe());
+            if several && !e.by.is_empty() {
+                cell(o, &format!("{}: {}", e.by, e.kind.describe()));
+            } else {
+                cell(o, &e.kind.describe());
+            }
             o.push_str(" |\n");
         }
         o.push('\n');

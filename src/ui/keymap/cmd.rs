@@ -65,6 +65,8 @@ pub enum Cmd {
     Silence,
     /// Acknowledge the page the incident was started from.
     Acknowledge,
+    /// Take or give a role (incident commander, scribe, comms).
+    Role,
     /// Switch to the changed runbook file.
     SwitchRunbook,
     /// Review the selected incident.
@@ -113,6 +115,7 @@ impl Cmd {
                 | Cmd::PrevStep
                 | Cmd::Silence
                 | Cmd::Acknowledge
+                | Cmd::Role
         )
     }
 }

@@ -268,6 +268,13 @@ pub(super) const DEFAULTS: &[(&str, Cmd, Ctx, &[&str], &str)] = &[
         "acknowledge the page the incident was started from",
     ),
     (
+        "role",
+        Cmd::Role,
+        Ctx::Incident,
+        &["C"],
+        "take or hand off a role: incident commander, scribe, comms",
+    ),
+    (
         "switch_runbook",
         Cmd::SwitchRunbook,
         Ctx::Incident,

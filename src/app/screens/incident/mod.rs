@@ -6,7 +6,9 @@
 
 pub mod calls;
 pub mod prompts;
+pub mod roles;
 pub mod run;
+pub mod shared;
 pub mod steps;
 pub mod typing;
 mod view;
@@ -358,6 +360,7 @@ pub fn on_key(s: &mut Session, cx: &mut Cx, key: KeyEvent) {
         }
         Cmd::Silence => calls::ask_silence(s, cx),
         Cmd::Acknowledge => calls::acknowledge(s, cx),
+        Cmd::Role => roles::ask(s, cx),
         Cmd::Back if focus != Pane::Content => s.focus = Pane::Content,
         _ => {}
     }

@@ -123,6 +123,15 @@ pub fn draw_header(
             }),
         ));
     }
+    if let Some(ic) = inc.commander() {
+        right.push(Span::styled(
+            format!(" IC {} ", crate::util::sanitize::line(ic)),
+            theme.style("ui.header"),
+        ));
+    }
+    if let Some(v) = &s_.sync {
+        right.push(sync_span(v, cx, narrow, theme));
+    }
     if cx.settings.dry_run || inc.dry_run {
         right.push(Span::styled(" DRY RUN ", theme.style("ui.banner.warning")));
     }
@@ -159,6 +168,47 @@ pub fn draw_header(
     left.push(Span::styled(format!(" {title} "), theme.style("ui.header")));
     left.extend(right);
     frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// How sharing stands: live, connecting, catching up, or offline since
+/// when with how many events queued.
+fn sync_span<'a>(
+    v: &crate::app::session::SyncView,
+    cx: &Vcx,
+    narrow: bool,
+    theme: &Theme,
+) -> Span<'a> {
+    use crate::sync::live::Link;
+    let queued = if v.queued > 0 {
+        format!(" · {} queued", v.queued)
+    } else {
+        String::new()
+    };
+    match &v.link {
+        Link::Connected => Span::styled(format!(" ⇅ shared{queued} "), theme.style("status.up")),
+        Link::Connecting => Span::styled(
+            format!(" ⇅ connecting…{queued} "),
+            theme.style("ui.muted"),
+        ),
+        Link::CatchingUp { left } => Span::styled(
+            format!(" ⇅ catching up ({left}){queued} "),
+            theme.style("status.degraded"),
+        ),
+        Link::Offline { since, .. } => {
+            let at = since
+                .to_zoned_datetime(cx.tz.clone())
+                .strftime("%H:%M")
+                .to_string();
+            Span::styled(
+                if narrow {
+                    format!(" ⇅ offline {at}{queued} ")
+                } else {
+                    format!(" ⇅ OFFLINE since {at}{queued} ")
+                },
+                theme.style("ui.banner.warning"),
+            )
+        }
+    }
 }
 
 /// The incident screen's panes, at the session's moment `now`.

@@ -32,6 +32,8 @@ pub enum PickItem {
     Gameday(usize),
     /// A resolved incident to review (index into `State::past`).
     Review(usize),
+    /// A shared incident to join (index into `State::shared`).
+    Join(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -103,6 +105,7 @@ fn lists<'a>(cx: &'a Cx) -> Lists<'a> {
         library: cx.library,
         incidents: cx.incidents,
         past: cx.past,
+        shared: cx.shared,
         gamedays: cx.gamedays,
         board: cx.status,
         gameday_only: cx.gameday_only,
@@ -238,6 +241,13 @@ fn activate(p: &mut Picker, cx: &mut Cx) {
         PickItem::Resume(i) => {
             if let Some(inc) = cx.incidents.get(i) {
                 cx.fx.push(Effect::ResumeIncident(inc.id.clone()));
+            }
+        }
+        PickItem::Join(i) => {
+            if let Some(h) = cx.shared.get(i) {
+                cx.notices
+                    .push(Notice::info(format!("joining {}…", h.id)));
+                cx.fx.push(Effect::JoinIncident(h.id.clone()));
             }
         }
         PickItem::Runbook(i) | PickItem::Firing(i, _) => {

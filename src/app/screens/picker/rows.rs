@@ -20,6 +20,8 @@ pub struct Lists<'a> {
     pub incidents: &'a [IncidentListing],
     /// Recently resolved incidents (to review).
     pub past: &'a [IncidentListing],
+    /// Shared incidents on the sync server that are not here (to join).
+    pub shared: &'a [crate::sync::shared::Header],
     /// Game-day scenarios.
     pub gamedays: &'a [Arc<Scenario>],
     /// The status panel (for alerts firing now).
@@ -248,6 +250,7 @@ fn item_key(p: &Picker, l: &Lists, item: PickItem) -> Option<String> {
         PickItem::Runbook(i) => format!("runbook:{}", l.library.runbooks.get(i)?.id),
         PickItem::Gameday(i) => format!("gameday:{}", l.gamedays.get(i)?.id),
         PickItem::Review(i) => format!("review:{}", l.past.get(i)?.id),
+        PickItem::Join(i) => format!("join:{}", l.shared.get(i)?.id),
     })
 }
 
@@ -269,6 +272,7 @@ pub fn refilter(p: &mut Picker, l: &Lists) {
     p.firing = firing_now(l);
     if query.is_empty() {
         items.extend((0..l.incidents.len()).map(PickItem::Resume));
+        items.extend((0..l.shared.len()).map(PickItem::Join));
         items.extend(
             p.firing
                 .iter()
@@ -287,6 +291,18 @@ pub fn refilter(p: &mut Picker, l: &Lists) {
             let hay = format!("{} {} {}", inc.title, inc.runbook_id, inc.id);
             if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
                 scored.push((score.saturating_add(1_000_000), PickItem::Resume(i)));
+            }
+        }
+        for (i, h) in l.shared.iter().enumerate() {
+            let hay = format!(
+                "join {} {} {} {}",
+                h.title,
+                h.runbook_id,
+                h.id,
+                h.responders.join(" ")
+            );
+            if let Some(score) = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher) {
+                scored.push((score.saturating_add(900_000), PickItem::Join(i)));
             }
         }
         for (fi, f) in p.firing.iter().enumerate() {

@@ -119,6 +119,11 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
                     incident_row(&mut spans, "⟳ resume ", "phase.open", inc, now, base, theme);
                 }
             }
+            PickItem::Join(i) => {
+                if let Some(h) = cx.shared.get(i) {
+                    join_row(&mut spans, h, now, base, theme);
+                }
+            }
             PickItem::Runbook(i) => {
                 if let Some(rb) = cx.library.runbooks.get(i) {
                     spans.push(severity_span(rb.severity, theme).patch_style(base));
@@ -284,6 +289,7 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
             .gamedays
             .get(i)
             .map(|g| gameday_preview(cx, g, theme, pinner.width)),
+        PickItem::Join(i) => cx.shared.get(i).map(|h| join_preview(h, theme)),
     };
     if let Some(text) = text {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), pinner);
@@ -313,6 +319,58 @@ fn incident_row(
         ),
         base.patch(theme.style("ui.muted")),
     ));
+}
+
+/// A picker row for a shared incident to join: title, who is on it, age.
+fn join_row(
+    spans: &mut Vec<Span<'static>>,
+    h: &crate::sync::shared::Header,
+    now: Timestamp,
+    base: Style,
+    theme: &Theme,
+) {
+    spans.push(Span::styled("⇄ join   ", base.patch(theme.style("phase.open"))));
+    spans.push(severity_span(Some(h.severity), theme).patch_style(base));
+    spans.push(Span::styled(s(&h.title), base.patch(theme.style("ui.header"))));
+    let age = crate::util::duration::short((now - h.started_at).as_secs());
+    spans.push(Span::styled(
+        format!(
+            "  {age} ago · {}{}",
+            s(&h.responders.join(", ")),
+            if h.rehearsal { " · rehearsal" } else { "" }
+        ),
+        base.patch(theme.style("ui.muted")),
+    ));
+}
+
+/// What joining a shared incident brings.
+fn join_preview(h: &crate::sync::shared::Header, theme: &Theme) -> Text<'static> {
+    let mut t = Text::default();
+    t.lines.push(Line::from(vec![
+        Span::styled(" SHARED ", theme.style("ui.rehearsal")),
+        Span::styled(format!(" {}", s(&h.title)), theme.style("ui.title")),
+    ]));
+    t.lines.push(Line::default());
+    t.lines.push(Line::raw(format!("{}  ·  {}", s(&h.id), h.state)));
+    t.lines.push(Line::raw(format!(
+        "{} {} · runbook {}",
+        h.severity.sev(),
+        h.severity.as_str(),
+        s(&h.runbook_id)
+    )));
+    t.lines.push(Line::raw(format!(
+        "responders: {}",
+        s(&h.responders.join(", "))
+    )));
+    if let Some(ic) = &h.commander {
+        t.lines.push(Line::raw(format!("incident commander: {}", s(ic))));
+    }
+    t.lines.push(Line::default());
+    t.lines.push(Line::styled(
+        "Enter joins: fetches its runbook copy and whole timeline into a local log, then opens it.",
+        theme.style("ui.muted"),
+    ));
+    t
 }
 
 fn gameday_preview(
