@@ -72,7 +72,11 @@ fn others_events_are_numbered_in_order_with_own_unsaved_ones() {
         .collect();
     assert_eq!(
         tail,
-        [(before + 1, false, ""), (before + 2, true, "bob"), (before + 3, true, "bob")]
+        [
+            (before + 1, false, ""),
+            (before + 2, true, "bob"),
+            (before + 3, true, "bob")
+        ]
     );
     // Bob's events keep their own numbers as their origin.
     let origins: Vec<u64> = ss
@@ -268,7 +272,10 @@ fn roles_are_taken_and_handed_off() {
     assert_eq!(ss.incident.handoffs[1].from.as_deref(), Some("alice"));
     let text = screen(&s, t(60), 160, 40);
     assert!(text.contains("IC bob"), "{text}");
-    assert!(text.contains("commander: handed from alice to bob"), "{text}");
+    assert!(
+        text.contains("commander: handed from alice to bob"),
+        "{text}"
+    );
 
     let inc: Incident = Incident::replay(&ss.events).unwrap();
     let stats = mayday::incident::review::stats(&ss.events, Some(&ss.runbook)).unwrap();

@@ -144,17 +144,12 @@ pub fn note_command(
     responder: Option<String>,
 ) -> Result<std::process::ExitCode> {
     use super::sync;
-    let by = responder.unwrap_or_else(|| {
-        crate::config::Config::load_with(config, true)
-            .ok()
-            .and_then(|c| c.responder)
-            .unwrap_or_else(crate::app::runtime::os_user)
-    });
+    let by = sync::me(config, responder.as_deref());
     // An incident only on the sync server: join it first.
     if let Some(id) = incident
         && store::find(dir, id).is_err()
         && sync::configured(config).is_some()
-        && let Err(code) = sync::join(config, dir, id)?
+        && let Err(code) = sync::join(config, dir, id, &by)?
     {
         return Ok(code);
     }
@@ -171,7 +166,7 @@ pub fn note_command(
         None => store::newest_open(dir),
     };
     if let Some(found) = found {
-        sync::share_after_note(config, dir, &found.id)?;
+        sync::share_after_note(config, dir, &found.id, &by)?;
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -290,7 +290,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let dir = data_dir(&g)?;
             let local = crate::incident::store::find(&dir, &id).ok();
             if local.is_none()
-                && let Err(code) = sync::join(g.config.as_deref(), &dir, &id)?
+                && let Err(code) = sync::join(
+                    g.config.as_deref(),
+                    &dir,
+                    &id,
+                    &sync::me(g.config.as_deref(), responder.as_deref()),
+                )?
             {
                 return Ok(code);
             }

@@ -32,6 +32,10 @@ pub fn run(
         return Ok(ExitCode::from(2));
     };
     let data = data.to_path_buf();
+    let me = cfg
+        .responder
+        .clone()
+        .unwrap_or_else(crate::app::runtime::os_user);
     let ids: Vec<String> = match id {
         // A local incident by id or prefix; else one to join by its full id.
         Some(id) => vec![store::find(&data, id).map_or_else(|_| id.to_owned(), |s| s.id)],
@@ -50,7 +54,7 @@ pub fn run(
         .build()?;
     let mut code = 0u8;
     for id in ids {
-        match rt.block_on(sync_incident(&sync, &data, &id)) {
+        match rt.block_on(sync_incident(&sync, &data, &id, &me)) {
             Ok(r) => {
                 let from = if r.from.is_empty() {
                     String::new()
@@ -95,6 +99,20 @@ pub fn configured(config: Option<&std::path::Path>) -> Option<crate::sync::SyncC
         .and_then(|c| c.sync)
 }
 
+/// Who this side is: `--responder`, else the config's `responder`, else
+/// the OS user.
+pub fn me(config: Option<&std::path::Path>, responder: Option<&str>) -> String {
+    responder.map_or_else(
+        || {
+            crate::config::Config::load_with(config, true)
+                .ok()
+                .and_then(|c| c.responder)
+                .unwrap_or_else(crate::app::runtime::os_user)
+        },
+        str::to_owned,
+    )
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -128,6 +146,7 @@ pub fn join(
     config: Option<&std::path::Path>,
     data: &std::path::Path,
     id: &str,
+    me: &str,
 ) -> Result<std::result::Result<(), ExitCode>> {
     let Some(cfg) = configured(config) else {
         writeln!(
@@ -136,7 +155,7 @@ pub fn join(
         )?;
         return Ok(Err(ExitCode::from(2)));
     };
-    match runtime()?.block_on(sync_incident(&cfg, data, id)) {
+    match runtime()?.block_on(sync_incident(&cfg, data, id, me)) {
         Ok(r) => {
             writeln!(
                 std::io::stderr(),
@@ -171,11 +190,19 @@ pub fn share_after_note(
     config: Option<&std::path::Path>,
     data: &std::path::Path,
     id: &str,
+    me: &str,
 ) -> Result<()> {
     let Some(cfg) = configured(config) else {
         return Ok(());
     };
-    match runtime()?.block_on(sync_incident(&cfg, data, id)) {
+    // Held by a running Mayday: the note went to it, and it shares it.
+    let path = crate::incident::store::log_path(data, id);
+    if let Err(crate::incident::log::LogError::Locked { .. }) =
+        crate::incident::log::LogWriter::open_append(&path)
+    {
+        return Ok(());
+    }
+    match runtime()?.block_on(sync_incident(&cfg, data, id, me)) {
         Ok(_) | Err(SyncError::Log(crate::incident::log::LogError::Locked { .. })) => {}
         Err(e) => writeln!(
             std::io::stderr(),

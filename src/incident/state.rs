@@ -398,10 +398,7 @@ impl Incident {
             } => {
                 let p = self.step_mut(step);
                 p.decisions.insert(*decision, *choice);
-                p.choices
-                    .entry(*decision)
-                    .or_default()
-                    .push((by, *choice));
+                p.choices.entry(*decision).or_default().push((by, *choice));
             }
             EventKind::RoleAssigned {
                 role, responder, ..

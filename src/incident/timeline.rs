@@ -81,7 +81,11 @@ mod tests {
     use jiff::Timestamp;
 
     fn ev(by: &str, seq: u64, at: i64, id: &str) -> Event {
-        let mut e = Event::new(seq, Timestamp::from_second(at).unwrap(), EventKind::Mitigated);
+        let mut e = Event::new(
+            seq,
+            Timestamp::from_second(at).unwrap(),
+            EventKind::Mitigated,
+        );
         e.by = by.into();
         e.id = id.into();
         e

@@ -59,7 +59,11 @@ impl WriterHandle {
     /// Queue an event (never blocks).
     pub fn append(&self, kind: EventKind, at: Timestamp) {
         let name = kind.name();
-        if self.tx.send(Request::Append(Entry::Own(kind, at))).is_err() {
+        if self
+            .tx
+            .send(Request::Append(Entry::Own(Box::new(kind), at)))
+            .is_err()
+        {
             tracing::error!("the log writer has stopped; a {name} event was not written");
         }
     }
@@ -237,7 +241,7 @@ fn rescue(
     let mut seq = written.last().map_or(1, |e| e.seq + 1);
     for entry in pending {
         all.push(match entry {
-            Entry::Own(kind, at) => Event::new(seq, *at, kind.clone()),
+            Entry::Own(kind, at) => Event::new(seq, *at, (**kind).clone()),
             Entry::Merged(e) => Event {
                 seq,
                 ..(**e).clone()

@@ -18,6 +18,10 @@ pub struct Cursor {
     /// whose store was wiped: then everything is published again.
     #[serde(default)]
     pub stream_created: i128,
+    /// The stream was made anew and this log's whole timeline (others'
+    /// events too) is being published again; cleared once all of it is.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub republish: bool,
 }
 
 impl Cursor {
@@ -25,13 +29,24 @@ impl Cursor {
     /// store was deleted and the stream made anew): start over, so every
     /// own event is published again and everything is fetched again (both
     /// de-duplicated by event id).
-    pub fn check_stream(&mut self, stream: &jetstream::stream::Stream) {
+    ///
+    /// Returns whether it started over: then every event this log has,
+    /// others' included, is published again, so the new stream holds the
+    /// whole timeline even if its other writers never come back.
+    pub fn check_stream(&mut self, stream: &jetstream::stream::Stream) -> bool {
         let created = stream.cached_info().created.unix_timestamp_nanos();
-        if self.stream_created != 0 && self.stream_created != created {
-            tracing::warn!("sync: the stream was made anew since the last round; publishing everything again");
-            *self = Cursor::default();
+        let reset = self.stream_created != 0 && self.stream_created != created;
+        if reset {
+            tracing::warn!(
+                "sync: the stream was made anew since the last round; publishing everything again"
+            );
+            *self = Cursor {
+                republish: true,
+                ..Cursor::default()
+            };
         }
         self.stream_created = created;
+        reset
     }
 }
 
@@ -60,4 +75,3 @@ pub fn save_cursor(path: &Path, c: &Cursor) {
         tracing::warn!("cannot save the sync cursor {}: {e}", path.display());
     }
 }
-

@@ -59,10 +59,15 @@ pub enum SyncError {
 /// One round for incident `id` in `data_dir` (see the module docs). A
 /// local log held by a running session is waited for briefly, then
 /// reported as [`LogError::Locked`].
+///
+/// `me` is who this side is: what it publishes goes on `me`'s subject
+/// (the only one a NATS account may let it write), each event still saying
+/// who it is by.
 pub async fn sync_incident(
     cfg: &SyncConfig,
     data_dir: &Path,
     id: &str,
+    me: &str,
 ) -> Result<Report, SyncError> {
     let path = store::log_path(data_dir, id);
     let cursor_file = cursor_path(data_dir, id);
@@ -89,6 +94,7 @@ pub async fn sync_incident(
         }
     };
     cursor.check_stream(&stream);
+    let republish = cursor.republish;
     let client_err = |e: &dyn std::fmt::Display, queued| SyncError::Server {
         source: NatsError::JetStream(e.to_string()),
         queued,
@@ -99,7 +105,7 @@ pub async fn sync_incident(
     if let Some((_, events)) = &local {
         let own: Vec<&Event> = events
             .iter()
-            .filter(|e| !e.merged && e.seq > cursor.published_through)
+            .filter(|e| (republish || !e.merged) && e.seq > cursor.published_through)
             .collect();
         let mut acks = Vec::with_capacity(own.len());
         for e in &own {
@@ -107,7 +113,7 @@ pub async fn sync_incident(
             headers.insert("Nats-Msg-Id", e.id.as_str());
             let payload = serde_json::to_vec(e).unwrap_or_default();
             match js
-                .publish_with_headers(nats::event_subject(id, &e.by), headers, payload.into())
+                .publish_with_headers(nats::event_subject(id, me), headers, payload.into())
                 .await
             {
                 Ok(ack) => acks.push((e.seq, ack)),
@@ -125,6 +131,7 @@ pub async fn sync_incident(
             cursor.published_through = seq;
             report.published += 1;
         }
+        cursor.republish = false;
         save_cursor(&cursor_file, &cursor);
         publish_runbook_copy(&js, data_dir, id).await;
     }
@@ -195,10 +202,15 @@ pub async fn sync_incident(
                 report.fetched = w.append_merged(new)?.len();
             }
             None => {
-                let first = new.remove(0);
-                if !matches!(first.kind, EventKind::IncidentStarted { .. }) {
+                // Its first event, wherever the stream has it (after a lost
+                // store, others may have published again before its author).
+                let Some(at) = new
+                    .iter()
+                    .position(|e| matches!(e.kind, EventKind::IncidentStarted { .. }))
+                else {
                     return Err(SyncError::Unknown(id.to_owned()));
-                }
+                };
+                let first = new.remove(at);
                 std::fs::create_dir_all(store::dir(data_dir)).map_err(|source| LogError::Io {
                     path: store::dir(data_dir),
                     source,

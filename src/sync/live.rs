@@ -124,13 +124,15 @@ impl Drop for LiveHandle {
     }
 }
 
-/// Start keeping incident `id` shared. `events` is every event the session
-/// has (own ones past the cursor are published first; all of them are
-/// known, so they are not fetched back).
+/// Start keeping incident `id` shared as responder `me` (what it publishes
+/// goes on `me`'s subject). `events` is every event the session has saved
+/// (own ones past the cursor are published first; all of them are known,
+/// so they are not fetched back).
 pub fn spawn(
     cfg: SyncConfig,
     data_dir: PathBuf,
     id: String,
+    me: String,
     events: &[Event],
     out: mpsc::UnboundedSender<LiveUpdate>,
 ) -> LiveHandle {
@@ -148,6 +150,7 @@ pub fn spawn(
             cfg,
             data_dir,
             id,
+            me,
             own,
             queue: VecDeque::new(),
             known,
@@ -169,6 +172,8 @@ struct Live {
     cfg: SyncConfig,
     data_dir: PathBuf,
     id: String,
+    /// Who this side is (the subject it publishes on).
+    me: String,
     cursor_file: PathBuf,
     cursor: Cursor,
     /// Every own event (to publish again if the server lost its store).
@@ -231,6 +236,25 @@ impl Live {
             self.queue.push_back(e.clone());
         }
         self.own.push(e);
+    }
+
+    /// Every event of the log past the cursor, in its order (a republish).
+    fn queue_everything(&mut self) {
+        let path = crate::incident::store::log_path(&self.data_dir, &self.id);
+        match crate::incident::log::read(&path) {
+            Ok(read) => {
+                let through = self.cursor.published_through;
+                self.queue = read
+                    .events
+                    .into_iter()
+                    .filter(|e| e.seq > through)
+                    .collect();
+            }
+            Err(e) => tracing::warn!(
+                "sync: cannot read {} to publish it again: {e}",
+                path.display()
+            ),
+        }
     }
 
     /// Own events the log has that were never handed over (written as the
@@ -303,12 +327,14 @@ impl Live {
     /// app went away, `Err(why)` when the link broke.
     async fn connected(&mut self, rx: &mut mpsc::UnboundedReceiver<In>) -> Result<(), String> {
         let (js, stream) = nats::connect(&self.cfg).await.map_err(|e| e.to_string())?;
-        let before = self.cursor.stream_created;
-        self.cursor.check_stream(&stream);
-        if before != 0 && before != self.cursor.stream_created {
-            // The server lost its store: everything goes again.
+        if self.cursor.check_stream(&stream) {
+            // The server lost its store: read everything again.
             self.fetched = 0;
-            self.requeue();
+        }
+        if self.cursor.republish {
+            // ... and publish every event this log has, others' too, so the
+            // new stream is whole even if they never come back.
+            self.queue_everything();
         }
         self.publish_queue(&js).await?;
         super::engine::publish_runbook_copy(&js, &self.data_dir, &self.id).await;
@@ -424,7 +450,11 @@ impl Live {
             headers.insert("Nats-Msg-Id", e.id.as_str());
             let payload = serde_json::to_vec(e).unwrap_or_default();
             let ack = js
-                .publish_with_headers(nats::event_subject(&self.id, &e.by), headers, payload.into())
+                .publish_with_headers(
+                    nats::event_subject(&self.id, &self.me),
+                    headers,
+                    payload.into(),
+                )
                 .await
                 .map_err(|err| err.to_string())?;
             acks.push((e.seq, ack));
@@ -440,6 +470,9 @@ impl Live {
             if self.out.send(LiveUpdate::Shared(seq)).is_err() {
                 break;
             }
+        }
+        if self.queue.is_empty() {
+            self.cursor.republish = false;
         }
         save_cursor(&self.cursor_file, &self.cursor);
         Ok(())

@@ -2,6 +2,7 @@
 //! drive the app without a terminal (`tui`).
 #![allow(dead_code)]
 
+pub mod nats;
 pub mod tmux;
 pub mod tui;
 

@@ -118,6 +118,34 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// The pid of the pane's process (the program, when started with `exec`).
+    pub fn pane_pid(&self) -> u32 {
+        let out = self
+            .tmux()
+            .args(["list-panes", "-t", &self.session, "-F", "#{pane_pid}"])
+            .output()
+            .expect("list-panes");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a pane pid")
+    }
+
+    /// Wait up to `secs` seconds until the screen contains `text`.
+    pub fn wait_for_within(&self, text: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {text:?}; the screen is:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn screen(&self) -> String {
         let out = self
             .tmux()

@@ -64,7 +64,17 @@ pub(super) async fn run_effects(
             Effect::ResumeIncident(id) => io.resume(id, state.library.clone(), tx.clone()),
             Effect::Append(kind, at) => io.append(kind, at),
             Effect::Merge(e) => io.merge(*e),
-            Effect::JoinIncident(id) => join(id, bg, tx),
+            Effect::JoinIncident(id) => join(
+                id,
+                state
+                    .settings
+                    .preset
+                    .responder
+                    .as_deref()
+                    .unwrap_or(&state.settings.default_responder),
+                bg,
+                tx,
+            ),
             Effect::CloseIncident => io.close().await,
             Effect::ListIncidents => {
                 io.list(tx.clone());
@@ -171,7 +181,7 @@ pub(super) async fn run_effects(
 }
 
 /// Fetch a shared incident into a local log, then open it.
-fn join(id: String, bg: &Background, tx: &mpsc::UnboundedSender<Action>) {
+fn join(id: String, me: &str, bg: &Background, tx: &mpsc::UnboundedSender<Action>) {
     let Some(cfg) = bg.sharing.cfg.clone() else {
         let _ = tx.send(Action::Notice(Notice::error(
             "no `sync:` section in the config, so there is nothing to join; see docs/sync.md",
@@ -180,8 +190,9 @@ fn join(id: String, bg: &Background, tx: &mpsc::UnboundedSender<Action>) {
     };
     let dir = bg.data_dir.clone();
     let tx = tx.clone();
+    let me = me.to_owned();
     tokio::spawn(async move {
-        let result = crate::sync::sync_incident(&cfg, &dir, &id)
+        let result = crate::sync::sync_incident(&cfg, &dir, &id, &me)
             .await
             .map(|_| id.clone())
             .map_err(|e| format!("cannot join {id}: {e}"));

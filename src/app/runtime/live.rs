@@ -7,9 +7,9 @@
 use crate::app::action::Action;
 use crate::app::state::State;
 use crate::incident::Event;
+use crate::sync::SyncConfig;
 use crate::sync::live::{self, LiveHandle};
 use crate::sync::shared::Header;
-use crate::sync::SyncConfig;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -56,6 +56,7 @@ impl Sharing {
                     cfg.clone(),
                     self.data_dir.clone(),
                     s.incident.id.clone(),
+                    s.incident.responder().to_owned(),
                     &saved,
                     ltx,
                 );

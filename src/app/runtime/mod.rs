@@ -8,8 +8,8 @@ mod effects;
 
 use effects::{Background, run_effects};
 mod inbox;
-mod live;
 pub mod io;
+mod live;
 pub mod terminal;
 
 use crate::app::action::{Action, Effect, Notice};

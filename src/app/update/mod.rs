@@ -300,7 +300,13 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::Joined(Ok(id)) => fx.push(Effect::ResumeIncident(id)),
         Action::Joined(Err(why)) => state.notices.push(Notice::error(why)),
         Action::SharedIncidents(list) => {
-            let here = |id: &str| state.incidents.iter().chain(&state.past).any(|i| i.id == id);
+            let here = |id: &str| {
+                state
+                    .incidents
+                    .iter()
+                    .chain(&state.past)
+                    .any(|i| i.id == id)
+            };
             state.shared = list
                 .into_iter()
                 .filter(|h| h.state != Phase::Resolved && !here(&h.id))

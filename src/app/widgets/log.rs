@@ -62,11 +62,13 @@ fn log_line<'a>(env: &Vcx, s_: &Session, e: &Event, theme: &Theme, wide: bool) -
         ),
         Span::styled(format!("{mark}{shared} "), mark_style),
         Span::styled(
-            sanitize::line(&if who && e.by != s_.incident.responder() && !e.by.is_empty() {
-                format!("{}: {}", e.by, e.kind.describe())
-            } else {
-                e.kind.describe()
-            })
+            sanitize::line(
+                &if who && e.by != s_.incident.responder() && !e.by.is_empty() {
+                    format!("{}: {}", e.by, e.kind.describe())
+                } else {
+                    e.kind.describe()
+                },
+            )
             .into_owned(),
             theme.style(scope),
         ),

@@ -249,7 +249,10 @@ mod tests {
         let (mut w, first) = LogWriter::create(&path, "x", started(), t(0)).unwrap();
         let e2 = w.append(EventKind::Mitigated, t(1)).unwrap();
         let added = w
-            .rewrite(&[first, e2], vec![Entry::Own(EventKind::Reopened, t(2))])
+            .rewrite(
+                &[first, e2],
+                vec![Entry::Own(Box::new(EventKind::Reopened), t(2))],
+            )
             .unwrap();
         assert_eq!(added[0].seq, 3);
         assert_eq!(w.append(EventKind::SessionEnded, t(3)).unwrap().seq, 4);

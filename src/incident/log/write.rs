@@ -95,7 +95,7 @@ pub struct LogWriter {
 pub enum Entry {
     /// An event of this log's session: numbered, given an id and the
     /// current responder when written.
-    Own(EventKind, Timestamp),
+    Own(Box<EventKind>, Timestamp),
     /// Another responder's event from the shared timeline, kept as it is
     /// (its id, who, when, what), marked `merged`.
     Merged(Box<Event>),
@@ -382,7 +382,7 @@ impl LogWriter {
         self.append_entries(
             items
                 .into_iter()
-                .map(|(kind, at)| Entry::Own(kind, at))
+                .map(|(kind, at)| Entry::Own(Box::new(kind), at))
                 .collect(),
         )
     }
@@ -399,7 +399,7 @@ impl LogWriter {
 
     fn entry(&mut self, seq: u64, entry: Entry) -> Event {
         match entry {
-            Entry::Own(kind, at) => self.stamp(seq, at, kind),
+            Entry::Own(kind, at) => self.stamp(seq, at, *kind),
             Entry::Merged(e) => merged_as(seq, *e),
         }
     }

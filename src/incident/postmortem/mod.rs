@@ -471,7 +471,9 @@ impl Doc<'_> {
             return Ok(());
         }
         let o = &mut *self.out;
-        o.push_str("## Responders\n\n| Responder | Roles | Joined | Left |\n| --- | --- | --- | --- |\n");
+        o.push_str(
+            "## Responders\n\n| Responder | Roles | Joined | Left |\n| --- | --- | --- | --- |\n",
+        );
         for p in &inc.presence {
             o.push_str("| ");
             cell(o, &p.responder);

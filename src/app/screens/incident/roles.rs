@@ -48,10 +48,7 @@ pub fn submit(s: &mut Session, cx: &mut Cx, text: &str) -> Result<(), String> {
         _ => role,
     };
     if !ROLES.contains(&role.as_str()) {
-        return Err(format!(
-            "`{role}` is not a role: use {}",
-            ROLES.join(", ")
-        ));
+        return Err(format!("`{role}` is not a role: use {}", ROLES.join(", ")));
     }
     let who: Vec<&str> = words.collect();
     let who = if who.is_empty() {

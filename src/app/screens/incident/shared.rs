@@ -18,7 +18,9 @@ pub fn on_update(s: &mut Session, u: LiveUpdate, fx: &mut Vec<Effect>) {
         LiveUpdate::Link { link, queued } => {
             view.link = match (link, &view.link) {
                 // A queued event while offline: keep the last reason.
-                (Link::Offline { since, why }, Link::Offline { why: had, .. }) if why.is_empty() => {
+                (Link::Offline { since, why }, Link::Offline { why: had, .. })
+                    if why.is_empty() =>
+                {
                     Link::Offline {
                         since,
                         why: had.clone(),

@@ -186,10 +186,9 @@ fn sync_span<'a>(
     };
     match &v.link {
         Link::Connected => Span::styled(format!(" ⇅ shared{queued} "), theme.style("status.up")),
-        Link::Connecting => Span::styled(
-            format!(" ⇅ connecting…{queued} "),
-            theme.style("ui.muted"),
-        ),
+        Link::Connecting => {
+            Span::styled(format!(" ⇅ connecting…{queued} "), theme.style("ui.muted"))
+        }
         Link::CatchingUp { left } => Span::styled(
             format!(" ⇅ catching up ({left}){queued} "),
             theme.style("status.degraded"),

@@ -245,8 +245,7 @@ fn activate(p: &mut Picker, cx: &mut Cx) {
         }
         PickItem::Join(i) => {
             if let Some(h) = cx.shared.get(i) {
-                cx.notices
-                    .push(Notice::info(format!("joining {}…", h.id)));
+                cx.notices.push(Notice::info(format!("joining {}…", h.id)));
                 cx.fx.push(Effect::JoinIncident(h.id.clone()));
             }
         }

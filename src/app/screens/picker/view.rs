@@ -329,9 +329,15 @@ fn join_row(
     base: Style,
     theme: &Theme,
 ) {
-    spans.push(Span::styled("⇄ join   ", base.patch(theme.style("phase.open"))));
+    spans.push(Span::styled(
+        "⇄ join   ",
+        base.patch(theme.style("phase.open")),
+    ));
     spans.push(severity_span(Some(h.severity), theme).patch_style(base));
-    spans.push(Span::styled(s(&h.title), base.patch(theme.style("ui.header"))));
+    spans.push(Span::styled(
+        s(&h.title),
+        base.patch(theme.style("ui.header")),
+    ));
     let age = crate::util::duration::short((now - h.started_at).as_secs());
     spans.push(Span::styled(
         format!(
@@ -351,7 +357,8 @@ fn join_preview(h: &crate::sync::shared::Header, theme: &Theme) -> Text<'static>
         Span::styled(format!(" {}", s(&h.title)), theme.style("ui.title")),
     ]));
     t.lines.push(Line::default());
-    t.lines.push(Line::raw(format!("{}  ·  {}", s(&h.id), h.state)));
+    t.lines
+        .push(Line::raw(format!("{}  ·  {}", s(&h.id), h.state)));
     t.lines.push(Line::raw(format!(
         "{} {} · runbook {}",
         h.severity.sev(),
@@ -363,7 +370,8 @@ fn join_preview(h: &crate::sync::shared::Header, theme: &Theme) -> Text<'static>
         s(&h.responders.join(", "))
     )));
     if let Some(ic) = &h.commander {
-        t.lines.push(Line::raw(format!("incident commander: {}", s(ic))));
+        t.lines
+            .push(Line::raw(format!("incident commander: {}", s(ic))));
     }
     t.lines.push(Line::default());
     t.lines.push(Line::styled(
