@@ -12,6 +12,7 @@ use common::Env;
 use common::nats::{Responder, free_port, nats_server, start};
 use mayday::incident::log::{self, LogWriter};
 use mayday::incident::{EventKind, store};
+use std::time::Duration;
 
 fn started(responder: &str) -> EventKind {
     EventKind::IncidentStarted {
@@ -236,4 +237,165 @@ fn sync_config_errors_exit_2() {
         text.contains("cannot reach the sync server") && text.contains("1 event(s) queued"),
         "{text}"
     );
+}
+
+/// The account from docs/sync.md: each user may publish incident events
+/// only on their own subject. Mayday works inside it (publish, join,
+/// headers, the runbook copy), and a responder cannot write as another.
+#[test]
+fn an_account_where_each_responder_writes_only_as_themselves() {
+    let Some(bin) = nats_server() else {
+        return;
+    };
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let user = |name: &str| {
+        format!(
+            r#"{{ user: {name}, password: "pw-{name}",
+        permissions: {{ publish: {{ allow: ["mayday.incident.*.{name}", "mayday.header.>", "mayday.runbook.>", "$JS.API.>"] }},
+                       subscribe: {{ allow: ["_INBOX.>"] }} }} }}"#
+        )
+    };
+    let conf = dir.path().join("nats.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{}\" }}\naccounts {{\n  MAYDAY {{\n    jetstream: enabled\n    users = [\n      {}\n      {}\n    ]\n  }}\n}}\n",
+            dir.path().join("store").display(),
+            user("alice"),
+            user("bob")
+        ),
+    )
+    .unwrap();
+    let _server = common::nats::start_with_config(&bin, port, &conf);
+    let login = |r: &Responder| {
+        let pw = r.env.write("cfg/pw", &format!("pw-{}", r.name));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        std::fs::write(
+            &r.config,
+            format!(
+                "responder: {}\nsync:\n  url: nats://127.0.0.1:{port}\n  user: {}\n  password_file: pw\n",
+                r.name, r.name
+            ),
+        )
+        .unwrap();
+    };
+    let alice = Responder::new("alice", port);
+    let bob = Responder::new("bob", port);
+    login(&alice);
+    login(&bob);
+
+    let (w, _) = store::create(
+        &alice.data(),
+        "database-down",
+        started("alice"),
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    let id = w.incident_id().to_owned();
+    drop(w);
+    alice.note(&id, "inside the account");
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Bob sees it listed (the header) and joins; his note reaches alice.
+    let (code, out, err) = bob.mayday(&["incidents", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("\"id\": \"{id}\"")), "{out}{err}");
+    assert!(out.contains("\"local\": false"), "{out}");
+    let (code, out, err) = bob.mayday(&["sync", &id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("joined"), "{out}");
+    bob.note(&id, "bob inside the account");
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("fetched 1 (by bob)"), "{out}");
+
+    // Bob writing on alice's subject is refused by the server.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let forged = rt.block_on(async {
+        let client =
+            async_nats::ConnectOptions::with_user_and_password("bob".into(), "pw-bob".into())
+                .connect(format!("127.0.0.1:{port}"))
+                .await
+                .unwrap();
+        let js = async_nats::jetstream::new(client);
+        let mut e = mayday::incident::Event::new(
+            99,
+            jiff::Timestamp::now(),
+            EventKind::Note {
+                text: "forged by bob".into(),
+                status_update: false,
+            },
+        );
+        e.id = "forged".into();
+        e.by = "alice".into();
+        let subject = format!("mayday.incident.{id}.alice");
+        let sent = js
+            .publish(subject, serde_json::to_vec(&e).unwrap().into())
+            .await;
+        match sent {
+            Ok(ack) => tokio::time::timeout(Duration::from_secs(6), ack)
+                .await
+                .map_or(false, |r| r.is_ok()),
+            Err(_) => false,
+        }
+    });
+    assert!(!forged, "the server took bob's event on alice's subject");
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        alice.timeline(&id).iter().all(|e| e.2 != "forged by bob"),
+        "forged event fetched"
+    );
+}
+
+/// A long queue (a responder offline for a long time, or a big incident
+/// joined after a lost store) goes out in one round: more events than the
+/// client lets wait for their acknowledgements at once (5,000).
+#[test]
+fn a_queue_longer_than_the_clients_ack_limit_is_published() {
+    let Some(bin) = nats_server() else {
+        return;
+    };
+    let port = free_port();
+    let store_dir = tempfile::tempdir().unwrap();
+    let _server = start(&bin, port, store_dir.path());
+    let alice = Responder::new("alice", port);
+    let bob = Responder::new("bob", port);
+    let (mut w, _) = store::create(
+        &alice.data(),
+        "database-down",
+        started("alice"),
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    let id = w.incident_id().to_owned();
+    w.append_batch(
+        (0..6_000)
+            .map(|i| {
+                (
+                    EventKind::Note {
+                        text: format!("offline note {i}"),
+                        status_update: false,
+                    },
+                    jiff::Timestamp::now(),
+                )
+            })
+            .collect(),
+    )
+    .unwrap();
+    drop(w);
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("published 6001, fetched 0; nothing queued"), "{out}");
+    let (code, out, err) = bob.mayday(&["sync", &id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("fetched 6001 (by alice), joined"), "{out}");
 }

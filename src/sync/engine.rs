@@ -107,29 +107,15 @@ pub async fn sync_incident(
             .iter()
             .filter(|e| (republish || !e.merged) && e.seq > cursor.published_through)
             .collect();
-        let mut acks = Vec::with_capacity(own.len());
-        for e in &own {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", e.id.as_str());
-            let payload = serde_json::to_vec(e).unwrap_or_default();
-            match js
-                .publish_with_headers(nats::event_subject(id, me), headers, payload.into())
-                .await
-            {
-                Ok(ack) => acks.push((e.seq, ack)),
-                Err(err) => {
-                    return Err(client_err(&err, own.len() - acks.len()));
-                }
-            }
-        }
         let total = own.len();
-        for (i, (seq, ack)) in acks.into_iter().enumerate() {
-            if let Err(err) = ack.await {
-                save_cursor(&cursor_file, &cursor);
-                return Err(client_err(&err, total - i));
-            }
-            cursor.published_through = seq;
+        let sent = nats::publish_events(&js, &nats::event_subject(id, me), own, |e| {
+            cursor.published_through = e.seq;
             report.published += 1;
+        })
+        .await;
+        if let Err((acked, why)) = sent {
+            save_cursor(&cursor_file, &cursor);
+            return Err(client_err(&why, total - acked));
         }
         cursor.republish = false;
         save_cursor(&cursor_file, &cursor);

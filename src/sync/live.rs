@@ -444,32 +444,18 @@ impl Live {
         if self.queue.is_empty() {
             return Ok(());
         }
-        let mut acks = Vec::with_capacity(self.queue.len());
-        for e in &self.queue {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", e.id.as_str());
-            let payload = serde_json::to_vec(e).unwrap_or_default();
-            let ack = js
-                .publish_with_headers(
-                    nats::event_subject(&self.id, &self.me),
-                    headers,
-                    payload.into(),
-                )
-                .await
-                .map_err(|err| err.to_string())?;
-            acks.push((e.seq, ack));
-        }
-        for (seq, ack) in acks {
-            let result = ack.await;
-            if let Err(err) = result {
-                save_cursor(&self.cursor_file, &self.cursor);
-                return Err(err.to_string());
-            }
+        let batch: Vec<Event> = self.queue.iter().cloned().collect();
+        let subject = nats::event_subject(&self.id, &self.me);
+        let mut shared = Vec::new();
+        let sent = nats::publish_events(js, &subject, &batch, |e| shared.push(e.seq)).await;
+        for seq in shared {
             self.queue.pop_front();
             self.cursor.published_through = seq;
-            if self.out.send(LiveUpdate::Shared(seq)).is_err() {
-                break;
-            }
+            let _ = self.out.send(LiveUpdate::Shared(seq));
+        }
+        if let Err((_, why)) = sent {
+            save_cursor(&self.cursor_file, &self.cursor);
+            return Err(why);
         }
         if self.queue.is_empty() {
             self.cursor.republish = false;

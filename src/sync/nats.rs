@@ -71,6 +71,49 @@ pub fn header_subject(incident: &str) -> String {
     format!("mayday.header.{}", token(incident))
 }
 
+/// Publish acknowledgements awaited at most this many at a time behind the
+/// newest publish. (The client holds back publishes past its own limit of
+/// acks in flight; awaiting none until all are sent would wait forever
+/// with a long queue.)
+pub const ACK_WINDOW: usize = 256;
+
+/// Publish `events` in order on `subject`, each with `Nats-Msg-Id` = its
+/// id, with up to [`ACK_WINDOW`] acknowledgements in flight; `acked` is
+/// called for each acknowledged event, in order. On failure: how many were
+/// acknowledged, and why.
+pub async fn publish_events<'a>(
+    js: &jetstream::Context,
+    subject: &str,
+    events: impl IntoIterator<Item = &'a crate::incident::Event>,
+    mut acked: impl FnMut(&'a crate::incident::Event),
+) -> Result<(), (usize, String)> {
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut done = 0usize;
+    for e in events {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", e.id.as_str());
+        let payload = serde_json::to_vec(e).unwrap_or_default();
+        let ack = js
+            .publish_with_headers(subject.to_owned(), headers, payload.into())
+            .await
+            .map_err(|err| (done, err.to_string()))?;
+        in_flight.push_back((e, ack));
+        if in_flight.len() >= ACK_WINDOW
+            && let Some((e, ack)) = in_flight.pop_front()
+        {
+            ack.await.map_err(|err| (done, err.to_string()))?;
+            done += 1;
+            acked(e);
+        }
+    }
+    while let Some((e, ack)) = in_flight.pop_front() {
+        ack.await.map_err(|err| (done, err.to_string()))?;
+        done += 1;
+        acked(e);
+    }
+    Ok(())
+}
+
 /// Connect and open JetStream, creating the stream if it is not there.
 pub async fn connect(
     cfg: &SyncConfig,

@@ -35,9 +35,21 @@ impl Drop for Server {
 }
 
 pub fn start(bin: &Path, port: u16, store: &Path) -> Server {
-    let child = Command::new(bin)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(store)
+    let mut c = Command::new(bin);
+    c.args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(store);
+    run(c, port)
+}
+
+/// Start the server with a config file (accounts, permissions) on `port`.
+pub fn start_with_config(bin: &Path, port: u16, config: &Path) -> Server {
+    let mut c = Command::new(bin);
+    c.arg("-c").arg(config);
+    run(c, port)
+}
+
+fn run(mut c: Command, port: u16) -> Server {
+    let child = c
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
