@@ -343,7 +343,7 @@ fn an_account_where_each_responder_writes_only_as_themselves() {
         match sent {
             Ok(ack) => tokio::time::timeout(Duration::from_secs(6), ack)
                 .await
-                .map_or(false, |r| r.is_ok()),
+                .is_ok_and(|r| r.is_ok()),
             Err(_) => false,
         }
     });
