@@ -394,8 +394,123 @@ fn a_queue_longer_than_the_clients_ack_limit_is_published() {
     drop(w);
     let (code, out, err) = alice.mayday(&["sync"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("published 6001, fetched 0; nothing queued"), "{out}");
+    assert!(
+        out.contains("published 6001, fetched 0; nothing queued"),
+        "{out}"
+    );
     let (code, out, err) = bob.mayday(&["sync", &id]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("fetched 6001 (by alice), joined"), "{out}");
+}
+
+/// `tls://` with the team's CA: shared over TLS; without the CA the server
+/// is not trusted, and `mayday sync` says so (exit 1) instead of sending
+/// anything.
+#[test]
+fn tls_with_the_teams_ca() {
+    let Some(bin) = nats_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    std::fs::write(d.join("ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=mayday-test-ca",
+    ]) && openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]) && openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    if !made {
+        assert!(
+            std::env::var("MAYDAY_REQUIRE_NATS").as_deref() != Ok("1"),
+            "openssl is needed to make the test's certificates"
+        );
+        eprintln!("SKIPPED: openssl is not installed");
+        return;
+    }
+    let port = free_port();
+    let conf = d.join("nats.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{}\" }}\ntls {{ cert_file: \"{}\", key_file: \"{}\" }}\n",
+            d.join("store").display(),
+            d.join("server.pem").display(),
+            d.join("server.key").display()
+        ),
+    )
+    .unwrap();
+    let _server = common::nats::start_with_config(&bin, port, &conf);
+    let alice = Responder::new("alice", port);
+    let (w, _) = store::create(
+        &alice.data(),
+        "database-down",
+        started("alice"),
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    drop(w);
+    // Not trusted: nothing sent, said, exit 1, the events queued.
+    std::fs::write(
+        &alice.config,
+        format!("responder: alice\nsync:\n  url: tls://127.0.0.1:{port}\n"),
+    )
+    .unwrap();
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("cannot reach the sync server"), "{out}");
+    assert!(out.contains("1 event(s) queued"), "{out}");
+    // With the CA: shared over TLS.
+    std::fs::copy(d.join("ca.pem"), alice.env.path().join("cfg/ca.pem")).unwrap();
+    std::fs::write(
+        &alice.config,
+        format!("responder: alice\nsync:\n  url: tls://127.0.0.1:{port}\n  ca_file: ca.pem\n"),
+    )
+    .unwrap();
+    let (code, out, err) = alice.mayday(&["sync"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("published 1"), "{out}");
 }
