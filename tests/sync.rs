@@ -9,28 +9,10 @@
 mod common;
 
 use common::Env;
-use common::nats::{Responder, free_port, nats_server, start};
+use common::nats::{Responder, free_port, nats_server, start, started};
 use mayday::incident::log::{self, LogWriter};
 use mayday::incident::{EventKind, store};
 use std::time::Duration;
-
-fn started(responder: &str) -> EventKind {
-    EventKind::IncidentStarted {
-        incident_id: String::new(),
-        runbook_id: "database-down".into(),
-        runbook_title: "Primary database refuses connections".into(),
-        runbook_hash: "abc".into(),
-        runbook_path: "bundled:database-down.md".into(),
-        variables: Default::default(),
-        severity: mayday::runbook::Severity::Critical,
-        responder: responder.into(),
-        rehearsal: false,
-        scenario: None,
-        dry_run: false,
-        mayday_version: "test".into(),
-        alert: None,
-    }
-}
 
 fn sorted(mut v: Vec<(String, String, String)>) -> Vec<(String, String, String)> {
     v.sort();
@@ -289,15 +271,7 @@ fn an_account_where_each_responder_writes_only_as_themselves() {
     login(&alice);
     login(&bob);
 
-    let (w, _) = store::create(
-        &alice.data(),
-        "database-down",
-        started("alice"),
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
-    let id = w.incident_id().to_owned();
-    drop(w);
+    let id = alice.incident();
     alice.note(&id, "inside the account");
     let (code, out, err) = alice.mayday(&["sync"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -485,14 +459,7 @@ fn tls_with_the_teams_ca() {
     .unwrap();
     let _server = common::nats::start_with_config(&bin, port, &conf);
     let alice = Responder::new("alice", port);
-    let (w, _) = store::create(
-        &alice.data(),
-        "database-down",
-        started("alice"),
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
-    drop(w);
+    alice.incident();
     // Not trusted: nothing sent, said, exit 1, the events queued.
     std::fs::write(
         &alice.config,

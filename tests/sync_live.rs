@@ -130,15 +130,7 @@ fn three_responders_one_timeline_through_kills_and_a_lost_store() {
     let carol = Responder::new("carol", port);
 
     // Alice's incident, with its runbook copy; her screen opens on it.
-    let (w, _) = store::create(
-        &alice.data(),
-        "database-down",
-        common_started("alice"),
-        jiff::Timestamp::now(),
-    )
-    .unwrap();
-    let id = w.incident_id().to_owned();
-    drop(w);
+    let id = alice.incident();
     std::fs::write(
         store::dir(&alice.data()).join(format!("{id}.runbook.md")),
         "# Primary database refuses connections\n\n## Look {.diagnose}\n\nIs it up?\n\n## Fix {.mitigate}\n\nFix it.\n",
@@ -266,22 +258,4 @@ fn three_responders_one_timeline_through_kills_and_a_lost_store() {
         assert!(md.contains(&format!("| {who} |")), "{md}");
     }
     assert!(md.contains("carol (commander)"), "{md}");
-}
-
-fn common_started(responder: &str) -> EventKind {
-    EventKind::IncidentStarted {
-        incident_id: String::new(),
-        runbook_id: "database-down".into(),
-        runbook_title: "Primary database refuses connections".into(),
-        runbook_hash: "abc".into(),
-        runbook_path: "bundled:database-down.md".into(),
-        variables: Default::default(),
-        severity: mayday::runbook::Severity::Critical,
-        responder: responder.into(),
-        rehearsal: false,
-        scenario: None,
-        dry_run: false,
-        mayday_version: "test".into(),
-        alert: None,
-    }
 }

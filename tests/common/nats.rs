@@ -127,3 +127,36 @@ impl Responder {
             .collect()
     }
 }
+
+/// The first event of a test incident started by `responder`.
+pub fn started(responder: &str) -> EventKind {
+    EventKind::IncidentStarted {
+        incident_id: String::new(),
+        runbook_id: "database-down".into(),
+        runbook_title: "Primary database refuses connections".into(),
+        runbook_hash: "abc".into(),
+        runbook_path: "bundled:database-down.md".into(),
+        variables: Default::default(),
+        severity: mayday::runbook::Severity::Critical,
+        responder: responder.into(),
+        rehearsal: false,
+        scenario: None,
+        dry_run: false,
+        mayday_version: "test".into(),
+        alert: None,
+    }
+}
+
+impl Responder {
+    /// A new incident of this responder's (just its first event); its id.
+    pub fn incident(&self) -> String {
+        let (w, _) = store::create(
+            &self.data(),
+            "database-down",
+            started(self.name),
+            jiff::Timestamp::now(),
+        )
+        .unwrap();
+        w.incident_id().to_owned()
+    }
+}
