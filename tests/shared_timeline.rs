@@ -22,8 +22,19 @@ fn by(name: &str, seq: u64, at: i64, id: &str, kind: EventKind) -> Event {
     e
 }
 
+fn sync(s: &mut app::State, update: LiveUpdate) -> Vec<Effect> {
+    let incident = session(s).incident.id.clone();
+    app::update(
+        s,
+        Action::Sync {
+            incident,
+            update: Box::new(update),
+        },
+    )
+}
+
 fn fetched(s: &mut app::State, events: Vec<Event>) -> Vec<Effect> {
-    app::update(s, Action::Sync(Box::new(LiveUpdate::Fetched(events))))
+    sync(s, LiveUpdate::Fetched(events))
 }
 
 fn session(s: &app::State) -> &mayday::app::Session {
@@ -296,9 +307,8 @@ fn roles_are_taken_and_handed_off() {
 #[test]
 fn the_sync_state_is_always_visible() {
     let mut s = started();
-    let link = |s: &mut app::State, link: Link, queued: usize| {
-        app::update(s, Action::Sync(Box::new(LiveUpdate::Link { link, queued })))
-    };
+    let link =
+        |s: &mut app::State, link: Link, queued: usize| sync(s, LiveUpdate::Link { link, queued });
     link(
         &mut s,
         Link::Offline {
@@ -317,7 +327,23 @@ fn the_sync_state_is_always_visible() {
     // Own events: saved, then shared once acknowledged.
     let last = session(&s).incident.last_seq;
     assert!(text.contains("✓· "), "not acknowledged yet: {text}");
-    app::update(&mut s, Action::Sync(Box::new(LiveUpdate::Shared(last))));
+    sync(&mut s, LiveUpdate::Shared(last));
+    // A late report of another incident's task changes nothing here.
+    let before = session(&s).events.len();
+    app::update(
+        &mut s,
+        Action::Sync {
+            incident: "20261122-000000-other".into(),
+            update: Box::new(LiveUpdate::Fetched(vec![by(
+                "bob",
+                9,
+                134,
+                "other",
+                EventKind::Mitigated,
+            )])),
+        },
+    );
+    assert_eq!(session(&s).events.len(), before);
     let text = screen(&s, t(133), 200, 30);
     assert!(!text.contains("✓· "), "{text}");
     assert!(text.contains("✓⇅ "), "{text}");

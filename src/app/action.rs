@@ -106,8 +106,15 @@ pub enum Action {
     Rescued(Box<crate::incident::writer::Rescue>),
     /// A call to a source (silence, acknowledge…) came back.
     Called(Box<Called>),
-    /// The shared timeline's task reported (link state, shared, fetched).
-    Sync(Box<crate::sync::live::LiveUpdate>),
+    /// The shared timeline's task of an incident reported (link state,
+    /// shared, fetched). A report for another incident than the open one
+    /// (it was just closed) is dropped.
+    Sync {
+        /// The incident the task shares.
+        incident: String,
+        /// What it reported.
+        update: Box<crate::sync::live::LiveUpdate>,
+    },
     /// Joining a shared incident: its local log is ready (the id), or why not.
     Joined(Result<String, String>),
     /// Shared incidents on the sync server (for the picker's join rows).

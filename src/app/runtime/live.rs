@@ -43,7 +43,13 @@ impl Sharing {
             .as_ref()
             .filter(|s| s.read_only.is_none() && state.review.is_none());
         if self.session.as_ref().map(|l| l.id.as_str()) != want.map(|s| s.incident.id.as_str()) {
-            self.session = None; // dropping the handle stops the task
+            // The incident was closed: its last events (written as it
+            // closed) still go out, in the background.
+            if let Some(old) = self.session.take() {
+                tokio::spawn(async move {
+                    old.handle.finish(FINISH_PATIENCE).await;
+                });
+            }
             if let Some(s) = want {
                 let saved: Vec<Event> = s
                     .events
@@ -61,9 +67,14 @@ impl Sharing {
                     ltx,
                 );
                 let tx = tx.clone();
+                let incident = s.incident.id.clone();
                 let forward = tokio::spawn(async move {
                     while let Some(u) = lrx.recv().await {
-                        if tx.send(Action::Sync(Box::new(u))).is_err() {
+                        let action = Action::Sync {
+                            incident: incident.clone(),
+                            update: Box::new(u),
+                        };
+                        if tx.send(action).is_err() {
                             return;
                         }
                     }

@@ -290,11 +290,12 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::Notice(n) => state.notices.push(n),
-        Action::Sync(u) => {
+        Action::Sync { incident, update } => {
             if let Some(s) = state.session.as_mut()
                 && state.review.is_none()
+                && s.incident.id == incident
             {
-                incident::shared::on_update(s, *u, fx);
+                incident::shared::on_update(s, *update, fx);
             }
         }
         Action::Joined(Ok(id)) => fx.push(Effect::ResumeIncident(id)),
