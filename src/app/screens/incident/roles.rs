@@ -24,7 +24,7 @@ pub fn ask(s: &Session, cx: &mut Cx) {
         .map(|(r, who)| format!("{r}: {who}"))
         .collect();
     let help = format!(
-        "A role, then who (yourself if nobody): `commander`, `scribe bob`, `comms carol`.{} Enter assigns, Esc cancels.",
+        "A role, then who (you if nobody): `commander`, `scribe bob`, `comms carol`.{} Enter: assign, Esc: cancel.",
         if now.is_empty() {
             String::new()
         } else {
