@@ -348,3 +348,55 @@ fn the_sync_state_is_always_visible() {
     assert!(!text.contains("✓· "), "{text}");
     assert!(text.contains("✓⇅ "), "{text}");
 }
+
+/// Time per step with several responders: a step's time is when anyone was
+/// on it (two on it at once count once), and one responder moving on does
+/// not end another's step.
+#[test]
+fn time_per_step_counts_when_anyone_was_on_it() {
+    let s = started();
+    let ss = session(&s);
+    let first = ss.events[0].clone();
+    let step = |who: &str, seq, at, id: &str, step: &str| {
+        by(
+            who,
+            seq,
+            at,
+            id,
+            EventKind::StepEntered {
+                step: step.into(),
+                title: step.into(),
+            },
+        )
+    };
+    let mut events = vec![first];
+    events[0].at = t(0);
+    events.extend([
+        step("alice", 2, 0, "a2", "check"),
+        step("bob", 2, 30, "b2", "check"),
+        // Alice moves on at 60; bob stays on `check` until 100.
+        step("alice", 3, 60, "a3", "raise"),
+        step("bob", 3, 100, "b3", "escalate"),
+        by(
+            "alice",
+            4,
+            120,
+            "a4",
+            EventKind::Resolved {
+                summary: "ok".into(),
+            },
+        ),
+    ]);
+    let events = timeline::order(events);
+    let stats = mayday::incident::review::stats(&events, Some(&ss.runbook)).unwrap();
+    let secs = |id: &str| {
+        stats
+            .steps
+            .iter()
+            .find(|st| st.id == id)
+            .map(|st| st.total().as_secs())
+    };
+    assert_eq!(secs("check"), Some(100), "0–100, alice and bob overlapping");
+    assert_eq!(secs("raise"), Some(60), "alice 60–120");
+    assert_eq!(secs("escalate"), Some(20), "bob 100–120");
+}

@@ -7,7 +7,7 @@ use crate::incident::{Event, EventKind};
 use crate::runbook::{Runbook, StepKind};
 use crate::status::health::Health;
 use jiff::{SignedDuration, Timestamp};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How a step ended (as far as the log goes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +141,9 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
     let started_at = first.at;
     let mut steps: Vec<StepTime> = Vec::new();
     let mut step_index: HashMap<&str, usize> = HashMap::new();
-    let mut current: Option<(usize, Timestamp)> = None;
+    // The step each responder is on (a shared incident has several; one
+    // responder's log has one). A step's time is when anyone was on it.
+    let mut current: BTreeMap<&str, (usize, Timestamp)> = BTreeMap::new();
     let mut sources: Vec<SourceStrip> = Vec::new();
     let mut source_index: HashMap<&str, usize> = HashMap::new();
     let mut counts = Counts::default();
@@ -154,11 +156,20 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
             .map(|s| s.kind)
             .unwrap_or_else(|| StepKind::infer(title))
     };
-    fn close(steps: &mut [StepTime], current: &mut Option<(usize, Timestamp)>, at: Timestamp) {
-        if let Some((i, since)) = current.take()
+    fn close(steps: &mut [StepTime], cur: Option<(usize, Timestamp)>, at: Timestamp) {
+        if let Some((i, since)) = cur
             && let Some(s) = steps.get_mut(i)
         {
             s.spans.push((since, at.max(since)));
+        }
+    }
+    fn close_all(
+        steps: &mut [StepTime],
+        current: &mut BTreeMap<&str, (usize, Timestamp)>,
+        at: Timestamp,
+    ) {
+        for (_, cur) in std::mem::take(current) {
+            close(steps, Some(cur), at);
         }
     }
 
@@ -166,7 +177,7 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
         counts.events += 1;
         match &e.kind {
             EventKind::StepEntered { step, title } => {
-                close(&mut steps, &mut current, e.at);
+                close(&mut steps, current.remove(e.by.as_str()), e.at);
                 let i = *step_index.entry(step.as_str()).or_insert_with(|| {
                     steps.push(StepTime {
                         id: step.clone(),
@@ -177,7 +188,7 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                     });
                     steps.len() - 1
                 });
-                current = Some((i, e.at));
+                current.insert(e.by.as_str(), (i, e.at));
             }
             EventKind::StepDone { step } | EventKind::StepSkipped { step, .. } => {
                 let skipped = matches!(e.kind, EventKind::StepSkipped { .. });
@@ -190,8 +201,13 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
                     if !skipped && to_diagnose.is_none() && steps[i].kind == StepKind::Diagnose {
                         to_diagnose = Some(e.at.duration_since(started_at));
                     }
-                    if current.is_some_and(|(c, _)| c == i) {
-                        close(&mut steps, &mut current, e.at);
+                    let on: Vec<&str> = current
+                        .iter()
+                        .filter(|(_, (c, _))| *c == i)
+                        .map(|(who, _)| *who)
+                        .collect();
+                    for who in on {
+                        close(&mut steps, current.remove(who), e.at);
                     }
                     steps[i].end = if skipped {
                         StepEnd::Skipped
@@ -260,21 +276,33 @@ pub fn stats(events: &[Event], runbook: Option<&Runbook>) -> Option<Stats> {
             // Taken back: mitigation is whenever it is marked again.
             EventKind::MitigationRetracted => to_mitigate = None,
             EventKind::Resolved { .. } => {
-                close(&mut steps, &mut current, e.at);
+                close_all(&mut steps, &mut current, e.at);
                 to_mitigate.get_or_insert(e.at.duration_since(started_at));
                 resolved_at = Some(e.at);
             }
             EventKind::Reopened => resolved_at = None,
             EventKind::SessionEnded => {
                 // Time away from the screen does not count against a step.
-                close(&mut steps, &mut current, e.at);
+                close(&mut steps, current.remove(e.by.as_str()), e.at);
             }
             _ => {}
         }
     }
     let last_at = events.last().map_or(started_at, |e| e.at);
     let ended_at = resolved_at.unwrap_or(last_at);
-    close(&mut steps, &mut current, ended_at);
+    close_all(&mut steps, &mut current, ended_at);
+    // Responders on the same step at once: their intervals are one.
+    for st in &mut steps {
+        st.spans.sort();
+        let mut merged: Vec<(Timestamp, Timestamp)> = Vec::with_capacity(st.spans.len());
+        for (a, b) in st.spans.drain(..) {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        st.spans = merged;
+    }
     for s in &mut sources {
         if let Some(last) = s.segments.last_mut() {
             last.1 = ended_at.max(last.0);
