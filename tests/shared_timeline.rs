@@ -400,3 +400,74 @@ fn time_per_step_counts_when_anyone_was_on_it() {
     assert_eq!(secs("raise"), Some(60), "alice 60–120");
     assert_eq!(secs("escalate"), Some(20), "bob 100–120");
 }
+
+fn header(id: &str, state: mayday::incident::Phase, who: &[&str]) -> mayday::sync::shared::Header {
+    mayday::sync::shared::Header {
+        id: id.into(),
+        title: "Cache eviction storm".into(),
+        runbook_id: "cache-evictions".into(),
+        severity: mayday::runbook::Severity::High,
+        state,
+        responders: who.iter().map(|w| (*w).to_owned()).collect(),
+        commander: Some(who[0].to_owned()),
+        started_at: t(-120),
+        rehearsal: false,
+    }
+}
+
+/// The picker asks for shared incidents now and then, offers the open ones
+/// that are not here as join rows, and Enter joins then opens one.
+#[test]
+fn the_picker_offers_to_join_what_others_share() {
+    let mut s = state();
+    let ticks: Vec<Effect> = (1..=11)
+        .flat_map(|i| app::update(&mut s, Action::Tick(t(i))))
+        .collect();
+    assert_eq!(
+        ticks.iter().filter(|e| **e == Effect::ListShared).count(),
+        1,
+        "once in ten seconds: {ticks:?}"
+    );
+    app::update(
+        &mut s,
+        Action::SharedIncidents(vec![
+            header(
+                "20261123-025800-cache-evictions",
+                mayday::incident::Phase::Open,
+                &["bob", "carol"],
+            ),
+            header(
+                "20261122-010000-cache-evictions",
+                mayday::incident::Phase::Resolved,
+                &["bob"],
+            ),
+        ]),
+    );
+    assert_eq!(s.shared.len(), 1, "a resolved one is not offered");
+    let text = screen(&s, t(12), 160, 30);
+    assert!(text.contains("⇄ join"), "{text}");
+    assert!(text.contains("bob, carol"), "{text}");
+    assert!(text.contains("incident commander: bob"), "{text}");
+    let fx = key(&mut s, KeyCode::Enter, 13);
+    assert!(
+        fx.contains(&Effect::JoinIncident(
+            "20261123-025800-cache-evictions".into()
+        )),
+        "{fx:?}"
+    );
+    let fx = app::update(
+        &mut s,
+        Action::Joined(Ok("20261123-025800-cache-evictions".into())),
+    );
+    assert_eq!(
+        fx,
+        [Effect::ResumeIncident(
+            "20261123-025800-cache-evictions".into()
+        )]
+    );
+    app::update(
+        &mut s,
+        Action::Joined(Err("cannot join x: no answer".into())),
+    );
+    assert!(screen(&s, t(14), 160, 30).contains("cannot join x: no answer"));
+}

@@ -265,6 +265,8 @@ pub enum Effect {
     /// Join a shared incident: fetch its runbook copy and timeline into a
     /// local log, then open it.
     JoinIncident(String),
+    /// Ask the sync server which incidents are shared (for the picker).
+    ListShared,
     /// Close the open incident's log (waits until everything is saved).
     CloseIncident,
     /// Re-read the list of open incidents.

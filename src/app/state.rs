@@ -52,6 +52,8 @@ pub struct State {
     /// Open incidents on the sync server that are not here (the picker
     /// offers to join them).
     pub shared: Vec<crate::sync::shared::Header>,
+    /// When the picker last asked the sync server for shared incidents.
+    pub shared_asked: Timestamp,
     /// The newest resolved incidents, for "review" in the picker.
     pub past: Vec<IncidentListing>,
     /// Game-day scenarios, for the picker.
@@ -101,6 +103,7 @@ impl State {
             incidents: Vec::new(),
             past: Vec::new(),
             shared: Vec::new(),
+            shared_asked: now,
             gamedays: Vec::new(),
             rehearsal: None,
             review: None,

@@ -64,6 +64,7 @@ pub(super) async fn run_effects(
             Effect::ResumeIncident(id) => io.resume(id, state.library.clone(), tx.clone()),
             Effect::Append(kind, at) => io.append(kind, at),
             Effect::Merge(e) => io.merge(*e),
+            Effect::ListShared => list_shared(bg, tx),
             Effect::JoinIncident(id) => join(
                 id,
                 state

@@ -12,6 +12,8 @@ use crate::app::state::State;
 
 /// How long an informational notice stays up.
 const INFO_SECONDS: i64 = 8;
+/// How often the picker asks the sync server for shared incidents (seconds).
+const SHARED_EVERY: i64 = 10;
 
 /// A status source reported: keep it, log a change of state into the open
 /// incident, and check verify conditions.
@@ -62,6 +64,12 @@ pub fn on_status(state: &mut State, u: crate::status::Update, fx: &mut Vec<Effec
 pub fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
     if (state.now - state.notice_since).as_secs() >= INFO_SECONDS {
         state.notices.retain(|n| n.level != NoticeLevel::Info);
+    }
+    // On the picker, incidents others share appear as they start.
+    if state.screen == Screen::Picker && (state.now - state.shared_asked).as_secs() >= SHARED_EVERY
+    {
+        state.shared_asked = state.now;
+        fx.push(Effect::ListShared);
     }
     let mut cx = cx!(state, fx);
     if let Some(s) = state.session.as_mut() {
