@@ -228,7 +228,8 @@ impl Live {
     }
 
     fn add_own(&mut self, e: Event) {
-        if e.merged || e.id.is_empty() || self.own.iter().rev().any(|o| o.seq == e.seq) {
+        // Own events come in `seq` order: one already here is not again.
+        if e.merged || e.id.is_empty() || self.own.last().is_some_and(|o| o.seq >= e.seq) {
             return;
         }
         self.known.insert(e.id.clone());
