@@ -551,3 +551,104 @@ async fn kube_story(d: &Path, am_port: u16, prom: &Proc, am: &Proc) {
     while rx.try_recv().is_ok() {}
     h.shutdown().await;
 }
+
+/// The answers of a real Prometheus (scraping itself) to instant and range
+/// queries read as evidence: every series with numbers, the labels that
+/// tell them apart, a bad query's reason (the first piece of live query
+/// blocks, issue 14).
+#[tokio::test]
+async fn real_prometheus_answers_queries_as_evidence() {
+    use mayday::status::parse::promql::{Shape, distinct_labels, query_result};
+    let required = std::env::var("MAYDAY_REQUIRE_PROMETHEUS").is_ok_and(|v| v == "1");
+    let Some(bin) = which(&["prometheus"]) else {
+        assert!(!required, "prometheus is not installed");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: prometheus is not installed"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    std::fs::write(
+        d.join("prometheus.yml"),
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+        ),
+    )
+    .unwrap();
+    let prom = Proc::start(
+        "prometheus",
+        &bin,
+        &[
+            format!("--config.file={}", d.join("prometheus.yml").display()),
+            format!("--storage.tsdb.path={}", d.join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ],
+        d,
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .get(format!("http://127.0.0.1:{port}{path}"))
+                .send()
+                .await
+                .ok()?;
+            let status = r.status().as_u16();
+            let body = r.bytes().await.ok()?.to_vec();
+            let mut resp = mayday::status::parse::Response::ok(body);
+            resp.status = status;
+            Some(resp)
+        }
+    };
+    // Wait for a few scrapes of itself.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let instant = loop {
+        if let Some(resp) = get("/api/v1/query?query=prometheus_http_requests_total".into()).await
+            && let Ok(r) = query_result(&resp)
+            && r.series.len() >= 2
+        {
+            break r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no series from Prometheus\n{}",
+            prom.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(instant.shape, Shape::Vector);
+    assert!(instant.series.iter().all(|s| s.samples.len() == 1));
+    let distinct = distinct_labels(&instant.series);
+    assert!(distinct.contains(&"handler".to_owned()), "{distinct:?}");
+    assert!(
+        !distinct.contains(&"job".to_owned()),
+        "all the same job: {distinct:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let now = jiff::Timestamp::now().as_second();
+    let range = query_result(
+        &get(format!(
+            "/api/v1/query_range?query=up&start={}&end={now}&step=1",
+            now - 30
+        ))
+        .await
+        .expect("an answer"),
+    )
+    .expect("a matrix");
+    assert_eq!(range.shape, Shape::Matrix);
+    assert!(range.series[0].samples.len() >= 2, "{range:?}");
+    assert!(range.series[0].samples.iter().all(|s| s.1 == 1.0));
+    let err = query_result(
+        &get("/api/v1/query?query=sum(up%29%29".into())
+            .await
+            .expect("an answer"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("bad_data"), "{err}");
+}

@@ -7,6 +7,7 @@ mod alerts;
 mod http;
 mod monitors;
 mod pagerduty;
+pub mod promql;
 mod sentry;
 mod statuspage;
 
