@@ -652,3 +652,126 @@ async fn real_prometheus_answers_queries_as_evidence() {
     .to_string();
     assert!(err.contains("bad_data"), "{err}");
 }
+
+/// A second real PromQL server (Debian's `victoria-metrics`), so the reader
+/// follows the API rather than one server's habits: imported samples read
+/// back as numbers with their labels, instant and range, and its own kind
+/// of error (`422`) says why.
+#[tokio::test]
+async fn real_victoria_metrics_answers_queries_as_evidence() {
+    use mayday::status::parse::promql::{Shape, distinct_labels, humanise, query_result};
+    let required = std::env::var("MAYDAY_REQUIRE_PROMETHEUS").is_ok_and(|v| v == "1");
+    let Some(bin) = which(&["victoria-metrics"]) else {
+        assert!(!required, "victoria-metrics is not installed");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: victoria-metrics is not installed"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let vm = Proc::start(
+        "victoria-metrics",
+        &bin,
+        &[
+            format!("-storageDataPath={}", d.join("data").display()),
+            format!("-httpListenAddr=127.0.0.1:{port}"),
+            "-search.latencyOffset=0s".into(),
+            "-search.disableCache".into(),
+        ],
+        d,
+    );
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let now = jiff::Timestamp::now().as_second();
+    let body = [(-20, "0.35", "1.5"), (-10, "0.4", "1.6")]
+        .iter()
+        .flat_map(|(ago, p1, p2)| {
+            let ms = (now + ago) * 1000;
+            [
+                format!("mayday_wait_seconds{{job=\"a\",pod=\"p1\"}} {p1} {ms}"),
+                format!("mayday_wait_seconds{{job=\"a\",pod=\"p2\"}} {p2} {ms}"),
+            ]
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let sent = http
+            .post(format!("{base}/api/v1/import/prometheus"))
+            .body(body.clone())
+            .send()
+            .await;
+        if sent.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "VictoriaMetrics did not come up\n{}",
+            vm.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let get = |path: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            let r = http.get(format!("{base}{path}")).send().await.ok()?;
+            let status = r.status().as_u16();
+            let mut resp = mayday::status::parse::Response::ok(r.bytes().await.ok()?.to_vec());
+            resp.status = status;
+            Some(resp)
+        }
+    };
+    let instant = loop {
+        if let Some(resp) = get("/api/v1/query?query=mayday_wait_seconds".into()).await
+            && let Ok(r) = query_result(&resp)
+            && r.series.len() == 2
+        {
+            break r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the samples never showed\n{}",
+            vm.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(instant.shape, Shape::Vector);
+    assert_eq!(distinct_labels(&instant.series), ["pod"]);
+    let p2 = instant
+        .series
+        .iter()
+        .find(|s| s.labels["pod"] == "p2")
+        .unwrap();
+    assert_eq!(p2.samples[0].1, 1.6);
+    assert_eq!(humanise("mayday_wait_seconds", p2.samples[0].1), "1.6 s");
+    let range = query_result(
+        &get(format!(
+            "/api/v1/query_range?query=mayday_wait_seconds&start={}&end={now}&step=10",
+            now - 30
+        ))
+        .await
+        .expect("an answer"),
+    )
+    .expect("a matrix");
+    assert_eq!(range.shape, Shape::Matrix);
+    let p1 = range
+        .series
+        .iter()
+        .find(|s| s.labels["pod"] == "p1")
+        .unwrap();
+    let values: Vec<f64> = p1.samples.iter().map(|s| s.1).collect();
+    assert!(values.starts_with(&[0.35, 0.4]), "{values:?}");
+    let err = query_result(
+        &get("/api/v1/query?query=sum(up%29%29".into())
+            .await
+            .expect("an answer"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("unparsed data left"), "{err}");
+}
