@@ -552,6 +552,19 @@ async fn kube_story(d: &Path, am_port: u16, prom: &Proc, am: &Proc) {
     h.shutdown().await;
 }
 
+/// GET `path` from a PromQL server as the reader sees it.
+async fn api_get(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> Option<mayday::status::parse::Response> {
+    let r = http.get(format!("{base}{path}")).send().await.ok()?;
+    let status = r.status().as_u16();
+    let mut resp = mayday::status::parse::Response::ok(r.bytes().await.ok()?.to_vec());
+    resp.status = status;
+    Some(resp)
+}
+
 /// The answers of a real Prometheus (scraping itself) to instant and range
 /// queries read as evidence: every series with numbers, the labels that
 /// tell them apart, a bad query's reason (the first piece of live query
@@ -590,20 +603,10 @@ async fn real_prometheus_answers_queries_as_evidence() {
     );
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
     let get = |path: String| {
-        let http = http.clone();
-        async move {
-            let r = http
-                .get(format!("http://127.0.0.1:{port}{path}"))
-                .send()
-                .await
-                .ok()?;
-            let status = r.status().as_u16();
-            let body = r.bytes().await.ok()?.to_vec();
-            let mut resp = mayday::status::parse::Response::ok(body);
-            resp.status = status;
-            Some(resp)
-        }
+        let (http, base) = (&http, &base);
+        async move { api_get(http, base, &path).await }
     };
     // Wait for a few scrapes of itself.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -716,15 +719,8 @@ async fn real_victoria_metrics_answers_queries_as_evidence() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let get = |path: String| {
-        let http = http.clone();
-        let base = base.clone();
-        async move {
-            let r = http.get(format!("{base}{path}")).send().await.ok()?;
-            let status = r.status().as_u16();
-            let mut resp = mayday::status::parse::Response::ok(r.bytes().await.ok()?.to_vec());
-            resp.status = status;
-            Some(resp)
-        }
+        let (http, base) = (&http, &base);
+        async move { api_get(http, base, &path).await }
     };
     let instant = loop {
         if let Some(resp) = get("/api/v1/query?query=mayday_wait_seconds".into()).await

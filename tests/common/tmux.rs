@@ -157,17 +157,7 @@ impl Tmux {
 
     /// Wait until the screen contains `text` (or panic with the screen).
     pub fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {text:?}; the screen is:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_for_within(text, 15)
     }
 
     /// Wait until the program in the pane has exited (the pane is dead or
