@@ -355,23 +355,6 @@ pub fn alertmanager_warming_up(
     }
 }
 
-#[derive(Deserialize)]
-struct QueryData {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct Series {
-    #[serde(default)]
-    metric: BTreeMap<String, String>,
-    #[serde(default)]
-    value: Option<(serde_json::Value, String)>,
-    #[serde(default)]
-    values: Vec<(serde_json::Value, String)>,
-}
-
 fn series_name(metric: &BTreeMap<String, String>) -> String {
     let name = metric.get("__name__").cloned().unwrap_or_default();
     let labels: Vec<String> = metric
@@ -389,32 +372,14 @@ fn series_name(metric: &BTreeMap<String, String>) -> String {
 /// `GET /api/v1/query?query=EXPR`: each series beyond the threshold is in
 /// the `breach` state (down by default). No series → unknown.
 pub fn prometheus_query(q: &QuerySpec, resp: &Response) -> Result<Reading, PollError> {
-    check_status(Kind::Prometheus, resp)?;
-    let env: PromEnvelope<QueryData> = json(&resp.body, "a Prometheus server")?;
-    let data = env.into_data()?;
-    let samples: Vec<(String, String)> = match data.result_type.as_str() {
-        "scalar" => {
-            let (_, v): (serde_json::Value, String) = serde_json::from_value(data.result)
-                .map_err(|e| PollError::Malformed(format!("scalar result: {e}")))?;
-            vec![("value".into(), v)]
-        }
-        "vector" | "matrix" => {
-            let series: Vec<Series> = serde_json::from_value(data.result)
-                .map_err(|e| PollError::Malformed(format!("{} result: {e}", data.result_type)))?;
-            series
-                .into_iter()
-                .filter_map(|s| {
-                    let v = s.value.or_else(|| s.values.into_iter().last())?;
-                    Some((series_name(&s.metric), v.1))
-                })
-                .collect()
-        }
-        other => {
-            return Err(PollError::Malformed(format!(
-                "the query returns a {other}; write one that returns numbers"
-            )));
-        }
-    };
+    // The same reader as a step's query blocks; the newest sample of each
+    // series is compared with the threshold.
+    let answer = super::promql::query_result(resp)?;
+    let samples: Vec<(String, f64)> = answer
+        .series
+        .iter()
+        .filter_map(|s| Some((series_name(&s.labels), s.samples.last()?.1)))
+        .collect();
     let (op, ok_op, word) = match q.compare {
         Compare::Above => (">", "≤", "above"),
         Compare::Below => ("<", "≥", "below"),
@@ -422,10 +387,12 @@ pub fn prometheus_query(q: &QuerySpec, resp: &Response) -> Result<Reading, PollE
     let thr = fmt_num(q.threshold);
     let items: Vec<Item> = samples
         .into_iter()
-        .map(|(name, raw)| {
-            let v: f64 = raw.trim().parse().unwrap_or(f64::NAN);
+        .map(|(name, v)| {
             let (state, detail) = if v.is_nan() {
-                (Health::Unknown, format!("value {raw} is not a number"))
+                (
+                    Health::Unknown,
+                    "the value is NaN (not a number)".to_owned(),
+                )
             } else {
                 let beyond = match q.compare {
                     Compare::Above => v > q.threshold,
