@@ -119,13 +119,30 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// How long `mayday incidents` waits for the sync server's list.
+const LIST_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The shared incidents on the sync server (none without a `sync:` config;
 /// an unreachable server is said on stderr, and the local list still shown).
 pub fn remote_headers(config: Option<&std::path::Path>) -> Vec<crate::sync::shared::Header> {
     let Some(cfg) = configured(config) else {
         return Vec::new();
     };
-    let listed = runtime().and_then(|rt| Ok(rt.block_on(crate::sync::shared::list(&cfg))?));
+    // A listing is not worth a long wait: a silent server costs at most
+    // LIST_PATIENCE, then the local list is shown.
+    let listed = runtime().and_then(|rt| {
+        let asked = rt.block_on(async {
+            tokio::time::timeout(LIST_PATIENCE, crate::sync::shared::list(&cfg)).await
+        });
+        match asked {
+            Ok(r) => Ok(r?),
+            Err(_) => anyhow::bail!(
+                "the sync server {} did not answer within {}s",
+                cfg.url,
+                LIST_PATIENCE.as_secs()
+            ),
+        }
+    });
     match listed {
         Ok(v) => v,
         Err(e) => {
