@@ -285,9 +285,10 @@ impl Live {
         if !self.say(Link::Connecting) {
             return;
         }
+        let mut waiting = Link::Connecting;
         loop {
             self.held = false;
-            let why = match self.connected(&mut rx).await {
+            let why = match self.connected(&mut rx, &waiting).await {
                 Ok(()) => return, // the app is gone
                 Err(why) => why,
             };
@@ -298,6 +299,10 @@ impl Live {
                 offline_since = None;
             }
             let since = *offline_since.get_or_insert_with(Timestamp::now);
+            waiting = Link::Offline {
+                since,
+                why: String::new(),
+            };
             self.answer_finish(true);
             if !self.say(Link::Offline { since, why }) {
                 return;
@@ -326,8 +331,28 @@ impl Live {
 
     /// Connect, publish what is queued, then stream. Returns `Ok` when the
     /// app went away, `Err(why)` when the link broke.
-    async fn connected(&mut self, rx: &mut mpsc::UnboundedReceiver<In>) -> Result<(), String> {
-        let (js, stream) = nats::connect(&self.cfg).await.map_err(|e| e.to_string())?;
+    /// While connecting (up to its timeout) own events still queue, and
+    /// the count the app shows follows them (`waiting` is the link to say).
+    async fn connected(
+        &mut self,
+        rx: &mut mpsc::UnboundedReceiver<In>,
+        waiting: &Link,
+    ) -> Result<(), String> {
+        let cfg = self.cfg.clone();
+        let connecting = nats::connect(&cfg);
+        tokio::pin!(connecting);
+        let (js, stream) = loop {
+            tokio::select! {
+                r = &mut connecting => break r.map_err(|e| e.to_string())?,
+                msg = rx.recv() => {
+                    let Some(m) = msg else { return Ok(()) };
+                    self.take(m);
+                    if !self.say(waiting.clone()) {
+                        return Ok(());
+                    }
+                }
+            }
+        };
         if self.cursor.check_stream(&stream) {
             // The server lost its store: read everything again.
             self.fetched = 0;
