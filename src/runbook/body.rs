@@ -148,8 +148,18 @@ pub(crate) fn command(
         phrase: None,
         cwd: None,
         ok_exit: Vec::new(),
+        source: None,
+        window: None,
         pos: at,
     };
+    if super::query::QueryLanguage::of(cmd.language.as_deref()).is_some() {
+        // `promql source=prod window=1h` or `promql {source=prod}`.
+        let rest = lang_part.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+        let mut tokens = split_attrs(&rest);
+        tokens.extend(attrs.map(split_attrs).unwrap_or_default());
+        query_attrs(&mut cmd, tokens, diags);
+        return cmd;
+    }
     let Some(attrs) = attrs else { return cmd };
     let tokens = split_attrs(attrs);
     if !tokens.iter().any(|(k, v)| k == "run" && v.is_none()) {
@@ -201,6 +211,28 @@ pub(crate) fn command(
         None => cmd.confirm = default_confirm(cmd.dangerous, kind),
     }
     cmd
+}
+
+/// The attributes of a query block: `source=NAME`, `window=DURATION`.
+fn query_attrs(cmd: &mut Command, tokens: Vec<(String, Option<String>)>, diags: &mut Vec<Diagnostic>) {
+    let at = cmd.pos;
+    for (key, value) in tokens {
+        match (key.as_str(), value) {
+            ("source", Some(v)) if !v.trim().is_empty() => cmd.source = Some(v.trim().to_owned()),
+            ("window", Some(v)) => match crate::util::duration::parse(&v) {
+                Ok(d) if !d.is_zero() => cmd.window = Some(d),
+                Ok(_) => diags.push(Diagnostic::error("invalid-duration", at, "window: a chart window cannot be zero")),
+                Err(e) => diags.push(
+                    Diagnostic::error("invalid-duration", at, format!("window: {e}"))
+                        .with_hint("write a duration such as `30m`, `1h` or `6h`"),
+                ),
+            },
+            (k, _) => diags.push(
+                Diagnostic::warning("unknown-attribute", at, format!("unknown attribute `{k}` on a query block"))
+                    .with_hint("known: source=NAME (a configured source), window=DURATION (the chart's span)"),
+            ),
+        }
+    }
 }
 
 /// Split `run confirm=typed phrase="two words"` into key/value pairs.

@@ -219,6 +219,7 @@ pub(crate) struct RawHeader {
     pub alerts: OneOrMany,
     #[serde(default)]
     pub sources: OneOrMany,
+    pub query_source: Option<String>,
     pub variables: Option<RawVariables>,
 }
 
@@ -237,6 +238,7 @@ pub(crate) const HEADER_KEYS: &[&str] = &[
     "alerts",
     "alert",
     "sources",
+    "query_source",
     "variables",
 ];
 
@@ -254,6 +256,7 @@ pub(crate) struct Header {
     pub owner: Option<String>,
     pub alerts: Vec<String>,
     pub sources: Vec<String>,
+    pub query_source: Option<String>,
     pub variables: Option<Vec<VarDecl>>,
 }
 
@@ -272,6 +275,7 @@ impl RawHeader {
             owner: self.owner,
             alerts: self.alerts.0,
             sources: self.sources.0,
+            query_source: self.query_source,
             variables: self.variables.map(|vars| {
                 vars.0
                     .into_iter()
@@ -321,6 +325,10 @@ pub(crate) fn apply_header(rb: &mut Runbook, h: Header, diags: &mut Vec<Diagnost
     rb.owner = h.owner;
     rb.alerts = h.alerts;
     rb.sources = h.sources;
+    rb.query_source = h
+        .query_source
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     if let Some(vars) = h.variables {
         for VarDecl {
             name,
@@ -409,6 +417,7 @@ pub(crate) fn empty_runbook(file_id: &str, format: Format) -> Runbook {
         owner: None,
         alerts: Vec::new(),
         sources: Vec::new(),
+        query_source: None,
         variables: Vec::new(),
         intro: String::new(),
         steps: Vec::new(),

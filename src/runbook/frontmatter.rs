@@ -350,6 +350,7 @@ fn apply(h: &mut Header, key: &str, value: Value, line: u32) -> Option<()> {
             h.alerts = list(value)?;
         }
         "sources" => h.sources = list(value)?,
+        "query_source" => h.query_source = Some(string(&value)?.0),
         "variables" => {
             let Value::Maps(maps) = value else {
                 // Lists of names, empty lists, the map form: full parser.

@@ -7,6 +7,7 @@ pub mod library;
 pub mod lint;
 pub mod markdown;
 mod model;
+pub mod query;
 pub mod template;
 pub mod watch;
 mod yaml;

@@ -368,6 +368,13 @@ pub struct Command {
     /// means just 0.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ok_exit: Vec<i32>,
+    /// A query block's source (`promql source=NAME`): the configured source
+    /// it asks; else the runbook's `query_source`, else the first that fits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// A query block's chart window (`window=1h`; default 30 minutes).
+    #[serde(with = "opt_secs", skip_serializing_if = "Option::is_none")]
+    pub window: Option<Duration>,
     #[serde(skip)]
     /// Where it is in the file.
     pub pos: Pos,
@@ -555,6 +562,10 @@ pub struct Runbook {
     pub alerts: Vec<String>,
     /// Status sources it cares about.
     pub sources: Vec<String>,
+    /// The source its query blocks ask when a block names none
+    /// (`query_source:`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_source: Option<String>,
     /// Variables asked for at the start.
     pub variables: Vec<Variable>,
     /// Markdown shown before the first step.

@@ -27,6 +27,8 @@ struct RawCommand {
     cwd: Option<String>,
     #[serde(default)]
     ok_exit: Vec<i32>,
+    source: Option<String>,
+    window: Option<Spanned<DurationText>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -111,6 +113,7 @@ struct RawRunbook {
     alerts: OneOrMany,
     #[serde(default)]
     sources: OneOrMany,
+    query_source: Option<String>,
     variables: Option<RawVariables>,
     intro: Option<Spanned<String>>,
     #[serde(default)]
@@ -184,6 +187,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
         owner,
         alerts,
         sources,
+        query_source,
         variables,
         intro,
         steps,
@@ -201,6 +205,7 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
             owner,
             alerts,
             sources,
+            query_source,
             variables,
         })
         .into_header(0),
@@ -289,6 +294,11 @@ pub(crate) fn load(text: &str, file_id: &str) -> Loaded {
                     );
                     Vec::new()
                 },
+                source: c.source.filter(|s| !s.trim().is_empty()),
+                window: c
+                    .window
+                    .as_ref()
+                    .and_then(|t| parse_duration_at(t, "window", &mut diags)),
                 pos: cpos,
             });
         }

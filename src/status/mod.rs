@@ -22,6 +22,7 @@ pub mod fetch;
 pub mod health;
 pub mod parse;
 pub mod poller;
+pub mod query;
 pub mod ratelimit;
 pub mod report;
 pub mod source;

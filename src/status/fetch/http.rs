@@ -298,6 +298,16 @@ pub(super) async fn send(
             rb
         }
     };
+    if let crate::status::source::Spec::Loki {
+        tenant: Some(tenant),
+    } = &src.spec
+    {
+        rb = rb.header(
+            "x-scope-orgid",
+            HeaderValue::from_str(tenant)
+                .map_err(|_| PollError::Request("the tenant is not a valid header value".into()))?,
+        );
+    }
     match src.kind {
         Kind::Http => {}
         Kind::Pagerduty => rb = rb.header(header::ACCEPT, PAGERDUTY_ACCEPT),

@@ -16,12 +16,14 @@
 mod call;
 mod http;
 mod pagerduty;
+mod query;
 
 pub use call::perform;
 pub use http::{
     BODY_CAP, Clients, IN_POLL_WAIT, MAX_PAGES, Options, Outcome, endpoint, redact_body,
 };
 pub use pagerduty::Memo;
+pub use query::query;
 
 use http::{Ctx, Req, fetch};
 
@@ -135,6 +137,14 @@ pub async fn poll(
             .await
         }
         Spec::Pagerduty(spec) => pagerduty::poll(&ctx, spec, memo).await,
+        Spec::Loki { .. } => {
+            let r = fetch(&ctx, &Req::Get(endpoint(base, &["ready"], &[])?), false).await?;
+            Ok(Outcome {
+                reading: parse::loki::loki_ready(&r),
+                latency: Some(r.latency),
+                wait: rate_limit_wait(&r.headers, jiff::Timestamp::now()),
+            })
+        }
         Spec::Simulated => Err(PollError::Request(
             "a simulated source is not polled".into(),
         )),

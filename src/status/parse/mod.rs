@@ -5,6 +5,7 @@
 
 mod alerts;
 mod http;
+pub mod loki;
 mod monitors;
 mod pagerduty;
 pub mod promql;
@@ -143,6 +144,7 @@ pub fn reading(
                 pages.into_iter().map(|p| (p, None)).collect(),
             ))
         }
+        Spec::Loki { .. } => Ok(loki::loki_ready(resp)),
         Spec::Simulated => Err(PollError::Request(
             "a simulated source is not polled".into(),
         )),

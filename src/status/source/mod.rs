@@ -53,13 +53,15 @@ pub enum Kind {
     Healthchecks,
     /// PagerDuty: triggered and acknowledged pages (incidents).
     Pagerduty,
+    /// Loki: answers a step's `logql` blocks; polled for readiness.
+    Loki,
     /// Driven by a script (game days), never polled.
     Simulated,
 }
 
 impl Kind {
     /// Every kind a config file may name.
-    pub const CONFIGURABLE: [Kind; 11] = [
+    pub const CONFIGURABLE: [Kind; 12] = [
         Kind::Http,
         Kind::Statuspage,
         Kind::Prometheus,
@@ -71,6 +73,7 @@ impl Kind {
         Kind::Gatus,
         Kind::Healthchecks,
         Kind::Pagerduty,
+        Kind::Loki,
     ];
 
     /// The kind as the config spells it (`uptime_kuma`, …).
@@ -87,6 +90,7 @@ impl Kind {
             Kind::Gatus => "gatus",
             Kind::Healthchecks => "healthchecks",
             Kind::Pagerduty => "pagerduty",
+            Kind::Loki => "loki",
             Kind::Simulated => "simulated",
         }
     }
@@ -124,6 +128,7 @@ impl Kind {
             Kind::Alertmanager => &["filter", "ignore_alerts"],
             Kind::Sentry => &["org", "project", "window"],
             Kind::UptimeKuma => &["slug"],
+            Kind::Loki => &["tenant"],
             Kind::Pagerduty => &[
                 "from",
                 "user_ids",
@@ -393,6 +398,11 @@ pub enum Spec {
     Healthchecks,
     /// PagerDuty pages.
     Pagerduty(PagerdutySpec),
+    /// Loki, for log queries.
+    Loki {
+        /// The tenant (`X-Scope-OrgID`) of a multi-tenant Loki.
+        tenant: Option<String>,
+    },
     /// A game day's simulated source (never polled).
     Simulated,
 }
@@ -430,6 +440,7 @@ impl Spec {
             Spec::Gatus => Kind::Gatus,
             Spec::Healthchecks => Kind::Healthchecks,
             Spec::Pagerduty(_) => Kind::Pagerduty,
+            Spec::Loki { .. } => Kind::Loki,
             Spec::Simulated => Kind::Simulated,
         }
     }

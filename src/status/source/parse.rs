@@ -33,6 +33,8 @@ pub(crate) struct RawSource {
     window: Option<Spanned<DurationText>>,
     // uptime-kuma
     slug: Option<Spanned<String>>,
+    // loki
+    tenant: Option<Spanned<String>>,
     // pagerduty
     from: Option<Spanned<String>>,
     user_ids: Option<Spanned<OneOrMany>>,
@@ -174,7 +176,7 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
     };
 
     // Fields that belong to another kind.
-    let specific: [(&str, Option<&Location>); 20] = [
+    let specific: [(&str, Option<&Location>); 21] = [
         (
             "expect_status",
             r.expect_status.as_ref().map(|s| &s.referenced),
@@ -198,6 +200,7 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         ("project", r.project.as_ref().map(|s| &s.referenced)),
         ("window", r.window.as_ref().map(|s| &s.referenced)),
         ("slug", r.slug.as_ref().map(|s| &s.referenced)),
+        ("tenant", r.tenant.as_ref().map(|s| &s.referenced)),
         ("from", r.from.as_ref().map(|s| &s.referenced)),
         ("user_ids", r.user_ids.as_ref().map(|s| &s.referenced)),
         ("service_ids", r.service_ids.as_ref().map(|s| &s.referenced)),
@@ -368,6 +371,20 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
         Kind::Gatus => Spec::Gatus,
         Kind::Healthchecks => Spec::Healthchecks,
         Kind::Pagerduty => pagerduty_spec(&r, &name)?,
+        Kind::Loki => Spec::Loki {
+            tenant: match &r.tenant {
+                Some(t) if t.value.trim().is_empty() || t.value.chars().any(char::is_control) => {
+                    return Err(Diagnostic::error(
+                        "invalid-field",
+                        pos_of(&t.referenced),
+                        format!("source `{name}`: tenant must be a non-empty name"),
+                    )
+                    .with_hint("the tenant id your Loki expects in X-Scope-OrgID, e.g. `tenant: team-a`"));
+                }
+                Some(t) => Some(t.value.trim().to_owned()),
+                None => None,
+            },
+        },
         Kind::Simulated => Spec::Simulated,
     };
     let ignore_alerts = match &r.ignore_alerts {
