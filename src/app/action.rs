@@ -119,6 +119,8 @@ pub enum Action {
     Joined(Result<String, String>),
     /// Shared incidents on the sync server (for the picker's join rows).
     SharedIncidents(Vec<crate::sync::shared::Header>),
+    /// A step's query block was answered (or failed).
+    QueryAnswered(Box<crate::app::evidence::QueryAnswered>),
 }
 
 /// A call to a source and what it answered.
@@ -316,6 +318,9 @@ pub enum Effect {
     OpenReview(String),
     /// Write the postmortem draft of an incident next to its log.
     WriteDraft(String),
+    /// Evaluate a step's query block (the answer comes back as
+    /// [`Action::QueryAnswered`], always, a failure too).
+    Query(Box<crate::app::evidence::QueryRequest>),
     /// Make a call to a status source or pager (its answer comes back as
     /// [`Action::Called`]).
     Call {

@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod board;
+pub mod evidence;
 pub mod context;
 pub mod overlays;
 pub mod runtime;

@@ -100,6 +100,8 @@ pub struct Session {
     pub note_template: Option<String>,
     /// How sharing stands (none: the incident is not shared).
     pub sync: Option<SyncView>,
+    /// The current step's live query blocks.
+    pub queries: crate::app::evidence::QueryBoard,
     /// The runbook file changed since the incident started: the new version,
     /// offered with a banner (the incident keeps the old one until the
     /// responder switches).
@@ -131,6 +133,7 @@ impl Session {
             update_belled_for: None,
             run: None,
             note_template: None,
+            queries: Default::default(),
             runbook_update: None,
             sync: None,
         };

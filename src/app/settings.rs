@@ -30,6 +30,9 @@ pub struct Settings {
     /// Alertmanager sources (silences) and pagers (acknowledge, resolve,
     /// notes).
     pub writable: Vec<(String, Writable)>,
+    /// The sources a step's query blocks can ask (`prometheus`, `loki`),
+    /// in config order; empty in a game day.
+    pub queryable: Vec<crate::status::query::Queryable>,
 }
 
 /// A source the responder can write to, and how.
@@ -95,6 +98,7 @@ impl Default for Settings {
             shell: "sh".into(),
             preset: Preset::default(),
             writable: Vec::new(),
+            queryable: Vec::new(),
         }
     }
 }

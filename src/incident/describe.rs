@@ -214,6 +214,7 @@ impl EventKind {
                 Some(f) if f != responder => format!("{role}: handed from {f} to {responder}"),
                 _ => format!("{responder} is {role}"),
             },
+            EventKind::Evidence(e) => e.describe(),
             EventKind::LogRecovered {
                 torn_bytes,
                 saved_as,

@@ -443,6 +443,9 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from: Option<String>,
     },
+    /// What a step's live query showed (entering the step, or a snapshot
+    /// the responder took).
+    Evidence(Box<super::evidence::Evidence>),
     /// The log was recovered after a crash: the torn tail was set aside.
     LogRecovered {
         /// How many bytes of a half-written record were cut off.
@@ -501,6 +504,7 @@ impl EventKind {
             EventKind::AlertChanged { .. } => "alert_changed",
             EventKind::SourceCalled { .. } => "source_called",
             EventKind::RoleAssigned { .. } => "role_assigned",
+            EventKind::Evidence(_) => "evidence",
             EventKind::LogRecovered { .. } => "log_recovered",
         }
     }
@@ -523,7 +527,8 @@ impl EventKind {
             EventKind::StatusChanged { .. }
             | EventKind::VerifyMet { .. }
             | EventKind::AlertChanged { .. }
-            | EventKind::SourceCalled { .. } => Group::Status,
+            | EventKind::SourceCalled { .. }
+            | EventKind::Evidence(_) => Group::Status,
             EventKind::DecisionTaken { .. } => Group::Decisions,
             _ => Group::Incident,
         }

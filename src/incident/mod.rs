@@ -5,6 +5,7 @@ pub mod alert;
 pub mod archive;
 pub mod describe;
 pub mod event;
+pub mod evidence;
 pub mod log;
 pub mod postmortem;
 pub mod review;

@@ -338,7 +338,9 @@ impl Incident {
         };
         self.track_presence(&by, e);
         match &e.kind {
-            EventKind::IncidentStarted { .. } | EventKind::LogRecovered { .. } => {}
+            EventKind::IncidentStarted { .. }
+            | EventKind::LogRecovered { .. }
+            | EventKind::Evidence(_) => {}
             EventKind::SessionResumed { responder } if !e.merged => {
                 self.session_responder.clone_from(responder);
             }

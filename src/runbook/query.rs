@@ -23,6 +23,8 @@ pub use crate::status::query::QueryLanguage;
 pub struct QueryBlock<'a> {
     /// Its place among the step's query blocks (0, 1, …).
     pub index: usize,
+    /// Its place among the step's commands (code blocks).
+    pub command_index: usize,
     /// What it is written in.
     pub language: QueryLanguage,
     /// The block.
@@ -41,10 +43,12 @@ impl Step {
     pub fn queries(&self) -> impl Iterator<Item = QueryBlock<'_>> {
         self.commands
             .iter()
-            .filter_map(|c| Some((QueryLanguage::of(c.language.as_deref())?, c)))
             .enumerate()
-            .map(|(index, (language, command))| QueryBlock {
+            .filter_map(|(ci, c)| Some((ci, QueryLanguage::of(c.language.as_deref())?, c)))
+            .enumerate()
+            .map(|(index, (command_index, language, command))| QueryBlock {
                 index,
+                command_index,
                 language,
                 command,
             })
@@ -299,6 +303,7 @@ mod tests {
         assert_eq!(q[0].window(), Duration::from_secs(3600));
         assert_eq!(q[1].language, QueryLanguage::Logql);
         assert_eq!(q[1].index, 1);
+        assert_eq!(q[1].command_index, 2);
         assert_eq!(q[1].window(), DEFAULT_WINDOW);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     }

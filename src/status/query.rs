@@ -54,18 +54,46 @@ impl std::fmt::Display for QueryLanguage {
     }
 }
 
+/// Can a source of this kind answer any query block?
+pub fn answers_queries(kind: Kind) -> bool {
+    [QueryLanguage::Promql, QueryLanguage::Logql]
+        .iter()
+        .any(|l| l.answered_by(kind))
+}
+
+/// What picking a source for a block needs to know of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queryable {
+    /// The source's name.
+    pub name: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its poll interval: the fastest a block on it refreshes.
+    pub interval: Duration,
+}
+
+impl From<&SourceConfig> for Queryable {
+    fn from(s: &SourceConfig) -> Queryable {
+        Queryable {
+            name: s.name.clone(),
+            kind: s.kind,
+            interval: s.interval,
+        }
+    }
+}
+
 /// The source a block asks: the one it names, else the runbook's
 /// `query_source`, else the first configured source that speaks its
 /// language. A named source that does not exist or cannot answer is
 /// `Err` with the reason; no source at all is `Ok(None)` (the block stays
 /// plain text).
 pub fn pick_source<'a>(
-    sources: &'a [SourceConfig],
+    sources: &'a [Queryable],
     language: QueryLanguage,
     named: Option<&str>,
     runbook_default: Option<&str>,
-) -> Result<Option<&'a SourceConfig>, String> {
-    let fits = |s: &&SourceConfig| language.answered_by(s.kind);
+) -> Result<Option<&'a Queryable>, String> {
+    let fits = |s: &&Queryable| language.answered_by(s.kind);
     if let Some(name) = named {
         return match sources.iter().find(|s| s.name == name) {
             Some(s) if fits(&s) => Ok(Some(s)),
@@ -208,12 +236,15 @@ mod tests {
 
     #[test]
     fn the_named_source_then_the_runbooks_then_the_first() {
-        let sources = vec![
+        let sources: Vec<Queryable> = [
             src("site", Spec::Statuspage),
             src("prom-a", Spec::Prometheus { query: None }),
             src("prom-b", Spec::Prometheus { query: None }),
             src("logs", Spec::Loki { tenant: None }),
-        ];
+        ]
+        .iter()
+        .map(Queryable::from)
+        .collect();
         let pick = |lang, named, default| {
             pick_source(&sources, lang, named, default).map(|s| s.map(|s| s.name.clone()))
         };

@@ -70,6 +70,8 @@ pub enum PromptKind {
     StatusUpdate,
     /// A role and who gets it (`commander`, `scribe bob`).
     Role,
+    /// A comment for a snapshot of the step's live queries.
+    Evidence,
     /// How long and why to silence the incident's alert.
     Silence {
         /// The Alertmanager source to silence it in.

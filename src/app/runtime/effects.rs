@@ -42,6 +42,8 @@ pub(super) struct Background {
     pub(super) follower: Option<(String, tokio::task::JoinHandle<()>)>,
     /// The open incident's shared timeline (with a `sync:` config).
     pub(super) sharing: super::live::Sharing,
+    /// Makes the step's live queries.
+    pub(super) queries: super::queries::QueryRunner,
 }
 
 pub(super) async fn run_effects(
@@ -140,6 +142,7 @@ pub(super) async fn run_effects(
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Action::Trusted(result));
             }
+            Effect::Query(req) => bg.queries.run(*req, tx),
             Effect::Call { source, call } => {
                 let asked = match &bg.status {
                     Some(h) => h.call(&source, call.clone()),

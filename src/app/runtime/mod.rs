@@ -10,6 +10,7 @@ use effects::{Background, run_effects};
 mod inbox;
 pub mod io;
 mod live;
+mod queries;
 pub mod terminal;
 
 use crate::app::action::{Action, Effect, Notice};
@@ -199,6 +200,7 @@ async fn main_loop(opts: Options) -> Result<()> {
             .iter()
             .filter_map(|src| Some((src.name.clone(), crate::app::settings::Writable::of(src)?)))
             .collect(),
+        queryable: Vec::new(),
     };
     let library = Arc::new(library);
 
@@ -356,6 +358,13 @@ async fn main_loop(opts: Options) -> Result<()> {
         });
     }
     let status = (!polled.is_empty()).then(|| crate::status::spawn(polled.to_vec(), status_tx));
+    // A step's query blocks ask the same sources (not in a game day).
+    let queries = queries::QueryRunner::new(polled);
+    state.settings.queryable = polled
+        .iter()
+        .filter(|s| crate::status::query::answers_queries(s.kind))
+        .map(crate::status::query::Queryable::from)
+        .collect();
     // Tokens the config loaded never reach a command's environment or the
     // output that is kept.
     let scrub_env: Vec<String> = config
@@ -417,6 +426,7 @@ async fn main_loop(opts: Options) -> Result<()> {
             data_dir: data_dir.clone(),
             session: None,
         },
+        queries,
     };
     let result = event_loop(&mut term, &mut state, &mut theme, &mut io, &mut bg, initial).await;
     // Nothing queued may be lost, whatever ended the loop.

@@ -53,6 +53,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     let notices_before = state.notices.len();
     dispatch(state, action, &mut fx);
+    // The step on screen keeps its live queries asked (and only it).
+    let on_screen = state.screen == Screen::Incident && state.review.is_none();
+    if let Some(s) = state.session.as_mut() {
+        incident::queries::refresh(s, &state.settings, state.now, on_screen, &mut fx);
+    }
     // The same message twice is once.
     let mut i = notices_before.min(state.notices.len());
     while i < state.notices.len() {
@@ -300,6 +305,11 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Joined(Ok(id)) => fx.push(Effect::ResumeIncident(id)),
         Action::Joined(Err(why)) => state.notices.push(Notice::error(why)),
+        Action::QueryAnswered(a) => {
+            if let Some(s) = state.session.as_mut() {
+                incident::queries::answered(s, *a, state.now, fx);
+            }
+        }
         Action::SharedIncidents(list) => {
             let here = |id: &str| {
                 state

@@ -4,6 +4,7 @@
 
 use crate::app::session::{Pane, Selectable, Session};
 use crate::app::widgets::kit::{Vcx, block, s};
+use crate::app::widgets::query;
 use crate::incident::StepStatus;
 use crate::ui::keymap::Cmd;
 use crate::ui::mdview::{self, Selected, StepView};
@@ -76,6 +77,31 @@ fn wait_labels(
         .collect()
 }
 
+/// What each live query block shows under it, by command index (`None`
+/// when the board is not this step's: a replay, another step). Charts
+/// need a tall and wide terminal; at 80×24 the rows keep their sparklines.
+fn live_lines(
+    env: &Vcx,
+    s_: &Session,
+    step: &crate::runbook::Step,
+    (width, room): (u16, query::Room),
+    now: Timestamp,
+    theme: &Theme,
+) -> Option<std::collections::BTreeMap<usize, Vec<Line<'static>>>> {
+    let board = &s_.queries;
+    if board.step.as_deref() != Some(step.id.as_str()) {
+        return None;
+    }
+    Some(
+        step.queries()
+            .filter_map(|b| {
+                let v = board.views.get(b.index)?;
+                Some((b.command_index, query::lines(v, width, room, now, &env.tz, theme)))
+            })
+            .collect(),
+    )
+}
+
 /// Draw the step pane: the highlighted step's Markdown with the incident's marks, the command
 /// output's place, pending choices and running waits pinned at its foot.
 pub fn draw_content(
@@ -143,7 +169,15 @@ pub fn draw_content(
         .alert
         .as_ref()
         .map(|a| crate::runbook::template::label_placeholders(&a.labels));
+    let screen = frame.area();
+    let room = if screen.height >= 32 && screen.width >= 100 {
+        query::Room::Full
+    } else {
+        query::Room::Compact
+    };
+    let live = live_lines(env, s_, step, (inner.width.saturating_sub(1), room), now, theme);
     let view = StepView {
+        live: live.as_ref(),
         vars: Some(&s_.incident.variables),
         placeholders: placeholders.as_ref(),
         commands: &step.commands,

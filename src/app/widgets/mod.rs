@@ -8,5 +8,6 @@ pub mod input;
 pub mod kit;
 pub mod log;
 pub mod output;
+pub mod query;
 pub mod status;
 pub mod steps;

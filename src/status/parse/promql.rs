@@ -232,6 +232,58 @@ pub fn humanise(metric: &str, v: f64) -> String {
     plain(v)
 }
 
+/// The metric whose unit a query's values are in: the first metric name
+/// in it (outside strings and label matchers) that names a unit
+/// (`_seconds`, `_bytes`, `_ratio`, `_percent`, also as `_bucket` or
+/// `_sum`), for [`humanise`]. `rate(x_seconds_sum[5m]) /
+/// rate(x_seconds_count[5m])` is in seconds; `sum(rate(x_total[5m]))` has
+/// no unit.
+pub fn metric_of(expr: &str) -> Option<&str> {
+    let b = expr.as_bytes();
+    let mut i = 0;
+    let mut depth_braces = 0usize;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'"' | b'\'' | b'`' => {
+                // Skip the string (escapes inside "" and '').
+                i += 1;
+                while i < b.len() && b[i] != c {
+                    if b[i] == b'\\' && c != b'`' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            b'{' => depth_braces += 1,
+            b'}' => depth_braces = depth_braces.saturating_sub(1),
+            _ => {}
+        }
+        if depth_braces == 0 && (c.is_ascii_alphabetic() || c == b'_' || c == b':') {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b':') {
+                i += 1;
+            }
+            let word = &expr[start..i];
+            let base = word
+                .trim_end_matches("_bucket")
+                .trim_end_matches("_sum")
+                .trim_end_matches("_total");
+            if ["_seconds", "_bytes", "_ratio", "_percent"]
+                .iter()
+                .any(|u| base.ends_with(u))
+            {
+                return Some(base);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// A number with at most three significant decimals, no trailing zeros.
 fn plain(v: f64) -> String {
     if v != 0.0 && (v.abs() >= 1e15 || v.abs() < 1e-3) {
@@ -287,6 +339,22 @@ mod tests {
     const VECTOR: &str = r#"{"status":"success","data":{"resultType":"vector","result":[
         {"metric":{"__name__":"up","job":"prometheus","instance":"localhost:9090"},"value":[1435781451.781,"1"]},
         {"metric":{"__name__":"up","job":"node","instance":"localhost:9100"},"value":[1435781451.781,"0"]}]}}"#;
+
+    #[test]
+    fn the_unit_of_a_query() {
+        assert_eq!(
+            metric_of("histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job=\"api_bytes\"}[5m])) by (le))"),
+            Some("http_request_duration_seconds")
+        );
+        assert_eq!(
+            metric_of("rate(x_seconds_sum[5m]) / rate(x_seconds_count[5m])"),
+            Some("x_seconds")
+        );
+        assert_eq!(metric_of("sum(rate(http_requests_total[5m]))"), None);
+        assert_eq!(metric_of("node_memory_MemAvailable_bytes / 2"), Some("node_memory_MemAvailable_bytes"));
+        assert_eq!(metric_of("up{a=\"x_seconds\"}"), None);
+        assert_eq!(metric_of("\"unterminated"), None);
+    }
 
     /// The range-query example of the reference (samples out of order on
     /// purpose: they are put in time order).

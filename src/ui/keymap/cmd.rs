@@ -67,6 +67,8 @@ pub enum Cmd {
     Acknowledge,
     /// Take or give a role (incident commander, scribe, comms).
     Role,
+    /// Attach a fresh snapshot of the step's live queries to the timeline.
+    Evidence,
     /// Switch to the changed runbook file.
     SwitchRunbook,
     /// Review the selected incident.
@@ -116,6 +118,7 @@ impl Cmd {
                 | Cmd::Silence
                 | Cmd::Acknowledge
                 | Cmd::Role
+                | Cmd::Evidence
         )
     }
 }

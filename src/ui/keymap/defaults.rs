@@ -275,6 +275,13 @@ pub(super) const DEFAULTS: &[(&str, Cmd, Ctx, &[&str], &str)] = &[
         "take or hand off a role: incident commander, scribe, comms",
     ),
     (
+        "evidence",
+        Cmd::Evidence,
+        Ctx::Incident,
+        &["E"],
+        "attach a fresh snapshot of the step's live queries to the timeline (asks for a comment)",
+    ),
+    (
         "switch_runbook",
         Cmd::SwitchRunbook,
         Ctx::Incident,

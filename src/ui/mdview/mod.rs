@@ -102,6 +102,9 @@ pub struct StepView<'a> {
     /// Values for shell-style placeholders (`$NAMESPACE`, `${POD}`) in
     /// display-only blocks: an alert's labels, upper-cased.
     pub placeholders: Option<&'a BTreeMap<String, String>>,
+    /// Lines to show right under a code block, by the block's index among
+    /// the step's commands: a live query's answer.
+    pub live: Option<&'a BTreeMap<usize, Vec<ratatui::text::Line<'static>>>>,
 }
 
 /// Where a verify condition stands.

@@ -631,7 +631,14 @@ impl Renderer<'_> {
             let runnable =
                 cmd.is_some_and(|c| c.runnable) || (cmd.is_none() && info.contains("{run"));
             runnable_block = runnable;
-            let label = if runnable && self.view.untrusted {
+            let live = self.view.live.and_then(|l| l.get(&k));
+            let label = if let Some(live) = live {
+                format!(
+                    "{} · {}",
+                    crate::util::sanitize::line(lang),
+                    if live.is_empty() { "display only" } else { "live" }
+                )
+            } else if runnable && self.view.untrusted {
                 format!(
                     "{} · runnable once trusted",
                     crate::util::sanitize::line(lang)
@@ -699,6 +706,11 @@ impl Renderer<'_> {
                 spans
             };
             wrap_into(&mut self.out, spans, prefix, cont, self.width);
+        }
+        if !indented
+            && let Some(live) = self.view.live.and_then(|l| l.get(&(self.counters.command - 1)))
+        {
+            self.out.extend(live.iter().cloned());
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod calls;
 pub mod prompts;
+pub mod queries;
 pub mod roles;
 pub mod run;
 pub mod shared;
@@ -361,6 +362,7 @@ pub fn on_key(s: &mut Session, cx: &mut Cx, key: KeyEvent) {
         Cmd::Silence => calls::ask_silence(s, cx),
         Cmd::Acknowledge => calls::acknowledge(s, cx),
         Cmd::Role => roles::ask(s, cx),
+        Cmd::Evidence => queries::ask(s, cx),
         Cmd::Back if focus != Pane::Content => s.focus = Pane::Content,
         _ => {}
     }

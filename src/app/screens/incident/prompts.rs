@@ -109,6 +109,7 @@ pub fn submit(s: &mut Session, cx: &mut Cx, prompt: &Prompt) -> Result<(), Strin
         }
         PromptKind::Silence { source } => super::calls::submit_silence(s, cx, source, &text)?,
         PromptKind::Role => super::roles::submit(s, cx, &text)?,
+        PromptKind::Evidence => super::queries::submit(s, cx, &text),
         PromptKind::Variable { name } => {
             if text.is_empty() {
                 return Err(format!("`{name}` needs a value for this command"));
