@@ -104,8 +104,11 @@ pub fn fill(
     let mut i = 0;
     while i < bytes.len() {
         if let Some(r) = refs.peek().filter(|r| r.start == i) {
+            // An empty value is no value: `service=""` would match the
+            // series without the label, not the one the responder meant.
             let value = vars
                 .get(r.name)
+                .filter(|v| !v.is_empty())
                 .ok_or_else(|| FillError::Missing(r.name.to_owned()))?;
             out.push_str(&put(value, quote, r.name)?);
             i = r.end;
@@ -259,7 +262,7 @@ mod tests {
         );
         assert_eq!(
             fill(q, &map(&[("w", "")]), &map(&[])),
-            Err(FillError::Unsafe { name: "w".into() })
+            Err(FillError::Missing("w".into()))
         );
         // A `;` is not a plain name either.
         assert!(fill("{{m}}", &map(&[("m", "up;")]), &map(&[])).is_err());
