@@ -356,3 +356,60 @@ fn snapshots_of_the_step_pane() {
     assert!(failing.contains("(below: the last answer that came)"), "{failing}");
     insta::assert_snapshot!("evidence_step_failing_140x48", failing);
 }
+
+/// The postmortem draft holds what the responder saw, under the step: the
+/// query, a table, a Mermaid line chart, the log lines; hostile label
+/// values and lines cannot add Markdown.
+#[test]
+fn the_postmortem_shows_the_evidence_under_its_step() {
+    let (_d, mut s, fx) = start(RUNBOOK, sources());
+    let asked = queries(&fx);
+    let mut series = two_series(&asked[0]);
+    series[1].labels.insert("code".into(), "500 | <b>x</b>\n## not a heading".into());
+    answer(&mut s, asked[0].clone(), Ok(numbers(&asked[0], series)), 5);
+    let mut logs = lines_answer(&asked[1]);
+    if let Found::Lines { lines, .. } = &mut logs.found {
+        lines[1].line = "```\n# injected".into();
+    }
+    answer(&mut s, asked[1].clone(), Ok(logs), 5);
+    save_all(&mut s);
+    let session = s.session.as_ref().unwrap();
+    let stats = mayday::incident::review::stats(&session.events, Some(&session.runbook)).unwrap();
+    let md = mayday::incident::postmortem::markdown(
+        &session.incident,
+        &session.events,
+        &stats,
+        Some(&session.runbook),
+        &jiff::tz::TimeZone::UTC,
+    );
+    let ev = md.split("## Evidence").nth(1).expect("an evidence section");
+    let ev = ev.split("\n## ").next().unwrap();
+    assert!(ev.contains("### Check the error rate (check-the-error-rate)"), "{ev}");
+    assert!(ev.contains("#### 03:00:05 (T+00:00:01) — promql on prom"), "{ev}");
+    assert!(ev.contains("```promql\nsum by (code) (rate(http_requests_total{service=\"checkout\"}[5m]))\n```"), "{ev}");
+    assert!(ev.contains("| Series | Last | Min | Max |"), "{ev}");
+    assert!(ev.contains("| code=200 | 40 | 40 | 49 |"), "{ev}");
+    assert!(ev.contains("```mermaid\nxychart-beta\n    x-axis [\"02:30\""), "{ev}");
+    assert_eq!(ev.matches("    line [").count(), 2, "{ev}");
+    assert!(ev.contains("214 lines matched; the newest 2:"), "{ev}");
+    assert!(ev.contains("02:59:59 error: connection refused to payments:443"), "{ev}");
+    // Nothing from outside becomes Markdown: no new heading, no tag, no
+    // fence closed early.
+    assert!(!ev.contains("\n## not a heading"), "{ev}");
+    assert!(!ev.contains("<b>"), "{ev}");
+    assert!(
+        ev.contains("````text\n") && ev.contains("# injected\n````\n"),
+        "a longer fence keeps the lines inside: {ev}"
+    );
+    // And the JSON export carries the numbers as numbers.
+    let json = serde_json::to_value(&session.events).unwrap();
+    let e = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "evidence" && e["language"] == "promql")
+        .expect("an evidence event");
+    assert_eq!(e["series"][0]["labels"]["code"], "200");
+    assert_eq!(e["series"][1]["samples"][120][1], 12.5);
+    assert_eq!(e["step_seconds"], 15);
+}

@@ -93,6 +93,19 @@ pub fn prose(o: &mut String, text: &str) {
     }
 }
 
+/// `Title (id)` for a step (the id alone when it has no title), escaped
+/// for a cell.
+pub(super) fn step_name(o: &mut String, title: &str, id: &str) {
+    if title.is_empty() {
+        cell(o, id);
+    } else {
+        cell(o, title);
+        o.push_str(" (");
+        cell(o, id);
+        o.push(')');
+    }
+}
+
 /// The fence for `text`: backticks, one more than its longest run, at
 /// least three.
 pub fn fence_len(text: &str) -> usize {

@@ -27,6 +27,7 @@
 
 mod clock;
 mod escape;
+mod evidence;
 
 pub use escape::{cell, fence_len, fenced, fenced_lines, line, mermaid_text, prose};
 
@@ -97,6 +98,7 @@ impl Doc<'_> {
         self.fill_in()?;
         self.timeline()?;
         self.steps()?;
+        self.evidence()?;
         self.status()?;
         self.commands()?;
         self.notes()
@@ -639,6 +641,11 @@ impl Doc<'_> {
         Ok(())
     }
 
+    /// What the steps' live queries showed (nothing when no step had any).
+    fn evidence(&mut self) -> fmt::Result {
+        evidence::section(self.out, &self.clock, self.events, &self.stats.steps)
+    }
+
     fn status(&mut self) -> fmt::Result {
         let o = &mut *self.out;
         o.push_str("## Status during the incident\n\n");
@@ -738,14 +745,7 @@ impl Doc<'_> {
 
 /// `Title (id)` for a step, escaped for a cell.
 fn step_name(o: &mut String, s: &StepTime) {
-    if s.title.is_empty() {
-        cell(o, &s.id);
-    } else {
-        cell(o, &s.title);
-        o.push_str(" (");
-        cell(o, &s.id);
-        o.push(')');
-    }
+    escape::step_name(o, &s.title, &s.id);
 }
 
 /// How a command ended, in a few words (no outside text).
