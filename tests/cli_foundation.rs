@@ -604,3 +604,53 @@ fn close_ends_an_abandoned_rehearsal_only() {
         mayday::incident::Phase::Open
     );
 }
+
+/// With a config, `mayday lint` checks query blocks against its sources: a
+/// `source=` that names nothing, or a source of the wrong kind, is a
+/// warning at the block's line; without a config nothing is said; a
+/// broken config given on the command line is exit 2.
+#[test]
+fn lint_checks_query_sources_against_the_config() {
+    let env = Env::new();
+    let rb = env.write(
+        "q/q.md",
+        "# Q\n\n## Look\n\n```promql source=prod\nup\n```\n\n```promql source=logs\nup\n```\n\n```logql\n{app=\"x\"}\n```\n\n```promql source=metrics\nup\n```\n",
+    );
+    let config = env.write(
+        "config.yaml",
+        "sources:\n  - name: metrics\n    kind: prometheus\n    url: http://127.0.0.1:9/\n  - name: logs\n    kind: loki\n    url: http://127.0.0.1:9/\n",
+    );
+    // No config anywhere: nothing to check against.
+    env.cmd().arg("lint").arg(&rb).assert().success().stdout("");
+    let out = env
+        .cmd()
+        .arg("--config")
+        .arg(&config)
+        .arg("lint")
+        .arg(&rb)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    let p = rb.display().to_string();
+    assert!(
+        text.contains(&format!("{p}:5:1: warning[unknown-source]: no source is named `prod`")),
+        "{text}"
+    );
+    assert!(text.contains("sources that answer promql blocks: metrics"), "{text}");
+    assert!(
+        text.contains(&format!("{p}:9:1: warning[unknown-source]: source `logs` is a loki source")),
+        "{text}"
+    );
+    assert_eq!(text.matches("warning[").count(), 2, "{text}");
+    let broken = env.write("broken.yaml", "sources: [\n");
+    env.cmd()
+        .arg("--config")
+        .arg(&broken)
+        .arg("lint")
+        .arg(&rb)
+        .assert()
+        .code(2);
+}

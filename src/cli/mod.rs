@@ -1,11 +1,12 @@
 //! The command line: global flags, subcommands and their exit codes.
 
 pub mod incidents;
+pub mod lint;
 pub mod sync;
 
 use crate::runbook::Origin;
 use crate::runbook::library::{self, FileLocation, FileRef, Library, Sources};
-use crate::util::diag::{Diagnostic, Level};
+use crate::util::diag::Diagnostic;
 use crate::util::sanitize;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -717,14 +718,6 @@ fn status(g: &Global, json: bool, watch: bool) -> Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-#[derive(Serialize)]
-struct LintReport<'a> {
-    files: usize,
-    errors: usize,
-    warnings: usize,
-    diagnostics: &'a [Diagnostic],
-}
-
 fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
     let lib = if paths.is_empty() {
         Library::load_unhashed(&sources(g))
@@ -751,43 +744,9 @@ fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
         }
         Library::from_files_unhashed(&files)
     };
-    let diags = lib.lint();
-    let errors = diags.iter().filter(|d| d.severity == Level::Error).count();
-    let warnings = diags.len() - errors;
-    let io_error = diags.iter().any(|d| d.code == "io");
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match format {
-        LintFormat::Json => {
-            sanitize::write_json(
-                &mut out,
-                &LintReport {
-                    files: lib.files,
-                    errors,
-                    warnings,
-                    diagnostics: &diags,
-                },
-                true,
-            )?;
-            writeln!(out)?;
-        }
-        LintFormat::Text => {
-            for d in &diags {
-                writeln!(out, "{d}")?;
-            }
-            out.flush()?;
-            let _ = writeln!(
-                std::io::stderr(),
-                "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
-                lib.files
-            );
-        }
-    }
-    out.flush()?;
-    Ok(if io_error {
-        ExitCode::from(2)
-    } else if errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let sources = match lint::queryable(g.config.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    lint::report(&lib, format == LintFormat::Json, sources.as_deref())
 }

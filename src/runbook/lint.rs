@@ -8,6 +8,58 @@ use crate::runbook::{Confirm, Runbook};
 use crate::util::diag::{Diagnostic, Pos};
 use std::collections::{HashMap, HashSet};
 
+/// Query blocks against the configured sources: a `source=` that names no
+/// source (or one that cannot answer the block's language), and a
+/// `query_source:` that names none. Diagnostics carry the runbook's path.
+pub fn check_query_sources(
+    rb: &Runbook,
+    sources: &[crate::status::query::Queryable],
+) -> Vec<Diagnostic> {
+    use crate::status::query::pick_source;
+    let mut out = Vec::new();
+    if let Some(name) = &rb.query_source
+        && !sources
+            .iter()
+            .any(|s| s.name == *name && crate::status::query::answers_queries(s.kind))
+    {
+        out.push(
+            Diagnostic::warning(
+                "unknown-source",
+                rb.id_pos,
+                format!("query_source: no configured prometheus or loki source is named `{name}`"),
+            )
+            .with_hint("name a source from the config's `sources:` list, or remove query_source"),
+        );
+    }
+    for step in &rb.steps {
+        for q in step.queries() {
+            let Some(name) = q.command.source.as_deref() else {
+                continue;
+            };
+            if let Err(why) = pick_source(sources, q.language, Some(name), None) {
+                let known: Vec<&str> = sources
+                    .iter()
+                    .filter(|s| q.language.answered_by(s.kind))
+                    .map(|s| s.name.as_str())
+                    .collect();
+                out.push(
+                    Diagnostic::warning("unknown-source", q.command.pos, why).with_hint(
+                        if known.is_empty() {
+                            format!("no configured source answers {} blocks: add one (docs/status-sources.md)", q.language)
+                        } else {
+                            format!("sources that answer {} blocks: {}", q.language, known.join(", "))
+                        },
+                    ),
+                );
+            }
+        }
+    }
+    for d in &mut out {
+        d.path.clone_from(&rb.path);
+    }
+    out
+}
+
 /// Every check on one runbook. Diagnostics carry the runbook's path.
 pub fn check(rb: &Runbook) -> Vec<Diagnostic> {
     let mut out = Vec::new();
