@@ -263,3 +263,9 @@ async fn hostile_text_is_sanitized() {
     }
     assert!(s.items[0].name.starts_with("Evil"));
 }
+
+#[tokio::test]
+async fn loki_answers_with_its_labels() {
+    let s = good("loki").await;
+    assert_eq!(s.kind, Kind::Loki);
+}

@@ -18,7 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub const TOKEN: &str = "tok-5f1c2e9a7b3d4c";
 
 /// Every configurable kind.
-pub const KINDS: [&str; 11] = [
+pub const KINDS: [&str; 12] = [
     "http",
     "statuspage",
     "prometheus",
@@ -30,6 +30,7 @@ pub const KINDS: [&str; 11] = [
     "gatus",
     "healthchecks",
     "pagerduty",
+    "loki",
 ];
 
 /// A temp dir with a token file (mode 600).
@@ -348,6 +349,20 @@ pub async fn mount_good(kind: &str, server: &MockServer) -> Expect {
             Expect {
                 state: Health::Up,
                 summary: "all 2 up, 1 paused",
+            }
+        }
+        "loki" => {
+            Mock::given(method("GET"))
+                .and(path("/loki/api/v1/labels"))
+                .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+                .respond_with(json(
+                    r#"{"status":"success","data":["app","level","namespace"]}"#.to_owned(),
+                ))
+                .mount(server)
+                .await;
+            Expect {
+                state: Health::Up,
+                summary: "answering · 3 labels",
             }
         }
         "pagerduty" => {

@@ -138,12 +138,12 @@ pub async fn poll(
         }
         Spec::Pagerduty(spec) => pagerduty::poll(&ctx, spec, memo).await,
         Spec::Loki { .. } => {
-            let r = fetch(&ctx, &Req::Get(endpoint(base, &["ready"], &[])?), false).await?;
-            Ok(Outcome {
-                reading: parse::loki::loki_ready(&r),
-                latency: Some(r.latency),
-                wait: rate_limit_wait(&r.headers, jiff::Timestamp::now()),
-            })
+            single(
+                &ctx,
+                endpoint(base, &["loki", "api", "v1", "labels"], &[])?,
+                parse::loki::loki_labels,
+            )
+            .await
         }
         Spec::Simulated => Err(PollError::Request(
             "a simulated source is not polled".into(),

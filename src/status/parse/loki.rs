@@ -1,6 +1,7 @@
 //! Loki's answers: `/loki/api/v1/query_range` log lines (streams with
 //! nanosecond timestamps) or numbers (a metric query's matrix, read by the
-//! PromQL reader), a count query's vector, and `/ready`.
+//! PromQL reader), a count query's vector, and the label names the status
+//! poll reads.
 //!
 //! Nothing here sanitizes: lines and labels are raw until
 //! `status::query::Answer::sanitized` cleans them, like every other text
@@ -146,27 +147,36 @@ pub fn loki_count(resp: &Response) -> Result<Option<f64>, PollError> {
     }
 }
 
-/// `GET /ready`: up when Loki says it is ready.
-pub fn loki_ready(resp: &Response) -> Reading {
-    let ok = (200..300).contains(&resp.status);
-    let said = String::from_utf8_lossy(&resp.body);
-    let said = super::truncate(said.trim().lines().next().unwrap_or(""), 120);
-    Reading {
-        state: if ok { Health::Up } else { Health::Down },
-        summary: if ok {
-            "ready".to_owned()
-        } else {
-            format!("not ready (HTTP {})", resp.status)
-        },
-        error: (!ok).then(|| {
-            if said.is_empty() {
-                format!("HTTP {}", resp.status)
-            } else {
-                format!("HTTP {}: {said}", resp.status)
-            }
-        }),
-        ..Reading::default()
+/// `GET /loki/api/v1/labels`: up when Loki answers a query for this
+/// tenant (its readiness alone would not say that the token and tenant
+/// work), with how many label names it knows.
+pub fn loki_labels(resp: &Response) -> Result<Reading, PollError> {
+    if let Some(e) = error_of(resp) {
+        return Err(e);
     }
+    super::check_status(crate::status::source::Kind::Loki, resp)?;
+    #[derive(Deserialize)]
+    struct Labels {
+        status: String,
+        #[serde(default)]
+        data: Vec<String>,
+    }
+    let l: Labels = json(&resp.body, "Loki")?;
+    if l.status != "success" {
+        return Err(PollError::Malformed(format!(
+            "Loki answered status `{}`",
+            super::truncate(&l.status, 40)
+        )));
+    }
+    Ok(Reading {
+        state: Health::Up,
+        summary: format!(
+            "answering · {} label{}",
+            l.data.len(),
+            if l.data.len() == 1 { "" } else { "s" }
+        ),
+        ..Reading::default()
+    })
 }
 
 #[cfg(test)]
@@ -246,10 +256,16 @@ mod tests {
     }
 
     #[test]
-    fn readiness() {
-        assert_eq!(loki_ready(&Response::ok("ready\n")).state, Health::Up);
-        let r = loki_ready(&status(503, "Ingester not ready: waiting for 15s after being ready\n"));
-        assert_eq!(r.state, Health::Down);
-        assert!(r.error.unwrap().contains("Ingester not ready"));
+    fn labels_mean_loki_answers() {
+        let r = loki_labels(&Response::ok(r#"{"status":"success","data":["app","level"]}"#)).unwrap();
+        assert_eq!(r.state, Health::Up);
+        assert_eq!(r.summary, "answering · 2 labels");
+        let e = loki_labels(&status(503, "Ingester not ready: waiting for 15s after being ready\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("503"), "{e}");
+        assert!(loki_labels(&Response::ok("ready")).is_err());
+        let e = loki_labels(&status(401, "no org id\n")).unwrap_err().to_string();
+        assert!(e.contains("401"), "{e}");
     }
 }

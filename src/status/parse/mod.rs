@@ -144,7 +144,7 @@ pub fn reading(
                 pages.into_iter().map(|p| (p, None)).collect(),
             ))
         }
-        Spec::Loki { .. } => Ok(loki::loki_ready(resp)),
+        Spec::Loki { .. } => loki::loki_labels(resp),
         Spec::Simulated => Err(PollError::Request(
             "a simulated source is not polled".into(),
         )),

@@ -53,7 +53,7 @@ pub enum Kind {
     Healthchecks,
     /// PagerDuty: triggered and acknowledged pages (incidents).
     Pagerduty,
-    /// Loki: answers a step's `logql` blocks; polled for readiness.
+    /// Loki: answers a step's `logql` blocks; polled by listing its labels.
     Loki,
     /// Driven by a script (game days), never polled.
     Simulated,
