@@ -636,12 +636,19 @@ fn lint_checks_query_sources_against_the_config() {
     let text = String::from_utf8_lossy(&out);
     let p = rb.display().to_string();
     assert!(
-        text.contains(&format!("{p}:5:1: warning[unknown-source]: no source is named `prod`")),
+        text.contains(&format!(
+            "{p}:5:1: warning[unknown-source]: no source is named `prod`"
+        )),
         "{text}"
     );
-    assert!(text.contains("sources that answer promql blocks: metrics"), "{text}");
     assert!(
-        text.contains(&format!("{p}:9:1: warning[unknown-source]: source `logs` is a loki source")),
+        text.contains("sources that answer promql blocks: metrics"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{p}:9:1: warning[unknown-source]: source `logs` is a loki source"
+        )),
         "{text}"
     );
     assert_eq!(text.matches("warning[").count(), 2, "{text}");

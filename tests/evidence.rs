@@ -86,7 +86,13 @@ fn start(text: &str, queryable: Vec<Queryable>) -> (tempfile::TempDir, State, Ve
         queryable,
         ..Settings::default()
     };
-    let mut s = State::new(lib, Keymap::default(), settings, t(0), jiff::tz::TimeZone::UTC);
+    let mut s = State::new(
+        lib,
+        Keymap::default(),
+        settings,
+        t(0),
+        jiff::tz::TimeZone::UTC,
+    );
     typed(&mut s, "checkout", 1);
     key(&mut s, KeyCode::Enter, 2);
     let fx = key(&mut s, KeyCode::Enter, 4);
@@ -137,12 +143,7 @@ fn two_series(req: &QueryRequest) -> Vec<Series> {
         ]
         .into(),
         samples: (0..=120)
-            .map(|k| {
-                (
-                    end - jiff::SignedDuration::from_secs((120 - k) * 15),
-                    f(k),
-                )
-            })
+            .map(|k| (end - jiff::SignedDuration::from_secs((120 - k) * 15), f(k)))
             .collect(),
     };
     vec![
@@ -174,11 +175,13 @@ fn lines_answer(req: &QueryRequest) -> Answer {
     }
 }
 
-fn answer(s: &mut State, req: QueryRequest, result: Result<Answer, String>, at: i64) -> Vec<Effect> {
-    app::update(
-        s,
-        Action::Tick(t(at)),
-    );
+fn answer(
+    s: &mut State,
+    req: QueryRequest,
+    result: Result<Answer, String>,
+    at: i64,
+) -> Vec<Effect> {
+    app::update(s, Action::Tick(t(at)));
     app::update(
         s,
         Action::QueryAnswered(Box::new(QueryAnswered {
@@ -207,7 +210,12 @@ fn entering_a_step_asks_its_blocks_and_records_the_first_answers() {
     // Nothing more is asked while they are out.
     assert!(queries(&app::update(&mut s, Action::Tick(t(6)))).is_empty());
 
-    let fx = answer(&mut s, asked[0].clone(), Ok(numbers(&asked[0], two_series(&asked[0]))), 7);
+    let fx = answer(
+        &mut s,
+        asked[0].clone(),
+        Ok(numbers(&asked[0], two_series(&asked[0]))),
+        7,
+    );
     let ev = evidence(&fx);
     assert_eq!(ev.len(), 1, "the first answer is evidence");
     assert_eq!(ev[0].step, "check-the-error-rate");
@@ -217,19 +225,29 @@ fn entering_a_step_asks_its_blocks_and_records_the_first_answers() {
     let fx = answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 8);
     let ev = evidence(&fx);
     assert_eq!(ev[0].count, Some(214));
-    assert_eq!(ev[0].lines[0].line, "error: connection refused to payments:443");
+    assert_eq!(
+        ev[0].lines[0].line,
+        "error: connection refused to payments:443"
+    );
     save_all(&mut s);
 
     // Refreshed at each source's interval, and not recorded again.
     assert!(queries(&app::update(&mut s, Action::Tick(t(20)))).is_empty());
     let again = queries(&app::update(&mut s, Action::Tick(t(23))));
-    assert_eq!(again.len(), 1, "prom (15 s) is due, logs (30 s) not yet: {again:?}");
+    assert_eq!(
+        again.len(),
+        1,
+        "prom (15 s) is due, logs (30 s) not yet: {again:?}"
+    );
     assert_eq!(again[0].record, Record::No);
     let fx = answer(&mut s, again[0].clone(), Ok(numbers(&again[0], vec![])), 24);
     assert!(evidence(&fx).is_empty());
     // At 40 s both are due: prom 15 s after 24, logs 30 s after 8.
     let both = queries(&app::update(&mut s, Action::Tick(t(40))));
-    assert_eq!(both.iter().map(|q| q.source.as_str()).collect::<Vec<_>>(), ["prom", "logs"]);
+    assert_eq!(
+        both.iter().map(|q| q.source.as_str()).collect::<Vec<_>>(),
+        ["prom", "logs"]
+    );
 }
 
 #[test]
@@ -241,7 +259,12 @@ fn only_the_step_on_screen_is_asked_and_late_answers_are_dropped() {
     assert!(queries(&fx).is_empty());
     assert!(s.session.as_ref().unwrap().queries.views.is_empty());
     // The answer to the old step comes late: shown nowhere, recorded nowhere.
-    let fx = answer(&mut s, asked[0].clone(), Ok(numbers(&asked[0], two_series(&asked[0]))), 11);
+    let fx = answer(
+        &mut s,
+        asked[0].clone(),
+        Ok(numbers(&asked[0], two_series(&asked[0]))),
+        11,
+    );
     assert!(evidence(&fx).is_empty());
     // Minutes pass: nothing is asked for a step nobody looks at.
     for sec in [60, 120, 600] {
@@ -252,7 +275,12 @@ fn only_the_step_on_screen_is_asked_and_late_answers_are_dropped() {
     let back = queries(&fx);
     assert_eq!(back.len(), 2, "{fx:?}");
     assert!(back[0].visit > asked[0].visit);
-    let fx = answer(&mut s, back[0].clone(), Ok(numbers(&back[0], two_series(&back[0]))), 602);
+    let fx = answer(
+        &mut s,
+        back[0].clone(),
+        Ok(numbers(&back[0], two_series(&back[0]))),
+        602,
+    );
     assert_eq!(evidence(&fx).len(), 1);
     // An answer of the earlier visit does not count for this one.
     let fx = answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 603);
@@ -263,12 +291,19 @@ fn only_the_step_on_screen_is_asked_and_late_answers_are_dropped() {
 fn a_snapshot_with_a_comment_records_what_comes_back_even_a_failure() {
     let (_d, mut s, fx) = start(RUNBOOK, sources());
     let asked = queries(&fx);
-    answer(&mut s, asked[0].clone(), Ok(numbers(&asked[0], two_series(&asked[0]))), 5);
+    answer(
+        &mut s,
+        asked[0].clone(),
+        Ok(numbers(&asked[0], two_series(&asked[0]))),
+        5,
+    );
     answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 5);
     save_all(&mut s);
     let fx = key(&mut s, KeyCode::Char('E'), 20);
     assert!(
-        !queries(&fx).iter().any(|q| matches!(q.record, Record::Snapshot(_))),
+        !queries(&fx)
+            .iter()
+            .any(|q| matches!(q.record, Record::Snapshot(_))),
         "asks for a comment first"
     );
     typed(&mut s, "500s started with the deploy", 21);
@@ -279,10 +314,23 @@ fn a_snapshot_with_a_comment_records_what_comes_back_even_a_failure() {
         snaps[0].record,
         Record::Snapshot(Some("500s started with the deploy".into()))
     );
-    let fx = answer(&mut s, snaps[0].clone(), Ok(numbers(&snaps[0], two_series(&snaps[0]))), 23);
+    let fx = answer(
+        &mut s,
+        snaps[0].clone(),
+        Ok(numbers(&snaps[0], two_series(&snaps[0]))),
+        23,
+    );
     let ev = evidence(&fx);
-    assert_eq!(ev[0].comment.as_deref(), Some("500s started with the deploy"));
-    let fx = answer(&mut s, snaps[1].clone(), Err("no answer within 10s".into()), 24);
+    assert_eq!(
+        ev[0].comment.as_deref(),
+        Some("500s started with the deploy")
+    );
+    let fx = answer(
+        &mut s,
+        snaps[1].clone(),
+        Err("no answer within 10s".into()),
+        24,
+    );
     let ev = evidence(&fx);
     assert_eq!(ev[0].error.as_deref(), Some("no answer within 10s"));
     assert!(ev[0].lines.is_empty());
@@ -304,13 +352,22 @@ fn failures_missing_values_and_unknown_sources_say_why_in_place() {
         Err("bad_data: 1:14: parse error: unexpected right parenthesis ')'".into()),
         5,
     );
-    assert!(evidence(&fx).is_empty(), "a failure is not the visit's evidence");
+    assert!(
+        evidence(&fx).is_empty(),
+        "a failure is not the visit's evidence"
+    );
     let text = screen(&s, t(6), 120, 40);
-    assert!(text.contains("✖ prom: bad_data: 1:14: parse error"), "{text}");
+    assert!(
+        text.contains("✖ prom: bad_data: 1:14: parse error"),
+        "{text}"
+    );
     assert!(text.contains("⋯ asking logs"), "{text}");
     // The step still works: done moves on.
     let fx = key(&mut s, KeyCode::Char('d'), 7);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Append(EventKind::StepDone { .. }, _))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Append(EventKind::StepDone { .. }, _)))
+    );
 
     // A block naming a source that does not exist, one with a variable
     // without a value.
@@ -335,25 +392,46 @@ fn failures_missing_values_and_unknown_sources_say_why_in_place() {
 fn snapshots_of_the_step_pane() {
     let (_d, mut s, fx) = start(RUNBOOK, sources());
     let asked = queries(&fx);
-    answer(&mut s, asked[0].clone(), Ok(numbers(&asked[0], two_series(&asked[0]))), 5);
+    answer(
+        &mut s,
+        asked[0].clone(),
+        Ok(numbers(&asked[0], two_series(&asked[0]))),
+        5,
+    );
     answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 5);
     save_all(&mut s);
     let wide = screen(&s, t(6), 140, 48);
     assert!(wide.contains("promql · live"), "{wide}");
     assert!(wide.contains("code=200"), "{wide}");
     assert!(wide.contains("12.5"), "{wide}");
-    assert!(wide.contains('⣀') || wide.contains('⠉') || wide.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)), "a braille chart: {wide}");
+    assert!(
+        wide.contains('⣀')
+            || wide.contains('⠉')
+            || wide.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c)),
+        "a braille chart: {wide}"
+    );
     assert!(wide.contains("214 lines in 30m"), "{wide}");
     insta::assert_snapshot!("evidence_step_140x48", wide);
     let small = screen(&s, t(6), 80, 24);
-    assert!(small.contains('▁') || small.contains('█'), "sparklines at 80×24: {small}");
+    assert!(
+        small.contains('▁') || small.contains('█'),
+        "sparklines at 80×24: {small}"
+    );
     insta::assert_snapshot!("evidence_step_80x24", small);
     // The same step when the next refresh fails: the error on top, the last
     // answer kept below it.
     let again = queries(&app::update(&mut s, Action::Tick(t(21))));
-    answer(&mut s, again[0].clone(), Err("connection failed: Connection refused (os error 111)".into()), 22);
+    answer(
+        &mut s,
+        again[0].clone(),
+        Err("connection failed: Connection refused (os error 111)".into()),
+        22,
+    );
     let failing = screen(&s, t(23), 140, 48);
-    assert!(failing.contains("(below: the last answer that came)"), "{failing}");
+    assert!(
+        failing.contains("(below: the last answer that came)"),
+        "{failing}"
+    );
     insta::assert_snapshot!("evidence_step_failing_140x48", failing);
 }
 
@@ -365,7 +443,9 @@ fn the_postmortem_shows_the_evidence_under_its_step() {
     let (_d, mut s, fx) = start(RUNBOOK, sources());
     let asked = queries(&fx);
     let mut series = two_series(&asked[0]);
-    series[1].labels.insert("code".into(), "500 | <b>x</b>\n## not a heading".into());
+    series[1]
+        .labels
+        .insert("code".into(), "500 | <b>x</b>\n## not a heading".into());
     answer(&mut s, asked[0].clone(), Ok(numbers(&asked[0], series)), 5);
     let mut logs = lines_answer(&asked[1]);
     if let Found::Lines { lines, .. } = &mut logs.found {
@@ -384,15 +464,32 @@ fn the_postmortem_shows_the_evidence_under_its_step() {
     );
     let ev = md.split("## Evidence").nth(1).expect("an evidence section");
     let ev = ev.split("\n## ").next().unwrap();
-    assert!(ev.contains("### Check the error rate (check-the-error-rate)"), "{ev}");
-    assert!(ev.contains("#### 03:00:05 (T+00:00:01) — promql on prom"), "{ev}");
-    assert!(ev.contains("```promql\nsum by (code) (rate(http_requests_total{service=\"checkout\"}[5m]))\n```"), "{ev}");
+    assert!(
+        ev.contains("### Check the error rate (check-the-error-rate)"),
+        "{ev}"
+    );
+    assert!(
+        ev.contains("#### 03:00:05 (T+00:00:01) — promql on prom"),
+        "{ev}"
+    );
+    assert!(
+        ev.contains(
+            "```promql\nsum by (code) (rate(http_requests_total{service=\"checkout\"}[5m]))\n```"
+        ),
+        "{ev}"
+    );
     assert!(ev.contains("| Series | Last | Min | Max |"), "{ev}");
     assert!(ev.contains("| code=200 | 40 | 40 | 49 |"), "{ev}");
-    assert!(ev.contains("```mermaid\nxychart-beta\n    x-axis [\"02:30\""), "{ev}");
+    assert!(
+        ev.contains("```mermaid\nxychart-beta\n    x-axis [\"02:30\""),
+        "{ev}"
+    );
     assert_eq!(ev.matches("    line [").count(), 2, "{ev}");
     assert!(ev.contains("214 lines matched; the newest 2:"), "{ev}");
-    assert!(ev.contains("02:59:59 error: connection refused to payments:443"), "{ev}");
+    assert!(
+        ev.contains("02:59:59 error: connection refused to payments:443"),
+        "{ev}"
+    );
     // Nothing from outside becomes Markdown: no new heading, no tag, no
     // fence closed early.
     assert!(!ev.contains("\n## not a heading"), "{ev}");

@@ -52,7 +52,10 @@ fn streams(n: usize, hostile: bool) -> String {
             } else {
                 format!("error: request {i} failed")
             };
-            format!(r#"["{}","{line}"]"#, 1_700_000_000_000_000_000u128 - i as u128 * 1_000_000_000)
+            format!(
+                r#"["{}","{line}"]"#,
+                1_700_000_000_000_000_000u128 - i as u128 * 1_000_000_000
+            )
         })
         .collect();
     format!(
@@ -78,7 +81,9 @@ async fn lines_newest_first_with_the_tenant_and_the_token() {
         .mount(&server)
         .await;
     let src = loki(&server, "    tenant: team-a\n", "5s");
-    let a = ask(&src, r#"{app="checkout"} |= "error""#).await.expect("lines");
+    let a = ask(&src, r#"{app="checkout"} |= "error""#)
+        .await
+        .expect("lines");
     let Found::Lines { lines, count } = &a.found else {
         panic!("{a:?}")
     };
@@ -115,7 +120,9 @@ async fn a_full_page_is_counted_over_the_window() {
         .mount(&server)
         .await;
     let src = loki(&server, "", "5s");
-    let a = ask(&src, r#"{app="checkout"} |= "error""#).await.expect("lines");
+    let a = ask(&src, r#"{app="checkout"} |= "error""#)
+        .await
+        .expect("lines");
     let Found::Lines { lines, count } = &a.found else {
         panic!("{a:?}")
     };
@@ -173,14 +180,16 @@ async fn a_bad_query_says_why() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/loki/api/v1/query_range"))
-        .respond_with(
-            ResponseTemplate::new(400)
-                .set_body_string("parse error at line 1, col 15: syntax error: unexpected IDENTIFIER\n"),
-        )
+        .respond_with(ResponseTemplate::new(400).set_body_string(
+            "parse error at line 1, col 15: syntax error: unexpected IDENTIFIER\n",
+        ))
         .mount(&server)
         .await;
     let src = loki(&server, "", "5s");
-    let e = ask(&src, r#"{app="checkout" |= "x""#).await.unwrap_err().to_string();
+    let e = ask(&src, r#"{app="checkout" |= "x""#)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("parse error at line 1, col 15"), "{e}");
 }
 
@@ -196,7 +205,9 @@ async fn timeouts_and_huge_bodies_are_errors_in_time() {
     Mock::given(method("GET"))
         .and(path("/loki/api/v1/query_range"))
         .and(query_param("query", "{big=\"1\"}"))
-        .respond_with(move |_: &Request| json(format!("{{\"pad\":\"{}\"}}", "x".repeat(400 * 1024))))
+        .respond_with(move |_: &Request| {
+            json(format!("{{\"pad\":\"{}\"}}", "x".repeat(400 * 1024)))
+        })
         .mount(&server)
         .await;
     let src = loki(&server, "", "1s");

@@ -658,18 +658,27 @@ async fn real_prometheus_answers_queries_as_evidence() {
     // A step's query block, as the app asks it: a range over the window,
     // every series with its samples, sanitized; a bad one says why.
     let src = source("prometheus", port);
-    let answer = step_query(&src, "sum by (handler) (rate(prometheus_http_requests_total[1m]))", 60)
-        .await
-        .expect("an answer");
+    let answer = step_query(
+        &src,
+        "sum by (handler) (rate(prometheus_http_requests_total[1m]))",
+        60,
+    )
+    .await
+    .expect("an answer");
     let series = answer.series();
     assert!(series.len() >= 2, "{answer:?}");
     assert!(series.iter().all(|s| s.labels.contains_key("handler")));
     assert!(series.iter().any(|s| s.samples.len() >= 2), "{answer:?}");
     assert_eq!(answer.step, Duration::from_secs(1));
-    let err = step_query(&src, "sum(up))", 60).await.unwrap_err().to_string();
+    let err = step_query(&src, "sum(up))", 60)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("bad_data"), "{err}");
     // Nothing matched: an empty answer, not an error.
-    let none = step_query(&src, "up{job=\"no-such-job\"}", 60).await.expect("an answer");
+    let none = step_query(&src, "up{job=\"no-such-job\"}", 60)
+        .await
+        .expect("an answer");
     assert!(none.series().is_empty());
 }
 
@@ -686,7 +695,14 @@ async fn step_query(
         window: Duration::from_secs(window_secs),
     };
     let clients = mayday::status::fetch::Clients::new().expect("clients");
-    mayday::status::fetch::query(src, &clients, None, mayday::status::fetch::Options::default(), &ask).await
+    mayday::status::fetch::query(
+        src,
+        &clients,
+        None,
+        mayday::status::fetch::Options::default(),
+        &ask,
+    )
+    .await
 }
 
 /// A second real PromQL server (Debian's `victoria-metrics`), so the reader
@@ -805,9 +821,14 @@ async fn real_victoria_metrics_answers_queries_as_evidence() {
     assert!(err.contains("unparsed data left"), "{err}");
     // The same through a step's query block.
     let src = source("prometheus", port);
-    let answer = step_query(&src, "mayday_wait_seconds", 120).await.expect("an answer");
+    let answer = step_query(&src, "mayday_wait_seconds", 120)
+        .await
+        .expect("an answer");
     assert_eq!(answer.series().len(), 2, "{answer:?}");
     assert_eq!(distinct_labels(answer.series()), ["pod"]);
-    let err = step_query(&src, "sum(up))", 60).await.unwrap_err().to_string();
+    let err = step_query(&src, "sum(up))", 60)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unparsed data left"), "{err}");
 }

@@ -280,7 +280,9 @@ impl QueryBoard {
                         v.recorded = true;
                         Some(Evidence::of(asked, &answer, None))
                     }
-                    Record::Snapshot(comment) => Some(Evidence::of(asked, &answer, comment.clone())),
+                    Record::Snapshot(comment) => {
+                        Some(Evidence::of(asked, &answer, comment.clone()))
+                    }
                     _ => None,
                 };
                 v.answer = Some(answer);

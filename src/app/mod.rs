@@ -10,8 +10,8 @@
 
 pub mod action;
 pub mod board;
-pub mod evidence;
 pub mod context;
+pub mod evidence;
 pub mod overlays;
 pub mod runtime;
 pub mod screens;

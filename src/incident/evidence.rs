@@ -101,11 +101,7 @@ impl Evidence {
         match &answer.found {
             Found::Numbers(r) => {
                 if r.series.len() > MAX_SERIES {
-                    cut.push(format!(
-                        "{} of {} series kept",
-                        MAX_SERIES,
-                        r.series.len()
-                    ));
+                    cut.push(format!("{} of {} series kept", MAX_SERIES, r.series.len()));
                 }
                 let mut long = false;
                 for s in r.series.iter().take(MAX_SERIES) {
@@ -120,13 +116,21 @@ impl Evidence {
                     });
                 }
                 if long {
-                    cut.push(format!("the newest {MAX_SAMPLES} samples of each series kept"));
+                    cut.push(format!(
+                        "the newest {MAX_SAMPLES} samples of each series kept"
+                    ));
                 }
             }
-            Found::Lines { lines: all, count: c } => {
+            Found::Lines {
+                lines: all,
+                count: c,
+            } => {
                 count = *c;
                 if all.len() > MAX_LINES {
-                    cut.push(format!("the newest {MAX_LINES} of {} lines kept", all.len()));
+                    cut.push(format!(
+                        "the newest {MAX_LINES} of {} lines kept",
+                        all.len()
+                    ));
                 }
                 let mut long = false;
                 for l in all.iter().take(MAX_LINES) {
@@ -275,7 +279,12 @@ mod tests {
             .map(|i| Series {
                 labels: [("pod".to_owned(), format!("api-{i}"))].into(),
                 samples: (0..300)
-                    .map(|k| (t(1_000 + k * 15), if k == 299 { f64::NAN } else { k as f64 / 2.0 }))
+                    .map(|k| {
+                        (
+                            t(1_000 + k * 15),
+                            if k == 299 { f64::NAN } else { k as f64 / 2.0 },
+                        )
+                    })
                     .collect(),
             })
             .collect();
@@ -304,7 +313,10 @@ mod tests {
         assert!(json.contains(r#"[1900.0,30.0]"#));
         let back: Evidence = serde_json::from_str(&json).unwrap();
         assert_eq!(back, e);
-        assert_eq!(e.describe(), "evidence (prom): sum(rate(x[5m])) — 20 series");
+        assert_eq!(
+            e.describe(),
+            "evidence (prom): sum(rate(x[5m])) — 20 series"
+        );
     }
 
     #[test]
@@ -313,7 +325,11 @@ mod tests {
             .map(|i| LogLine {
                 at: t(2_000 - i),
                 labels: BTreeMap::new(),
-                line: if i == 0 { "x".repeat(1500) } else { format!("line {i}") },
+                line: if i == 0 {
+                    "x".repeat(1500)
+                } else {
+                    format!("line {i}")
+                },
             })
             .collect();
         let answer = Answer {
@@ -325,7 +341,11 @@ mod tests {
                 count: Some(1234),
             },
         };
-        let e = Evidence::of(asked(QueryLanguage::Logql), &answer, Some("after the deploy".into()));
+        let e = Evidence::of(
+            asked(QueryLanguage::Logql),
+            &answer,
+            Some("after the deploy".into()),
+        );
         assert_eq!(e.lines.len(), MAX_LINES);
         assert_eq!(e.lines[0].line.chars().count(), MAX_LINE_CHARS + 1);
         assert!(e.truncated.as_deref().unwrap().contains("50 of 60 lines"));

@@ -154,7 +154,11 @@ pub(crate) fn command(
     };
     if super::query::QueryLanguage::of(cmd.language.as_deref()).is_some() {
         // `promql source=prod window=1h` or `promql {source=prod}`.
-        let rest = lang_part.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+        let rest = lang_part
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut tokens = split_attrs(&rest);
         tokens.extend(attrs.map(split_attrs).unwrap_or_default());
         query_attrs(&mut cmd, tokens, diags);
@@ -214,22 +218,36 @@ pub(crate) fn command(
 }
 
 /// The attributes of a query block: `source=NAME`, `window=DURATION`.
-fn query_attrs(cmd: &mut Command, tokens: Vec<(String, Option<String>)>, diags: &mut Vec<Diagnostic>) {
+fn query_attrs(
+    cmd: &mut Command,
+    tokens: Vec<(String, Option<String>)>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let at = cmd.pos;
     for (key, value) in tokens {
         match (key.as_str(), value) {
             ("source", Some(v)) if !v.trim().is_empty() => cmd.source = Some(v.trim().to_owned()),
             ("window", Some(v)) => match crate::util::duration::parse(&v) {
                 Ok(d) if !d.is_zero() => cmd.window = Some(d),
-                Ok(_) => diags.push(Diagnostic::error("invalid-duration", at, "window: a chart window cannot be zero")),
+                Ok(_) => diags.push(Diagnostic::error(
+                    "invalid-duration",
+                    at,
+                    "window: a chart window cannot be zero",
+                )),
                 Err(e) => diags.push(
                     Diagnostic::error("invalid-duration", at, format!("window: {e}"))
                         .with_hint("write a duration such as `30m`, `1h` or `6h`"),
                 ),
             },
             (k, _) => diags.push(
-                Diagnostic::warning("unknown-attribute", at, format!("unknown attribute `{k}` on a query block"))
-                    .with_hint("known: source=NAME (a configured source), window=DURATION (the chart's span)"),
+                Diagnostic::warning(
+                    "unknown-attribute",
+                    at,
+                    format!("unknown attribute `{k}` on a query block"),
+                )
+                .with_hint(
+                    "known: source=NAME (a configured source), window=DURATION (the chart's span)",
+                ),
             ),
         }
     }

@@ -222,7 +222,8 @@ mod tests {
 
     #[test]
     fn variables_and_labels_are_filled_in() {
-        let q = r#"sum(rate(http_requests_total{namespace="{{namespace}}", pod="$POD"}[{{window}}]))"#;
+        let q =
+            r#"sum(rate(http_requests_total{namespace="{{namespace}}", pod="$POD"}[{{window}}]))"#;
         let out = fill(
             q,
             &map(&[("namespace", "payments"), ("window", "5m")]),
@@ -238,7 +239,12 @@ mod tests {
     #[test]
     fn a_value_cannot_break_out_of_its_string() {
         let q = r#"up{job="{{job}}"}"#;
-        let out = fill(q, &map(&[("job", r#"x"} or vector(1) or up{a="\"#)]), &map(&[])).unwrap();
+        let out = fill(
+            q,
+            &map(&[("job", r#"x"} or vector(1) or up{a="\"#)]),
+            &map(&[]),
+        )
+        .unwrap();
         assert_eq!(out, r#"up{job="x\"} or vector(1) or up{a=\"\\"}"#);
         // Single quotes escape their own quote.
         let out = fill("up{job='{{job}}'}", &map(&[("job", "it's")]), &map(&[])).unwrap();
@@ -246,7 +252,14 @@ mod tests {
         // A newline is written as an escape, other control bytes refused.
         let out = fill(r#"up{job="{{job}}"}"#, &map(&[("job", "a\nb")]), &map(&[])).unwrap();
         assert_eq!(out, r#"up{job="a\nb"}"#);
-        assert!(fill(r#"up{job="{{job}}"}"#, &map(&[("job", "a\x1bb")]), &map(&[])).is_err());
+        assert!(
+            fill(
+                r#"up{job="{{job}}"}"#,
+                &map(&[("job", "a\x1bb")]),
+                &map(&[])
+            )
+            .is_err()
+        );
     }
 
     #[test]

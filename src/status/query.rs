@@ -250,7 +250,10 @@ mod tests {
         };
         use QueryLanguage::*;
         assert_eq!(pick(Promql, None, None), Ok(Some("prom-a".into())));
-        assert_eq!(pick(Promql, None, Some("prom-b")), Ok(Some("prom-b".into())));
+        assert_eq!(
+            pick(Promql, None, Some("prom-b")),
+            Ok(Some("prom-b".into()))
+        );
         assert_eq!(
             pick(Promql, Some("prom-a"), Some("prom-b")),
             Ok(Some("prom-a".into()))
@@ -258,9 +261,20 @@ mod tests {
         // A runbook default that cannot answer falls through to the first.
         assert_eq!(pick(Promql, None, Some("logs")), Ok(Some("prom-a".into())));
         assert_eq!(pick(Logql, None, None), Ok(Some("logs".into())));
-        assert!(pick(Promql, Some("logs"), None).unwrap_err().contains("loki source"));
-        assert!(pick(Promql, Some("nope"), None).unwrap_err().contains("no source is named `nope`"));
-        assert!(matches!(pick_source(&sources[..1], Promql, None, None), Ok(None)));
+        assert!(
+            pick(Promql, Some("logs"), None)
+                .unwrap_err()
+                .contains("loki source")
+        );
+        assert!(
+            pick(Promql, Some("nope"), None)
+                .unwrap_err()
+                .contains("no source is named `nope`")
+        );
+        assert!(matches!(
+            pick_source(&sources[..1], Promql, None, None),
+            Ok(None)
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod nats;
+pub mod procs;
 pub mod tmux;
 pub mod tui;
 

@@ -43,14 +43,21 @@ impl QueryRunner {
 
     /// Make `request` in a task; the answer goes to `tx`.
     pub(super) fn run(&self, request: QueryRequest, tx: &mpsc::UnboundedSender<Action>) {
-        let source = self.sources.iter().find(|s| s.name == request.source).cloned();
+        let source = self
+            .sources
+            .iter()
+            .find(|s| s.name == request.source)
+            .cloned();
         let clients = self.clients.clone();
         let slots = self.slots.clone();
         let tx = tx.clone();
         tokio::spawn(async move {
             let (result, retry_after) = match source {
                 None => (
-                    Err(format!("no source named `{}` answers queries", request.source)),
+                    Err(format!(
+                        "no source named `{}` answers queries",
+                        request.source
+                    )),
                     None,
                 ),
                 Some(src) => {
@@ -82,7 +89,14 @@ async fn ask(
             .credential
             .resolve()
             .map_err(crate::status::PollError::Token)?;
-        fetch::query(src, &clients, token.as_ref(), Options::default(), &request.ask).await
+        fetch::query(
+            src,
+            &clients,
+            token.as_ref(),
+            Options::default(),
+            &request.ask,
+        )
+        .await
     };
     let got = std::panic::AssertUnwindSafe(work)
         .catch_unwind()

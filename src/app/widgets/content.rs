@@ -96,7 +96,10 @@ fn live_lines(
         step.queries()
             .filter_map(|b| {
                 let v = board.views.get(b.index)?;
-                Some((b.command_index, query::lines(v, width, room, now, &env.tz, theme)))
+                Some((
+                    b.command_index,
+                    query::lines(v, width, room, now, &env.tz, theme),
+                ))
             })
             .collect(),
     )
@@ -175,7 +178,14 @@ pub fn draw_content(
     } else {
         query::Room::Compact
     };
-    let live = live_lines(env, s_, step, (inner.width.saturating_sub(1), room), now, theme);
+    let live = live_lines(
+        env,
+        s_,
+        step,
+        (inner.width.saturating_sub(1), room),
+        now,
+        theme,
+    );
     let view = StepView {
         live: live.as_ref(),
         vars: Some(&s_.incident.variables),

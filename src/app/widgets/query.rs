@@ -50,14 +50,21 @@ pub fn lines(
     let mut out = Vec::new();
     let muted = theme.style("ui.muted");
     if let Some(why) = &v.blocked {
-        out.push(Line::styled(format!("  ⚠ {}", s(why)), theme.style("status.degraded")));
+        out.push(Line::styled(
+            format!("  ⚠ {}", s(why)),
+            theme.style("status.degraded"),
+        ));
         return out;
     }
     let Some(source) = &v.source else {
         return out;
     };
     let window = crate::util::duration::format(v.window);
-    let hhmmss = |t: Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%H:%M:%S").to_string();
+    let hhmmss = |t: Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%H:%M:%S")
+            .to_string()
+    };
     if let Some(e) = &v.error {
         out.push(Line::styled(
             format!("  ✖ {}: {}", s(source), s(e)),
@@ -86,7 +93,11 @@ pub fn lines(
     let stale = v
         .answered_at
         .is_some_and(|t| (now - t).as_secs() > (v.every.as_secs() as i64) * 3 + 5);
-    let head_style = if stale { theme.style("status.degraded") } else { muted };
+    let head_style = if stale {
+        theme.style("status.degraded")
+    } else {
+        muted
+    };
     match &answer.found {
         Found::Numbers(r) => {
             out.push(Line::styled(
@@ -99,7 +110,10 @@ pub fn lines(
                 head_style,
             ));
             for w in r.warnings.iter().take(2) {
-                out.push(Line::styled(format!("    ⚠ {w}"), theme.style("status.degraded")));
+                out.push(Line::styled(
+                    format!("    ⚠ {w}"),
+                    theme.style("status.degraded"),
+                ));
             }
             if r.series.is_empty() {
                 out.push(Line::styled(
@@ -111,7 +125,15 @@ pub fn lines(
             let unit = v.expr.as_deref().and_then(promql::metric_of).unwrap_or("");
             rows(&mut out, &r.series, answer.end, unit, width, theme);
             if room == Room::Full {
-                out.extend(chart(&r.series, answer.start, answer.end, width, unit, tz, theme));
+                out.extend(chart(
+                    &r.series,
+                    answer.start,
+                    answer.end,
+                    width,
+                    unit,
+                    tz,
+                    theme,
+                ));
             }
         }
         Found::Lines { lines, count } => {
@@ -128,7 +150,10 @@ pub fn lines(
             let shown = if room == Room::Full { 8 } else { 3 };
             for l in lines.iter().take(shown) {
                 let text = format!("    {} {}", hhmmss(l.at), l.line);
-                out.push(Line::styled(cut(&text, usize::from(width)), theme.style("output")));
+                out.push(Line::styled(
+                    cut(&text, usize::from(width)),
+                    theme.style("output"),
+                ));
             }
             if lines.is_empty() {
                 out.push(Line::styled(
@@ -157,13 +182,21 @@ fn rows(
             .iter()
             .filter_map(|k| Some(format!("{k}={}", sr.labels.get(k)?)))
             .collect();
-        if parts.is_empty() {
-            sr.labels
-                .get("__name__")
-                .cloned()
-                .unwrap_or_else(|| "value".to_owned())
-        } else {
-            parts.join(" ")
+        if !parts.is_empty() {
+            return parts.join(" ");
+        }
+        // One series (or all alike): its own labels say what it is.
+        let own: Vec<String> = sr
+            .labels
+            .iter()
+            .filter(|(k, _)| *k != "__name__")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        match sr.labels.get("__name__") {
+            Some(n) if own.is_empty() => n.clone(),
+            Some(n) => format!("{n}{{{}}}", own.join(",")),
+            None if own.is_empty() => "value".to_owned(),
+            None => own.join(" "),
         }
     };
     let w = usize::from(width);
@@ -207,14 +240,20 @@ pub fn sparkline(samples: &[(Timestamp, f64)], width: usize) -> String {
     let buckets: Vec<Option<f64>> = samples
         .chunks(per)
         .map(|c| {
-            let finite: Vec<f64> = c.iter().map(|(_, v)| *v).filter(|v| v.is_finite()).collect();
+            let finite: Vec<f64> = c
+                .iter()
+                .map(|(_, v)| *v)
+                .filter(|v| v.is_finite())
+                .collect();
             (!finite.is_empty()).then(|| finite.iter().sum::<f64>() / finite.len() as f64)
         })
         .collect();
     let (lo, hi) = buckets
         .iter()
         .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
     buckets
         .iter()
         .map(|b| match b {
@@ -254,14 +293,27 @@ fn chart(
     let (lo, hi) = data
         .iter()
         .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
+            (lo.min(*v), hi.max(*v))
+        });
     if !lo.is_finite() {
         return Vec::new();
     }
     let pad = ((hi - lo) * 0.05).max(hi.abs() * 0.05).max(1e-9);
-    let (lo, hi) = (if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad }, hi + pad);
+    let (lo, hi) = (
+        if lo >= 0.0 {
+            (lo - pad).max(0.0)
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    );
     let span = (end.as_second() - start.as_second()).max(1) as f64;
-    let hhmm = |t: Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%H:%M").to_string();
+    let hhmm = |t: Timestamp| {
+        t.to_zoned_datetime(tz.clone())
+            .strftime("%H:%M")
+            .to_string()
+    };
     let mid = start
         .checked_add(jiff::SignedDuration::from_secs((span / 2.0) as i64))
         .unwrap_or(start);
@@ -278,12 +330,11 @@ fn chart(
         .collect();
     let muted = theme.style("ui.muted");
     let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([0.0, span])
-                .style(muted)
-                .labels([hhmm(start), hhmm(mid), hhmm(end)]),
-        )
+        .x_axis(Axis::default().bounds([0.0, span]).style(muted).labels([
+            hhmm(start),
+            hhmm(mid),
+            hhmm(end),
+        ]))
         .y_axis(
             Axis::default()
                 .bounds([lo, hi])
@@ -344,7 +395,10 @@ mod tests {
         assert_eq!(sparkline(&many, 12).chars().count(), 12);
         // Flat, NaN gaps, nothing.
         assert_eq!(sparkline(&[(t(0), 5.0), (t(1), 5.0)], 4), "▄▄");
-        assert_eq!(sparkline(&[(t(0), 1.0), (t(1), f64::NAN), (t(2), 2.0)], 3), "▁ █");
+        assert_eq!(
+            sparkline(&[(t(0), 1.0), (t(1), f64::NAN), (t(2), 2.0)], 3),
+            "▁ █"
+        );
         assert_eq!(sparkline(&[], 4), "");
     }
 }

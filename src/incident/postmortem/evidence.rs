@@ -23,7 +23,12 @@ pub(super) const TABLE_ROWS: usize = 20;
 
 /// `## Evidence`: every evidence record under its step, steps in the order
 /// they were first entered. Nothing at all when no step had queries.
-pub(super) fn section(o: &mut String, clock: &Clock<'_>, events: &[Event], steps: &[StepTime]) -> fmt::Result {
+pub(super) fn section(
+    o: &mut String,
+    clock: &Clock<'_>,
+    events: &[Event],
+    steps: &[StepTime],
+) -> fmt::Result {
     let mut by_step: Vec<(&str, Vec<&Event>)> = Vec::new();
     for e in events {
         if let EventKind::Evidence(ev) = &e.kind {
@@ -55,7 +60,12 @@ pub(super) fn section(o: &mut String, clock: &Clock<'_>, events: &[Event], steps
 }
 
 /// One evidence record, as a `####` section.
-pub(super) fn write(o: &mut String, clock: &Clock<'_>, at: jiff::Timestamp, e: &Evidence) -> fmt::Result {
+pub(super) fn write(
+    o: &mut String,
+    clock: &Clock<'_>,
+    at: jiff::Timestamp,
+    e: &Evidence,
+) -> fmt::Result {
     o.push_str("#### ");
     clock.time_elapsed(o, at)?;
     write!(o, " — {} on ", e.language)?;
@@ -130,7 +140,11 @@ fn table(o: &mut String, e: &Evidence) -> fmt::Result {
         writeln!(o, " | {} | {} | {} |", show(last), show(min), show(max))?;
     }
     if e.series.len() > TABLE_ROWS {
-        writeln!(o, "\n{} more series are in the JSON export.", e.series.len() - TABLE_ROWS)?;
+        writeln!(
+            o,
+            "\n{} more series are in the JSON export.",
+            e.series.len() - TABLE_ROWS
+        )?;
     }
     o.push('\n');
     Ok(())
@@ -148,7 +162,18 @@ fn series_name(o: &mut String, labels: &BTreeMap<String, String>, keys: &[&str])
         }
     }
     if !any {
-        cell(o, labels.get("__name__").map_or("value", String::as_str));
+        // One series (or all alike): its own labels say what it is.
+        let own: Vec<String> = labels
+            .iter()
+            .filter(|(k, _)| *k != "__name__")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let name = labels.get("__name__").map_or("", String::as_str);
+        match (name, own.is_empty()) {
+            ("", true) => o.push_str("value"),
+            (n, true) => cell(o, n),
+            (n, false) => cell(o, &format!("{n}{{{}}}", own.join(", "))),
+        }
     }
 }
 
@@ -196,12 +221,19 @@ fn chart(o: &mut String, clock: &Clock<'_>, e: &Evidence) -> fmt::Result {
         }
         // Leading gaps take the first value there is.
         let first = points.iter().flatten().next().copied().unwrap_or(0.0);
-        lines.push(points.into_iter().map(|v| v.unwrap_or(first)).collect::<Vec<f64>>());
+        lines.push(
+            points
+                .into_iter()
+                .map(|v| v.unwrap_or(first))
+                .collect::<Vec<f64>>(),
+        );
     }
     let (lo, hi) = lines
         .iter()
         .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
     o.push_str("```mermaid\nxychart-beta\n    x-axis [");
     for i in 0..CHART_POINTS {
         if i > 0 {
@@ -216,7 +248,11 @@ fn chart(o: &mut String, clock: &Clock<'_>, e: &Evidence) -> fmt::Result {
     }
     o.push_str("]\n");
     let pad = ((hi - lo) * 0.05).max(1e-9);
-    let lo = if lo >= 0.0 { (lo - pad).max(0.0) } else { lo - pad };
+    let lo = if lo >= 0.0 {
+        (lo - pad).max(0.0)
+    } else {
+        lo - pad
+    };
     writeln!(o, "    y-axis {} --> {}", number(lo), number(hi + pad))?;
     for l in &lines {
         o.push_str("    line [");

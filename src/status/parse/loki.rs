@@ -257,15 +257,23 @@ mod tests {
 
     #[test]
     fn labels_mean_loki_answers() {
-        let r = loki_labels(&Response::ok(r#"{"status":"success","data":["app","level"]}"#)).unwrap();
+        let r = loki_labels(&Response::ok(
+            r#"{"status":"success","data":["app","level"]}"#,
+        ))
+        .unwrap();
         assert_eq!(r.state, Health::Up);
         assert_eq!(r.summary, "answering · 2 labels");
-        let e = loki_labels(&status(503, "Ingester not ready: waiting for 15s after being ready\n"))
-            .unwrap_err()
-            .to_string();
+        let e = loki_labels(&status(
+            503,
+            "Ingester not ready: waiting for 15s after being ready\n",
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("503"), "{e}");
         assert!(loki_labels(&Response::ok("ready")).is_err());
-        let e = loki_labels(&status(401, "no org id\n")).unwrap_err().to_string();
+        let e = loki_labels(&status(401, "no org id\n"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("401"), "{e}");
     }
 }

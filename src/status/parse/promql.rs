@@ -343,7 +343,9 @@ mod tests {
     #[test]
     fn the_unit_of_a_query() {
         assert_eq!(
-            metric_of("histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job=\"api_bytes\"}[5m])) by (le))"),
+            metric_of(
+                "histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job=\"api_bytes\"}[5m])) by (le))"
+            ),
             Some("http_request_duration_seconds")
         );
         assert_eq!(
@@ -351,7 +353,10 @@ mod tests {
             Some("x_seconds")
         );
         assert_eq!(metric_of("sum(rate(http_requests_total[5m]))"), None);
-        assert_eq!(metric_of("node_memory_MemAvailable_bytes / 2"), Some("node_memory_MemAvailable_bytes"));
+        assert_eq!(
+            metric_of("node_memory_MemAvailable_bytes / 2"),
+            Some("node_memory_MemAvailable_bytes")
+        );
         assert_eq!(metric_of("up{a=\"x_seconds\"}"), None);
         assert_eq!(metric_of("\"unterminated"), None);
     }

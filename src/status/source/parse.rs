@@ -379,7 +379,9 @@ fn parse_source(r: RawSource, at: &Location) -> Result<SourceConfig, Diagnostic>
                         pos_of(&t.referenced),
                         format!("source `{name}`: tenant must be a non-empty name"),
                     )
-                    .with_hint("the tenant id your Loki expects in X-Scope-OrgID, e.g. `tenant: team-a`"));
+                    .with_hint(
+                        "the tenant id your Loki expects in X-Scope-OrgID, e.g. `tenant: team-a`",
+                    ));
                 }
                 Some(t) => Some(t.value.trim().to_owned()),
                 None => None,

@@ -636,7 +636,11 @@ impl Renderer<'_> {
                 format!(
                     "{} · {}",
                     crate::util::sanitize::line(lang),
-                    if live.is_empty() { "display only" } else { "live" }
+                    if live.is_empty() {
+                        "display only"
+                    } else {
+                        "live"
+                    }
                 )
             } else if runnable && self.view.untrusted {
                 format!(
@@ -708,7 +712,10 @@ impl Renderer<'_> {
             wrap_into(&mut self.out, spans, prefix, cont, self.width);
         }
         if !indented
-            && let Some(live) = self.view.live.and_then(|l| l.get(&(self.counters.command - 1)))
+            && let Some(live) = self
+                .view
+                .live
+                .and_then(|l| l.get(&(self.counters.command - 1)))
         {
             self.out.extend(live.iter().cloned());
         }
