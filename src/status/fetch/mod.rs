@@ -141,7 +141,7 @@ pub async fn poll(
             single(
                 &ctx,
                 endpoint(base, &["loki", "api", "v1", "labels"], &[])?,
-                parse::loki::loki_labels,
+                parse::loki_labels,
             )
             .await
         }

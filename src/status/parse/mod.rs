@@ -17,6 +17,7 @@ pub use alerts::{
     alertmanager_warming_up, prometheus_alerts, prometheus_query,
 };
 pub use http::{http, http_unreachable};
+pub use loki::loki_labels;
 pub use monitors::{
     UptimeRobotPage, betterstack_page, gatus, healthchecks, kuma, kuma_names, uptimerobot_page,
 };
@@ -144,7 +145,7 @@ pub fn reading(
                 pages.into_iter().map(|p| (p, None)).collect(),
             ))
         }
-        Spec::Loki { .. } => loki::loki_labels(resp),
+        Spec::Loki { .. } => loki_labels(resp),
         Spec::Simulated => Err(PollError::Request(
             "a simulated source is not polled".into(),
         )),
