@@ -98,7 +98,7 @@ fn live_lines(
                 let v = board.views.get(b.index)?;
                 Some((
                     b.command_index,
-                    query::lines(v, width, room, now, &env.tz, theme),
+                    query::lines(v, width, room, now, env.tz, theme),
                 ))
             })
             .collect(),

@@ -117,7 +117,7 @@ pub fn loki_result(resp: &Response) -> Result<LokiResult, PollError> {
         }
     }
     // Newest first; equal times keep the server's order.
-    lines.sort_by(|a, b| b.at.cmp(&a.at));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.at));
     Ok(LokiResult::Lines(lines))
 }
 
