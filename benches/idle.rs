@@ -97,6 +97,56 @@ fn health_server() -> String {
     format!("http://{addr}/healthz")
 }
 
+/// A loopback server answering like Prometheus: no alerts, and every
+/// `query_range` with 6 series of 121 samples (30 minutes at 15 s).
+fn prometheus_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let now = jiff::Timestamp::now().as_second();
+    let series: Vec<String> = (0..6)
+        .map(|k| {
+            let values: Vec<String> = (0..=120)
+                .map(|i| {
+                    format!(
+                        "[{},\"{}\"]",
+                        now - (120 - i) * 15,
+                        0.2 + 0.01 * (k * i) as f64
+                    )
+                })
+                .collect();
+            format!(
+                r#"{{"metric":{{"pod":"checkout-api-{k}"}},"values":[{}]}}"#,
+                values.join(",")
+            )
+        })
+        .collect();
+    let matrix = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{}]}}}}"#,
+        series.join(",")
+    );
+    let alerts = r#"{"status":"success","data":{"alerts":[]}}"#.to_owned();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 8192];
+            let n = conn.read(&mut buf).unwrap_or(0);
+            let body = if buf[..n].starts_with(b"GET /api/v1/query_range") {
+                &matrix
+            } else {
+                &alerts
+            };
+            let _ = conn.write_all(
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
 fn main() {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("SKIPPED: tmux is not installed");
@@ -164,6 +214,45 @@ fn main() {
         ),
     )
     .expect("config");
+    // A step with three live query blocks on screen, a Prometheus source
+    // every 5 s (its status poll and the three queries), nothing else.
+    let q_home = dir.path().join("q-config");
+    let q_runbooks = q_home.join("mayday").join("runbooks");
+    std::fs::create_dir_all(&q_runbooks).expect("runbook dir");
+    std::fs::write(
+        q_runbooks.join("checkout-latency.md"),
+        "# Checkout latency\n\n## Measure {.diagnose}\n\n```promql\nhistogram_quantile(0.99, sum by (le, pod) (rate(http_request_duration_seconds_bucket[5m])))\n```\n\n```promql\nsum by (pod) (rate(http_requests_total[5m]))\n```\n\n```promql\nsum by (pod) (rate(container_cpu_usage_seconds_total[5m]))\n```\n",
+    )
+    .expect("runbook");
+    std::fs::write(
+        q_home.join("mayday").join("config.yaml"),
+        format!(
+            "sources:\n  - {{name: prom, kind: prometheus, url: \"{}\", interval: 5s}}\n",
+            prometheus_server()
+        ),
+    )
+    .expect("config");
+    measure(
+        "incident open on a step with 3 live queries, refreshed every 5 s",
+        bin,
+        &format!(
+            "--data-dir {} start checkout-latency --severity high --responder bench",
+            dir.path().join("queries").display()
+        ),
+        &[("XDG_CONFIG_HOME", q_home.display().to_string())],
+    );
+    // The queries did run: their first answers are evidence in the log.
+    let evidence: usize = std::fs::read_dir(dir.path().join("queries").join("incidents"))
+        .expect("the incidents dir")
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|t| t.matches("\"kind\":\"evidence\"").count())
+        .sum();
+    assert!(
+        evidence >= 3,
+        "the three queries were not answered ({evidence} evidence events)"
+    );
+
     measure(
         &format!("picker, {n} user runbooks + bundled, 2 sources every 2 s"),
         bin,

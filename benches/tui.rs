@@ -235,5 +235,140 @@ fn bench_with_polling(c: &mut Criterion) {
     drop(quiet.session.take());
 }
 
-criterion_group!(benches, bench, bench_with_polling);
+/// The step pane with three live charts: the bundled `latency-spike`
+/// runbook's "Measure the spike" step (three ```promql blocks), each
+/// answered with 30 minutes at 15 s (121 samples) for 6 series.
+fn bench_evidence(c: &mut Criterion) {
+    use mayday::app::Effect;
+    use mayday::app::evidence::QueryAnswered;
+    use mayday::status::parse::promql::{QueryResult, Series, Shape};
+    use mayday::status::query::{Answer, Found, Queryable};
+    let theme = Theme::load("dark", &ThemeSources::default()).0;
+    let lib = Arc::new(Library::load(&Sources {
+        bundled: true,
+        ..Sources::default()
+    }));
+    let runbook = lib.get("latency-spike").cloned().expect("bundled runbook");
+    let step = runbook.step_index("measure").expect("the measure step");
+    let settings = Settings {
+        queryable: vec![Queryable {
+            name: "prom".into(),
+            kind: mayday::status::Kind::Prometheus,
+            interval: std::time::Duration::from_secs(15),
+        }],
+        ..Settings::default()
+    };
+    let mut s = State::new(
+        lib,
+        Keymap::default(),
+        settings,
+        t(10),
+        jiff::tz::TimeZone::UTC,
+    );
+    let events = vec![
+        Event::new(
+            1,
+            t(0),
+            EventKind::IncidentStarted {
+                incident_id: "bench".into(),
+                runbook_id: runbook.id.clone(),
+                runbook_title: runbook.title.clone(),
+                runbook_hash: runbook.hash.clone(),
+                runbook_path: runbook.path.clone(),
+                variables: runbook
+                    .variables
+                    .iter()
+                    .map(|v| {
+                        (
+                            v.name.clone(),
+                            v.default.clone().unwrap_or_else(|| "x".into()),
+                        )
+                    })
+                    .collect(),
+                severity: Severity::High,
+                responder: "bench".into(),
+                rehearsal: false,
+                scenario: None,
+                dry_run: false,
+                mayday_version: "bench".into(),
+                alert: None,
+            },
+        ),
+        Event::new(
+            2,
+            t(1),
+            EventKind::StepEntered {
+                step: runbook.steps[step].id.clone(),
+                title: runbook.steps[step].title.clone(),
+            },
+        ),
+    ];
+    let fx = app::update(
+        &mut s,
+        Action::IncidentOpened(Box::new(Opened {
+            runbook,
+            events,
+            read_only: None,
+            notices: vec![],
+            trusted: true,
+            resumed: false,
+        })),
+    );
+    let asked: Vec<_> = fx
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Query(q) => Some(*q),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 3, "three live blocks");
+    for q in asked {
+        let end = q.ask.end;
+        let series = (0..6)
+            .map(|k| Series {
+                labels: [("pod".to_owned(), format!("checkout-api-{k}"))].into(),
+                samples: (0..=120)
+                    .map(|i| {
+                        (
+                            end - jiff::SignedDuration::from_secs((120 - i) * 15),
+                            0.2 + 0.05 * k as f64 + ((i as f64) / 9.0).sin() * 0.1,
+                        )
+                    })
+                    .collect(),
+            })
+            .collect();
+        let answer = Answer {
+            start: q.ask.start(),
+            end,
+            step: q.ask.step(),
+            found: Found::Numbers(QueryResult {
+                shape: Shape::Matrix,
+                series,
+                warnings: vec![],
+            }),
+        };
+        app::update(
+            &mut s,
+            Action::QueryAnswered(Box::new(QueryAnswered {
+                request: q,
+                result: Ok(answer),
+                retry_after: None,
+            })),
+        );
+    }
+    let now = t(12);
+    let mut g = c.benchmark_group("tui_evidence");
+    for (w, h) in [(120u16, 40u16), (200, 60), (80, 24)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        g.bench_function(format!("frame_3_live_charts_{w}x{h}"), |b| {
+            b.iter(|| {
+                term.draw(|f| app::view(black_box(&s), now, &theme, f))
+                    .expect("draw");
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_with_polling, bench_evidence);
 criterion_main!(benches);
