@@ -1,6 +1,6 @@
 //! Each status provider's response parser, chosen by the first byte (and
 //! one of the side responses: a page's alerts, silences, Alertmanager's
-//! uptime); the rest is the body (HTTP 200, a JSON content type).
+//! uptime, a query block's answer); the rest is the body (HTTP 200, a JSON content type).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mayday::status::parse::{self, Response};
@@ -20,6 +20,7 @@ sources:
   - {name: gatus, kind: gatus, url: "http://127.0.0.1:1"}
   - {name: hc, kind: healthchecks, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
   - {name: pd, kind: pagerduty, url: "http://127.0.0.1:1", token_env: FUZZ_TOKEN}
+  - {name: loki, kind: loki, url: "http://127.0.0.1:1", tenant: t}
 "#;
 
 fn sources() -> &'static [mayday::status::SourceConfig] {
@@ -41,10 +42,14 @@ fuzz_target!(|data: &[u8]| {
     let now = jiff::Timestamp::from_second(1_800_000_000).expect("a time");
     let _ = parse::parse(source, &resp, now);
     // The responses read beside the main one: a page's alerts, the
-    // silences, Alertmanager's uptime.
-    match pick % 3 {
+    // silences, Alertmanager's uptime; a step's query answers (PromQL,
+    // Loki's lines or numbers, Loki's count).
+    match pick % 6 {
         0 => drop(parse::pagerduty_alerts(&resp)),
         1 => drop(parse::alertmanager_silences(&resp, &["s1"])),
-        _ => drop(parse::alertmanager_started(&resp)),
+        2 => drop(parse::alertmanager_started(&resp)),
+        3 => drop(parse::promql::query_result(&resp)),
+        4 => drop(parse::loki::loki_result(&resp)),
+        _ => drop(parse::loki::loki_count(&resp)),
     }
 });

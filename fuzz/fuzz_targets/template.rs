@@ -1,6 +1,6 @@
-//! Templates: finding `{{name}}`, plain substitution, and shell-quoted
-//! substitution (which must never panic and must keep text outside the
-//! placeholders as written).
+//! Templates: finding `{{name}}`, plain substitution, shell-quoted
+//! substitution and a query block's filling (which must never panic and
+//! must keep text outside the placeholders as written).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mayday::runbook::template;
@@ -23,5 +23,15 @@ fuzz_target!(|data: &[u8]| {
         && refs.is_empty()
     {
         assert_eq!(t.text, cmd);
+    }
+    // A query block's filling: the same value as every variable and as an
+    // alert label; without placeholders the query stays as written.
+    let labels: BTreeMap<String, String> = [("POD".to_owned(), value.to_owned())].into();
+    if let Ok(q) = mayday::runbook::query::fill(cmd, &vars, &labels)
+        && refs.is_empty()
+        && !cmd.contains("$POD")
+        && !cmd.contains("${POD}")
+    {
+        assert_eq!(q, cmd);
     }
 });
