@@ -21,14 +21,10 @@ fn t(s: i64) -> Timestamp {
     Timestamp::from_second(1_800_000_000 + s).expect("time")
 }
 
-/// An open incident on the bundled database-down runbook with `n` events.
-fn state_with_events(n: usize) -> State {
-    let lib = Arc::new(Library::load(&Sources {
-        bundled: true,
-        ..Sources::default()
-    }));
-    let runbook = lib.get("database-down").cloned().expect("bundled runbook");
-    let mut events = vec![Event::new(
+/// The first event of an incident on `runbook` (variables at their
+/// defaults).
+fn started(runbook: &mayday::runbook::Runbook, severity: Severity) -> Event {
+    Event::new(
         1,
         t(0),
         EventKind::IncidentStarted {
@@ -40,9 +36,14 @@ fn state_with_events(n: usize) -> State {
             variables: runbook
                 .variables
                 .iter()
-                .map(|v| (v.name.clone(), v.default.clone().unwrap_or_default()))
+                .map(|v| {
+                    (
+                        v.name.clone(),
+                        v.default.clone().unwrap_or_else(|| "x".into()),
+                    )
+                })
                 .collect(),
-            severity: Severity::Critical,
+            severity,
             responder: "bench".into(),
             rehearsal: false,
             scenario: None,
@@ -50,7 +51,17 @@ fn state_with_events(n: usize) -> State {
             mayday_version: "bench".into(),
             alert: None,
         },
-    )];
+    )
+}
+
+/// An open incident on the bundled database-down runbook with `n` events.
+fn state_with_events(n: usize) -> State {
+    let lib = Arc::new(Library::load(&Sources {
+        bundled: true,
+        ..Sources::default()
+    }));
+    let runbook = lib.get("database-down").cloned().expect("bundled runbook");
+    let mut events = vec![started(&runbook, Severity::Critical)];
     let first = runbook.steps[0].id.clone();
     events.push(Event::new(
         2,
@@ -266,34 +277,7 @@ fn bench_evidence(c: &mut Criterion) {
         jiff::tz::TimeZone::UTC,
     );
     let events = vec![
-        Event::new(
-            1,
-            t(0),
-            EventKind::IncidentStarted {
-                incident_id: "bench".into(),
-                runbook_id: runbook.id.clone(),
-                runbook_title: runbook.title.clone(),
-                runbook_hash: runbook.hash.clone(),
-                runbook_path: runbook.path.clone(),
-                variables: runbook
-                    .variables
-                    .iter()
-                    .map(|v| {
-                        (
-                            v.name.clone(),
-                            v.default.clone().unwrap_or_else(|| "x".into()),
-                        )
-                    })
-                    .collect(),
-                severity: Severity::High,
-                responder: "bench".into(),
-                rehearsal: false,
-                scenario: None,
-                dry_run: false,
-                mayday_version: "bench".into(),
-                alert: None,
-            },
-        ),
+        started(&runbook, Severity::High),
         Event::new(
             2,
             t(1),

@@ -175,6 +175,17 @@ fn lines_answer(req: &QueryRequest) -> Answer {
     }
 }
 
+/// Started, both blocks answered at 5 s (two series, two log lines), saved.
+fn started_and_answered() -> (tempfile::TempDir, State) {
+    let (d, mut s, fx) = start(RUNBOOK, sources());
+    let asked = queries(&fx);
+    let numbers_answer = numbers(&asked[0], two_series(&asked[0]));
+    answer(&mut s, asked[0].clone(), Ok(numbers_answer), 5);
+    answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 5);
+    save_all(&mut s);
+    (d, s)
+}
+
 fn answer(
     s: &mut State,
     req: QueryRequest,
@@ -289,16 +300,7 @@ fn only_the_step_on_screen_is_asked_and_late_answers_are_dropped() {
 
 #[test]
 fn a_snapshot_with_a_comment_records_what_comes_back_even_a_failure() {
-    let (_d, mut s, fx) = start(RUNBOOK, sources());
-    let asked = queries(&fx);
-    answer(
-        &mut s,
-        asked[0].clone(),
-        Ok(numbers(&asked[0], two_series(&asked[0]))),
-        5,
-    );
-    answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 5);
-    save_all(&mut s);
+    let (_d, mut s) = started_and_answered();
     let fx = key(&mut s, KeyCode::Char('E'), 20);
     assert!(
         !queries(&fx)
@@ -390,16 +392,7 @@ fn failures_missing_values_and_unknown_sources_say_why_in_place() {
 /// The step pane with a value, the chart, a failing query, and at 80×24.
 #[test]
 fn snapshots_of_the_step_pane() {
-    let (_d, mut s, fx) = start(RUNBOOK, sources());
-    let asked = queries(&fx);
-    answer(
-        &mut s,
-        asked[0].clone(),
-        Ok(numbers(&asked[0], two_series(&asked[0]))),
-        5,
-    );
-    answer(&mut s, asked[1].clone(), Ok(lines_answer(&asked[1])), 5);
-    save_all(&mut s);
+    let (_d, mut s) = started_and_answered();
     let wide = screen(&s, t(6), 140, 48);
     assert!(wide.contains("promql · live"), "{wide}");
     assert!(wide.contains("code=200"), "{wide}");

@@ -4,63 +4,18 @@
 //! alert in their items. Without the binaries the test prints a SKIPPED
 //! line; with `MAYDAY_REQUIRE_PROMETHEUS=1` (CI) it fails instead.
 
+mod common;
 mod status_support;
+
+use common::procs::{Proc, free_port, which};
 
 use mayday::config::Config;
 use mayday::status::Snapshot;
 use mayday::status::health::Health;
 use status_support::{fast, poll_once};
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn which(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names
-        .iter()
-        .flat_map(|n| std::env::split_paths(&path).map(move |d| d.join(n)))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    status_support::refused_port()
-}
-
-/// Kills the child when the test ends, however it ends.
-struct Proc(Child, &'static str, PathBuf);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Proc {
-    fn start(name: &'static str, bin: &Path, args: &[String], dir: &Path) -> Proc {
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(bin)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        Proc(child, name, log)
-    }
-
-    fn log(&self) -> String {
-        let text = std::fs::read_to_string(&self.2).unwrap_or_default();
-        let tail: Vec<&str> = text.lines().rev().take(15).collect();
-        format!(
-            "--- {} log (last lines) ---\n{}",
-            self.1,
-            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-        )
-    }
-}
 
 fn source(kind: &str, port: u16) -> mayday::status::SourceConfig {
     let yaml = format!(
@@ -459,7 +414,7 @@ async fn kube_story(d: &Path, am_port: u16, prom: &Proc, am: &Proc) {
     // Its own alert resolves (the rule group is taken away) while the
     // others still fire.
     std::fs::write(d.join("storage-rules.yml"), "groups: []\n").unwrap();
-    let pid = rustix::process::Pid::from_raw(prom.0.id() as i32).unwrap();
+    let pid = rustix::process::Pid::from_raw(prom.pid() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::HUP).unwrap();
     let gone = poll_until(am_port, |s| {
         firing(s, "KubePersistentVolumeFillingUp") == 0 && firing(s, "KubePodCrashLooping") == 2
@@ -572,35 +527,10 @@ async fn api_get(
 #[tokio::test]
 async fn real_prometheus_answers_queries_as_evidence() {
     use mayday::status::parse::promql::{Shape, distinct_labels, query_result};
-    let required = std::env::var("MAYDAY_REQUIRE_PROMETHEUS").is_ok_and(|v| v == "1");
-    let Some(bin) = which(&["prometheus"]) else {
-        assert!(!required, "prometheus is not installed");
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "SKIPPED: prometheus is not installed"
-        );
+    let dir = tempfile::tempdir().unwrap();
+    let Some((prom, port)) = common::procs::self_scraping_prometheus(dir.path()) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let port = free_port();
-    std::fs::write(
-        d.join("prometheus.yml"),
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
-        ),
-    )
-    .unwrap();
-    let prom = Proc::start(
-        "prometheus",
-        &bin,
-        &[
-            format!("--config.file={}", d.join("prometheus.yml").display()),
-            format!("--storage.tsdb.path={}", d.join("data").display()),
-            format!("--web.listen-address=127.0.0.1:{port}"),
-        ],
-        d,
-    );
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
@@ -712,13 +642,7 @@ async fn step_query(
 #[tokio::test]
 async fn real_victoria_metrics_answers_queries_as_evidence() {
     use mayday::status::parse::promql::{Shape, distinct_labels, humanise, query_result};
-    let required = std::env::var("MAYDAY_REQUIRE_PROMETHEUS").is_ok_and(|v| v == "1");
-    let Some(bin) = which(&["victoria-metrics"]) else {
-        assert!(!required, "victoria-metrics is not installed");
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "SKIPPED: victoria-metrics is not installed"
-        );
+    let Some(bin) = common::procs::required(&["victoria-metrics"]) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

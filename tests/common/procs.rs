@@ -64,6 +64,11 @@ impl Proc {
         Proc(child, name, log)
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
     /// The last lines of its log, for a failure message.
     pub fn log(&self) -> String {
         let text = std::fs::read_to_string(&self.2).unwrap_or_default();

@@ -38,13 +38,7 @@ pub enum LokiResult {
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(default)]
-    status: String,
-    #[serde(default)]
     data: Option<Data>,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default, rename = "errorType")]
-    error_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,14 +60,8 @@ struct RawStream {
 /// A Loki error: its JSON (`{"status":"error","error":…}`) or, as older
 /// versions send it, a plain-text body (`parse error at line 1, col 7: …`).
 fn error_of(resp: &Response) -> Option<PollError> {
-    if let Ok(env) = serde_json::from_slice::<Envelope>(&resp.body)
-        && env.status == "error"
-    {
-        return Some(PollError::Api(format!(
-            "{}: {}",
-            env.error_type.as_deref().unwrap_or("error"),
-            env.error.as_deref().unwrap_or("no message")
-        )));
+    if let Some(e) = promql::error_answer(resp) {
+        return Some(e);
     }
     if resp.status == 400 || resp.status == 422 {
         let text = String::from_utf8_lossy(&resp.body);

@@ -51,10 +51,6 @@ struct Envelope {
     #[serde(default)]
     data: Option<Data>,
     #[serde(default)]
-    error: Option<String>,
-    #[serde(default, rename = "errorType")]
-    error_type: Option<String>,
-    #[serde(default)]
     warnings: Vec<String>,
 }
 
@@ -122,23 +118,44 @@ fn sample(raw: &(serde_json::Value, String)) -> Result<(Timestamp, f64), PollErr
     Ok((time(&raw.0)?, value(&raw.1)?))
 }
 
+/// An error answer of the Prometheus API (Loki's too):
+/// `{"status":"error","errorType":…,"error":…}` as `errorType: error`.
+pub fn error_answer(resp: &Response) -> Option<PollError> {
+    #[derive(Deserialize)]
+    struct Error {
+        status: String,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default, rename = "errorType")]
+        error_type: Option<String>,
+    }
+    let e = serde_json::from_slice::<Error>(&resp.body).ok()?;
+    (e.status == "error").then(|| {
+        PollError::Api(format!(
+            "{}: {}",
+            e.error_type.as_deref().unwrap_or("error"),
+            e.error.as_deref().unwrap_or("no message")
+        ))
+    })
+}
+
 /// `GET /api/v1/query` or `/api/v1/query_range`: every series with its
 /// samples. An error answer (`"status": "error"`) names its type and
 /// message (`bad_data: parse error at char 5 …`), so a mistyped query says
 /// what is wrong in the step.
 pub fn query_result(resp: &Response) -> Result<QueryResult, PollError> {
     // A bad query is a 400 with a JSON body that says why: read it first.
-    if let Ok(env) = serde_json::from_slice::<Envelope>(&resp.body)
-        && env.status == "error"
-    {
-        return Err(PollError::Api(format!(
-            "{}: {}",
-            env.error_type.as_deref().unwrap_or("error"),
-            env.error.as_deref().unwrap_or("no message")
-        )));
+    if let Some(e) = error_answer(resp) {
+        return Err(e);
     }
     check_status(Kind::Prometheus, resp)?;
     let env: Envelope = json(&resp.body, "a Prometheus API server")?;
+    if env.status != "success" {
+        return Err(PollError::Malformed(format!(
+            "status `{}`, not success",
+            super::truncate(&env.status, 40)
+        )));
+    }
     let data = env
         .data
         .ok_or_else(|| PollError::Malformed("status success but no `data`".into()))?;
