@@ -323,4 +323,28 @@ mod tests {
         assert_eq!(q[1].window(), DEFAULT_WINDOW);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
     }
+
+    #[test]
+    fn attributes_in_braces_and_mistakes() {
+        let loaded = crate::runbook::load(
+            "q.md",
+            b"# Q\n\n## Check\n\n```PromQL {source=prod window=6h}\nup\n```\n\n```promql source=p windw=1h {run}\nup\n```\n\n```logql window=0s\n{a=\"b\"}\n```\n",
+            crate::runbook::Origin::Bundled,
+        );
+        let rb = loaded.runbook.unwrap();
+        let q: Vec<_> = rb.steps[0].queries().collect();
+        assert_eq!(q.len(), 3);
+        assert_eq!(q[0].command.source.as_deref(), Some("prod"));
+        assert_eq!(q[0].window(), Duration::from_secs(6 * 3600));
+        // A query block never runs as a command, whatever it says.
+        assert!(!q[1].command.runnable);
+        let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["unknown-attribute", "unknown-attribute", "invalid-duration"],
+            "{:?}",
+            loaded.diagnostics
+        );
+        assert_eq!(q[2].window(), DEFAULT_WINDOW);
+    }
 }
