@@ -184,10 +184,11 @@ impl QueryBoard {
             let v = &mut self.views[b.index];
             if v.expr != expr || v.source != source || v.window != b.window() {
                 // A value given, a source added: what was shown is another
-                // query's answer.
+                // query's answer, and one still out will be dropped.
                 v.answer = None;
                 v.answered_at = None;
                 v.error = None;
+                v.in_flight = false;
                 v.due = inp.now;
                 v.recorded = false;
             }
@@ -299,5 +300,105 @@ impl QueryBoard {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::Kind;
+    use crate::status::query::Found;
+
+    fn runbook() -> Runbook {
+        crate::runbook::load(
+            "q.md",
+            b"# Q\n\n## Check\n\n```promql\nup{job=\"{{job}}\"}\n```\n",
+            crate::runbook::Origin::Bundled,
+        )
+        .runbook
+        .unwrap()
+    }
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + s).unwrap()
+    }
+
+    /// A value changed while a request was out: the new query is asked at
+    /// once, and the old answer, when it comes, is dropped.
+    #[test]
+    fn a_changed_value_is_asked_at_once_and_the_old_answer_dropped() {
+        let rb = runbook();
+        let sources = [Queryable {
+            name: "prom".into(),
+            kind: Kind::Prometheus,
+            interval: Duration::from_secs(30),
+        }];
+        let labels = BTreeMap::new();
+        let vars_a: BTreeMap<String, String> = [("job".to_owned(), "api".to_owned())].into();
+        let vars_b: BTreeMap<String, String> = [("job".to_owned(), "web".to_owned())].into();
+        let inputs = |vars, now| Inputs {
+            incident: "i",
+            runbook: &rb,
+            sources: &sources,
+            vars,
+            labels: &labels,
+            now,
+        };
+        let mut board = QueryBoard::default();
+        let first = board.refresh(Some(&rb.steps[0]), &inputs(&vars_a, t(0)));
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].ask.expr, r#"up{job="api"}"#);
+        // Out, nothing more to ask.
+        assert!(
+            board
+                .refresh(Some(&rb.steps[0]), &inputs(&vars_a, t(1)))
+                .is_empty()
+        );
+        let second = board.refresh(Some(&rb.steps[0]), &inputs(&vars_b, t(2)));
+        assert_eq!(second.len(), 1, "asked again at once");
+        assert_eq!(second[0].ask.expr, r#"up{job="web"}"#);
+        let answer = |req: &QueryRequest| QueryAnswered {
+            request: req.clone(),
+            result: Ok(Answer {
+                start: t(0),
+                end: t(2),
+                step: Duration::from_secs(15),
+                found: Found::Lines {
+                    lines: vec![],
+                    count: Some(0),
+                },
+            }),
+            retry_after: None,
+        };
+        assert!(
+            board.answered(answer(&first[0]), t(3)).is_none(),
+            "the old answer is dropped"
+        );
+        assert!(board.views[0].answer.is_none());
+        let ev = board
+            .answered(answer(&second[0]), t(4))
+            .expect("the first answer is evidence");
+        assert_eq!(ev.query, r#"up{job="web"}"#);
+        // Rate limited: the next request waits for the server, not the interval.
+        let third = board.refresh(Some(&rb.steps[0]), &inputs(&vars_b, t(40)));
+        assert_eq!(third.len(), 1);
+        let mut limited = answer(&third[0]);
+        limited.result = Err("rate limited (HTTP 429)".into());
+        limited.retry_after = Some(Duration::from_secs(120));
+        assert!(board.answered(limited, t(41)).is_none());
+        assert!(
+            board
+                .refresh(Some(&rb.steps[0]), &inputs(&vars_b, t(100)))
+                .is_empty()
+        );
+        assert_eq!(
+            board
+                .refresh(Some(&rb.steps[0]), &inputs(&vars_b, t(162)))
+                .len(),
+            1
+        );
+        // Off screen: emptied, nothing asked.
+        assert!(board.refresh(None, &inputs(&vars_b, t(200))).is_empty());
+        assert!(board.views.is_empty());
     }
 }
