@@ -2,10 +2,12 @@
 
 mod body;
 pub(crate) mod common;
+pub mod coverage;
 mod frontmatter;
 pub mod library;
 pub mod lint;
 pub mod markdown;
+pub mod matching;
 mod model;
 pub mod query;
 pub mod template;

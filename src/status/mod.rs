@@ -25,6 +25,7 @@ pub mod poller;
 pub mod query;
 pub mod ratelimit;
 pub mod report;
+pub mod rules;
 pub mod source;
 
 pub use call::{Call, Reply};

@@ -84,12 +84,18 @@ impl Proc {
 /// A Prometheus scraping itself every second on a free port, once it
 /// answers a query (`None` without the binary).
 pub fn self_scraping_prometheus(dir: &Path) -> Option<(Proc, u16)> {
+    prometheus_with(dir, "")
+}
+
+/// [`self_scraping_prometheus`] with more configuration (`rule_files:`,
+/// relative to `dir`).
+pub fn prometheus_with(dir: &Path, extra: &str) -> Option<(Proc, u16)> {
     let bin = required(&["prometheus"])?;
     let port = free_port();
     std::fs::write(
         dir.join("prometheus.yml"),
         format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+            "global:\n  scrape_interval: 1s\n{extra}scrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
         ),
     )
     .unwrap();

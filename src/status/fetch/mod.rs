@@ -35,6 +35,19 @@ use reqwest::Url;
 use secrecy::SecretString;
 use std::time::Duration;
 
+/// The alerting rules a live Prometheus has loaded (`GET /api/v1/rules`),
+/// with the source's timeout, body cap and retries.
+pub async fn rules(
+    source: &SourceConfig,
+    clients: &Clients,
+    opts: Options,
+) -> Result<Vec<crate::status::rules::AlertRule>, PollError> {
+    let ctx = Ctx::new(source, clients, None, opts);
+    let url = endpoint(&source.url, &["api", "v1", "rules"], &[("type", "alert")])?;
+    let r = fetch(&ctx, &Req::Get(url), false).await?;
+    crate::status::rules::api_rules(&r)
+}
+
 /// Poll `source` once; `memo` is what its task remembers between polls.
 pub async fn poll(
     source: &SourceConfig,

@@ -5,7 +5,8 @@
 mod rows;
 mod view;
 
-pub use rows::{Lists, match_strength, refilter, remember_selection, url_names_runbook};
+pub use crate::runbook::matching::{match_strength, url_names_runbook};
+pub use rows::{Lists, refilter, remember_selection};
 pub use view::draw;
 
 use crate::app::action::{Effect, Notice};
@@ -87,7 +88,7 @@ pub struct Firing {
     pub severity: Option<String>,
     /// When the first of them started firing.
     pub since: Option<jiff::Timestamp>,
-    /// How well the runbook matches (see [`rows::match_strength`]).
+    /// How well the runbook matches (see [`match_strength`]).
     pub strength: u8,
     /// The most severe (then the first) instance, as the incident records
     /// it when started from this row.

@@ -6,8 +6,9 @@ use super::{Firing, PickItem, Picker};
 use crate::app::action::IncidentListing;
 use crate::app::board::StatusBoard;
 use crate::gameday::Scenario;
+use crate::runbook::Severity;
 use crate::runbook::library::Library;
-use crate::runbook::{Runbook, Severity};
+use crate::runbook::matching::{match_strength, title_names};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 use std::sync::Arc;
@@ -28,42 +29,6 @@ pub struct Lists<'a> {
     pub board: &'a StatusBoard,
     /// Offer game days only (`mayday gameday`).
     pub gameday_only: bool,
-}
-
-/// How well a runbook matches an alert (higher is better; 0: not at all).
-///
-/// 3 — the alert's `runbook_url` names the runbook's file (its last path
-/// segment with or without extension, or a kubernetes-mixin style
-/// `…#alert-name-<name>` anchor); 2 — the alert's name is the runbook's id
-/// or file name; 1 — the runbook lists the alert under `alerts:`. All
-/// case-insensitive.
-pub fn match_strength(rb: &Runbook, alertname: &str, runbook_url: Option<&str>) -> u8 {
-    let stem = crate::runbook::id_from_path(&rb.path);
-    let names = |x: &str| x.eq_ignore_ascii_case(&rb.id) || x.eq_ignore_ascii_case(&stem);
-    if runbook_url.is_some_and(|u| url_names_runbook(u, &rb.id) || url_names_runbook(u, &stem)) {
-        return 3;
-    }
-    if names(alertname) || names(&crate::runbook::id_from_path(alertname)) {
-        return 2;
-    }
-    if rb.alerts.iter().any(|a| a.eq_ignore_ascii_case(alertname)) {
-        return 1;
-    }
-    0
-}
-
-/// Does a page's title name this runbook (its id or file name) or one of
-/// its `alerts:`, as a whole word, in any case?
-pub fn title_names(title: &str, rb: &Runbook) -> bool {
-    let stem = crate::runbook::id_from_path(&rb.path);
-    title
-        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
-        .filter(|w| w.len() > 2)
-        .any(|w| {
-            w.eq_ignore_ascii_case(&rb.id)
-                || w.eq_ignore_ascii_case(&stem)
-                || rb.alerts.iter().any(|a| a.eq_ignore_ascii_case(w))
-        })
 }
 
 /// The order of an alert's `severity` label: critical first, unlabelled
@@ -218,27 +183,6 @@ fn alert_ref(a: &crate::status::FiringAlert, source: &str) -> crate::incident::A
         fingerprint: a.fingerprint.clone(),
         page: a.page.as_deref().cloned(),
     }
-}
-
-/// Does a `runbook_url` point at the runbook with this id or file name (its
-/// last path segment, with or without `.md`/`.yaml`, ignoring `?queries`;
-/// or a kubernetes-mixin style `#alert-name-<name>` anchor)?
-pub fn url_names_runbook(url: &str, id: &str) -> bool {
-    let (rest, anchor) = url.split_once('#').unwrap_or((url, ""));
-    if let Some(name) = anchor.strip_prefix("alert-name-")
-        && name.eq_ignore_ascii_case(id)
-    {
-        return true;
-    }
-    let path = rest.split('?').next().unwrap_or(rest).trim_end_matches('/');
-    let last = path.rsplit('/').next().unwrap_or(path);
-    let stem = last
-        .strip_suffix(".md")
-        .or_else(|| last.strip_suffix(".yaml"))
-        .or_else(|| last.strip_suffix(".yml"))
-        .or_else(|| last.strip_suffix(".html"))
-        .unwrap_or(last);
-    stem.eq_ignore_ascii_case(id)
 }
 
 /// What a row is, whatever its position: the selection follows it across
