@@ -56,6 +56,9 @@ pub struct State {
     pub shared_asked: Timestamp,
     /// The newest resolved incidents, for "review" in the picker.
     pub past: Vec<IncidentListing>,
+    /// Each runbook's use (real incidents, rehearsals), from every incident
+    /// in the data dir.
+    pub freshness: std::collections::BTreeMap<String, crate::incident::freshness::Use>,
     /// Game-day scenarios, for the picker.
     pub gamedays: Vec<Arc<crate::gameday::Scenario>>,
     /// The running rehearsal's script.
@@ -102,6 +105,7 @@ impl State {
             notice_since: now,
             incidents: Vec::new(),
             past: Vec::new(),
+            freshness: Default::default(),
             shared: Vec::new(),
             shared_asked: now,
             gamedays: Vec::new(),

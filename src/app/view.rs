@@ -48,6 +48,7 @@ pub fn view(state: &State, now: Timestamp, theme: &Theme, frame: &mut Frame) {
         library: &state.library,
         incidents: &state.incidents,
         past: &state.past,
+        freshness: &state.freshness,
         shared: &state.shared,
         gamedays: &state.gamedays,
         board: state.board(),

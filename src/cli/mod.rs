@@ -1,16 +1,16 @@
 //! The command line: global flags, subcommands and their exit codes.
 
+pub mod coverage;
 pub mod incidents;
 pub mod lint;
+pub mod list;
 pub mod sync;
 
 use crate::runbook::Origin;
 use crate::runbook::library::{self, FileLocation, FileRef, Library, Sources};
-use crate::util::diag::Diagnostic;
 use crate::util::sanitize;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -183,6 +183,31 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
+        /// Warn about runbooks neither rehearsed nor changed within this
+        /// long (`90d`), from the incident logs and the files' times.
+        #[arg(long, value_name = "DURATION")]
+        stale: Option<String>,
+        /// Warn about runbooks without an `owner:`.
+        #[arg(long)]
+        require_owner: bool,
+    },
+    /// Which alerting rules have a runbook: rule files, PrometheusRule
+    /// manifests or a live Prometheus against the loaded runbooks (exit 1: a
+    /// critical alert uncovered, a broken runbook_url or under
+    /// --min-coverage; 2: usage or I/O error).
+    Coverage {
+        /// A rule file or directory (plain `groups:` or PrometheusRule manifests); repeatable.
+        #[arg(long = "rules", value_name = "FILE|DIR")]
+        rules: Vec<PathBuf>,
+        /// A live Prometheus whose loaded rules to read (`/api/v1/rules`).
+        #[arg(long, value_name = "URL")]
+        prometheus: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
+        /// Fail (exit 1) when fewer than PCT % of the alerts have a runbook.
+        #[arg(long, value_name = "PCT")]
+        min_coverage: Option<f64>,
     },
     /// Poll every configured status source once and print a table
     /// (exit 0: all up, 1: any degraded, down or unknown, 2: config error).
@@ -338,9 +363,45 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             &text,
             responder,
         ),
-        Some(Command::List { json }) => list(&g, json),
+        Some(Command::List { json }) => list::run(
+            Library::load_unhashed(&sources(&g)),
+            data_dir(&g).ok().as_deref(),
+            json,
+        ),
         Some(Command::Show { id, width }) => show(&g, &id, width),
-        Some(Command::Lint { paths, format }) => lint(&g, &paths, format),
+        Some(Command::Lint {
+            paths,
+            format,
+            stale,
+            require_owner,
+        }) => {
+            let stale = match stale.as_deref().map(lint::window).transpose() {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "mayday lint: --stale: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let extra = lint::Extra {
+                stale: stale.map(|w| (w, list::freshness_in(data_dir(&g).ok().as_deref()))),
+                require_owner,
+            };
+            lint(&g, &paths, format, &extra)
+        }
+        Some(Command::Coverage {
+            rules,
+            prometheus,
+            format,
+            min_coverage,
+        }) => coverage::run(
+            &Library::load_unhashed(&sources(&g)),
+            &coverage::Ask {
+                rules: &rules,
+                prometheus: prometheus.as_deref(),
+                json: format == LintFormat::Json,
+                min_coverage,
+            },
+        ),
         Some(Command::Status { json, watch }) => status(&g, json, watch),
         Some(Command::Sync { id }) => sync::run(
             g.config.as_deref(),
@@ -452,7 +513,7 @@ fn trust(g: &Global, path: Option<&std::path::Path>, revoke: bool, list: bool) -
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let loaded = crate::runbook::load(&path.display().to_string(), &bytes, Origin::Extra);
     let Some(rb) = loaded.runbook else {
-        print_diagnostics(&loaded.diagnostics);
+        list::print_diagnostics(&loaded.diagnostics);
         anyhow::bail!(
             "{} is not a runbook Mayday can load; nothing was trusted",
             path.display()
@@ -582,106 +643,6 @@ pub fn sources(g: &Global) -> Sources {
     }
 }
 
-fn print_diagnostics(diags: &[Diagnostic]) {
-    let mut err = std::io::stderr().lock();
-    for d in diags {
-        let _ = writeln!(err, "{d}");
-    }
-}
-
-#[derive(Serialize)]
-struct ListRow<'a> {
-    id: &'a str,
-    title: &'a str,
-    path: &'a str,
-    severity: Option<&'static str>,
-    steps: usize,
-    alerts: &'a [String],
-    tags: &'a [String],
-    services: &'a [String],
-    format: crate::runbook::Format,
-    origin: Origin,
-    summary: Option<&'a str>,
-}
-
-fn list(g: &Global, json: bool) -> Result<ExitCode> {
-    let lib = Library::load_unhashed(&sources(g));
-    print_diagnostics(&lib.dir_errors);
-    print_diagnostics(&lib.failures);
-    print_diagnostics(&lib.duplicates);
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-    if json {
-        let rows: Vec<ListRow<'_>> = lib
-            .runbooks
-            .iter()
-            .map(|r| ListRow {
-                id: &r.id,
-                title: &r.title,
-                path: &r.path,
-                severity: r.severity.map(|s| s.as_str()),
-                steps: r.steps.len(),
-                alerts: &r.alerts,
-                tags: &r.tags,
-                services: &r.services,
-                format: r.format,
-                origin: r.origin,
-                summary: r.summary.as_deref(),
-            })
-            .collect();
-        // Indented for a person at a terminal; compact for a program (half
-        // the bytes for ten thousand runbooks).
-        let pretty = std::io::IsTerminal::is_terminal(&std::io::stdout());
-        sanitize::write_json(&mut out, &rows, pretty)?;
-        writeln!(out)?;
-    } else {
-        let idw = lib
-            .runbooks
-            .iter()
-            .map(|r| r.id.chars().count())
-            .max()
-            .unwrap_or(2)
-            .max(2);
-        writeln!(
-            out,
-            "{:<idw$}  {:<8}  {:>5}  TITLE",
-            "ID", "SEVERITY", "STEPS"
-        )?;
-        for r in &lib.runbooks {
-            writeln!(
-                out,
-                "{:<idw$}  {:<8}  {:>5}  {}",
-                sanitize::line(&r.id),
-                r.severity.map_or("-", |s| s.as_str()),
-                r.steps.len(),
-                sanitize::line(&r.title),
-            )?;
-        }
-    }
-    out.flush()?;
-    let failed = !lib.failures.is_empty() || !lib.dir_errors.is_empty();
-    if failed {
-        let n = lib
-            .failures
-            .iter()
-            .map(|d| d.path.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-            + lib.dir_errors.len();
-        let _ = writeln!(
-            std::io::stderr(),
-            "mayday: {n} file(s) or directories failed to load; run `mayday lint` for details"
-        );
-    }
-    // The process ends now: freeing ten thousand runbooks one by one would
-    // only cost time.
-    std::mem::forget(lib);
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
-}
-
 fn show(g: &Global, id: &str, width: u16) -> Result<ExitCode> {
     let lib = Library::load_unhashed(&sources(g));
     let Some(rb) = lib.find(id) else {
@@ -718,7 +679,12 @@ fn status(g: &Global, json: bool, watch: bool) -> Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
+fn lint(
+    g: &Global,
+    paths: &[PathBuf],
+    format: LintFormat,
+    extra: &lint::Extra,
+) -> Result<ExitCode> {
     let lib = if paths.is_empty() {
         Library::load_unhashed(&sources(g))
     } else {
@@ -748,5 +714,5 @@ fn lint(g: &Global, paths: &[PathBuf], format: LintFormat) -> Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    lint::report(&lib, format == LintFormat::Json, sources.as_deref())
+    lint::report(&lib, format == LintFormat::Json, sources.as_deref(), extra)
 }

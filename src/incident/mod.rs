@@ -6,6 +6,7 @@ pub mod archive;
 pub mod describe;
 pub mod event;
 pub mod evidence;
+pub mod freshness;
 pub mod log;
 pub mod postmortem;
 pub mod review;

@@ -158,6 +158,10 @@ fn dispatch(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         }
         Action::Resize { width, height } => state.size = (width, height),
         Action::Incidents(list) => {
+            state.freshness = crate::incident::freshness::tally(
+                list.iter()
+                    .map(|i| (i.runbook_id.as_str(), i.started_at, i.rehearsal)),
+            );
             let (past, open): (Vec<_>, Vec<_>) =
                 list.into_iter().partition(|i| i.state == Phase::Resolved);
             state.incidents = open;

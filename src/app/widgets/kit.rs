@@ -165,6 +165,8 @@ pub struct Vcx<'a> {
     pub incidents: &'a [IncidentListing],
     /// Recently resolved incidents.
     pub past: &'a [IncidentListing],
+    /// Each runbook's use (for the picker's preview).
+    pub freshness: &'a std::collections::BTreeMap<String, crate::incident::freshness::Use>,
     /// Shared incidents to join (on the sync server, not here).
     pub shared: &'a [crate::sync::shared::Header],
     /// Game-day scenarios.

@@ -230,9 +230,9 @@ pub fn draw(p: &Picker, cx: &Vcx, frame: &mut Frame, area: Rect) {
             .library
             .runbooks
             .get(i)
-            .map(|rb| runbook_preview(rb, theme, pinner.width)),
+            .map(|rb| runbook_preview(cx, rb, theme, pinner.width)),
         PickItem::Firing(i, f) => cx.library.runbooks.get(i).map(|rb| {
-            let mut t = runbook_preview(rb, theme, pinner.width);
+            let mut t = runbook_preview(cx, rb, theme, pinner.width);
             if let Some(fire) = p.firing.get(f) {
                 let mut head = vec![Line::styled(
                     format!(
@@ -437,7 +437,7 @@ fn gameday_preview(
     t
 }
 
-fn runbook_preview(rb: &Runbook, theme: &Theme, width: u16) -> Text<'static> {
+fn runbook_preview(cx: &Vcx, rb: &Runbook, theme: &Theme, width: u16) -> Text<'static> {
     let mut lines = vec![Line::styled(s(&rb.title), theme.style("ui.title"))];
     let mut meta = vec![
         severity_span(rb.severity, theme),
@@ -450,6 +450,15 @@ fn runbook_preview(rb: &Runbook, theme: &Theme, width: u16) -> Text<'static> {
         ));
     }
     lines.push(Line::from(meta));
+    let used = cx.freshness.get(&rb.id).copied().unwrap_or_default();
+    lines.push(Line::styled(
+        used.describe(cx.now),
+        theme.style(if used.rehearsed == 0 && used.used == 0 {
+            "status.degraded"
+        } else {
+            "ui.muted"
+        }),
+    ));
     lines.push(Line::default());
     if let Some(sum) = &rb.summary {
         let md = mdview::render(sum, width, &StepView::default(), &theme.md_styles());
