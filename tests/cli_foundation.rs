@@ -93,7 +93,7 @@ fn duplicate_ids_are_reported_with_both_paths() {
         .arg("--runbooks")
         .arg(&b)
         .assert()
-        .success()
+        .code(1)
         .get_output()
         .clone();
     let rows = json(&out.stdout);
@@ -105,6 +105,23 @@ fn duplicate_ids_are_reported_with_both_paths() {
         "{stderr}"
     );
     assert!(stderr.contains("duplicate-runbook-id"), "{stderr}");
+    assert!(
+        stderr.contains("(that one is used)"),
+        "says which file wins: {stderr}"
+    );
+    // An unknown id: the closest few, not every id.
+    let out = env.cmd().args(["show", "databse-down"]).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let closest = err
+        .split("closest: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(closest.starts_with("database-down"), "{err}");
+    assert!(
+        closest.matches(", ").count() < 5,
+        "a few, not all ten: {err}"
+    );
 }
 
 #[test]

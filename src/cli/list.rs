@@ -1,5 +1,6 @@
 //! `mayday list`: every loaded runbook, as a table or JSON (with how
-//! fresh each is: its last real use and last rehearsal).
+//! fresh each is: its last real use and last rehearsal). Exit 1 when a
+//! file failed to load or two files claim one id.
 
 use crate::incident::freshness::{self, Use};
 use crate::runbook::Origin;
@@ -57,7 +58,7 @@ struct ListRow<'a> {
     rehearsed: usize,
 }
 
-/// List the runbooks (exit 1 when a file failed to load).
+/// List the runbooks (exit 1 when a file failed to load or an id is taken twice).
 pub fn run(lib: Library, data_dir: Option<&Path>, json: bool) -> Result<ExitCode> {
     let used = freshness_in(data_dir);
     print_diagnostics(&lib.dir_errors);
@@ -117,8 +118,16 @@ pub fn run(lib: Library, data_dir: Option<&Path>, json: bool) -> Result<ExitCode
         }
     }
     out.flush()?;
-    let failed = !lib.failures.is_empty() || !lib.dir_errors.is_empty();
-    if failed {
+    if !lib.duplicates.is_empty() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "mayday: {} runbook id(s) used by more than one file; the messages above say which file is used",
+            lib.duplicates.len()
+        );
+    }
+    let failed =
+        !lib.failures.is_empty() || !lib.dir_errors.is_empty() || !lib.duplicates.is_empty();
+    if lib.failures.len() + lib.dir_errors.len() > 0 {
         let n = lib
             .failures
             .iter()

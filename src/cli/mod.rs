@@ -1,5 +1,6 @@
 //! The command line: global flags, subcommands and their exit codes.
 
+pub mod complete;
 pub mod coverage;
 pub mod incidents;
 pub mod lint;
@@ -27,6 +28,9 @@ pub struct Cli {
     #[command(flatten)]
     /// Flags for every command.
     pub global: Global,
+    #[command(flatten)]
+    /// The full-screen app's flags (with no command).
+    pub tui: TuiFlags,
     #[command(subcommand)]
     /// The command (none opens the picker).
     pub command: Option<Command>,
@@ -59,12 +63,28 @@ pub struct Global {
     /// Where incident logs live [default: the platform data dir, ~/.local/share/mayday].
     #[arg(long, env = "MAYDAY_DATA_DIR", global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+}
+
+/// Flags for the commands that open the full-screen app (not listed where
+/// they would do nothing).
+#[derive(Args, Debug, Clone, Default)]
+pub struct TuiFlags {
     /// The colour theme (dark, light, high-contrast, colorblind, or a user theme).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Show what commands would run and log them as dry runs; execute nothing.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub dry_run: bool,
+}
+
+impl TuiFlags {
+    /// These flags, those given after the subcommand winning.
+    fn and(&self, later: &TuiFlags) -> TuiFlags {
+        TuiFlags {
+            theme: later.theme.clone().or_else(|| self.theme.clone()),
+            dry_run: self.dry_run || later.dry_run,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -73,6 +93,7 @@ pub enum Command {
     /// Start an incident on a runbook (values given here are not asked again).
     Start {
         /// The runbook id (see `mayday list`).
+        #[arg(add = complete::runbook_ids())]
         id: String,
         /// A variable value, NAME=VALUE (repeatable).
         #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
@@ -83,14 +104,21 @@ pub enum Command {
         /// The responder's handle [default: the config's `responder`, else the OS user].
         #[arg(long)]
         responder: Option<String>,
+        /// The full-screen app's flags.
+        #[command(flatten)]
+        tui: TuiFlags,
     },
     /// Reopen an unresolved incident (the newest when no id is given).
     Resume {
         /// The incident id (or a unique prefix; see `mayday incidents`).
+        #[arg(add = complete::incident_ids())]
         id: Option<String>,
         /// Who is resuming (default: the config's `responder`, else the OS user).
         #[arg(long)]
         responder: Option<String>,
+        /// The full-screen app's flags.
+        #[command(flatten)]
+        tui: TuiFlags,
     },
     /// Join an incident shared through the sync server: fetch its runbook
     /// copy and whole timeline into a local log, then open it.
@@ -100,6 +128,9 @@ pub enum Command {
         /// Who is joining (default: the config's `responder`, else the OS user).
         #[arg(long)]
         responder: Option<String>,
+        /// The full-screen app's flags.
+        #[command(flatten)]
+        tui: TuiFlags,
     },
     /// List incidents (newest first).
     Incidents {
@@ -115,6 +146,7 @@ pub enum Command {
     /// Times are in the local time zone (`TZ`).
     Export {
         /// The incident id (or a unique prefix).
+        #[arg(add = complete::incident_ids())]
         id: String,
         /// json (the whole log) or md (a postmortem draft; also `markdown`).
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
@@ -140,7 +172,7 @@ pub enum Command {
     /// Add a note to an open incident (TEXT, or `-` for one note per line of stdin).
     Note {
         /// The incident [default: the newest open one].
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", add = complete::incident_ids())]
         incident: Option<String>,
         /// The note, or `-` to read notes from stdin.
         text: String,
@@ -154,12 +186,14 @@ pub enum Command {
     /// reached, 2 on config errors.
     Sync {
         /// The incident [default: every open incident here].
+        #[arg(add = complete::incident_ids())]
         id: Option<String>,
     },
     /// Close an abandoned rehearsal (its log is kept; real incidents are
     /// resolved in the incident screen, with a summary).
     Close {
         /// The rehearsal's id (or a unique prefix; see `mayday incidents`).
+        #[arg(add = complete::incident_ids())]
         id: String,
     },
     /// List the loaded runbooks.
@@ -171,6 +205,7 @@ pub enum Command {
     /// Print a runbook as readable text.
     Show {
         /// The runbook id (see `mayday list`).
+        #[arg(add = complete::runbook_ids())]
         id: String,
         /// Wrap at this many columns.
         #[arg(long, default_value_t = 100)]
@@ -230,13 +265,28 @@ pub enum Command {
         /// The responder's handle [default: the config's `responder`, else the OS user].
         #[arg(long)]
         responder: Option<String>,
+        /// The full-screen app's flags.
+        #[command(flatten)]
+        tui: TuiFlags,
     },
     /// Review a past incident: timeline with filters, key durations, time per
     /// step, status over time, and replay.
     Review {
         /// The incident id (or a unique prefix) [default: the newest incident].
+        #[arg(add = complete::incident_ids())]
         id: Option<String>,
+        /// The full-screen app's flags.
+        #[command(flatten)]
+        tui: TuiFlags,
     },
+    /// Print the shell code that completes mayday's commands, flags, runbook
+    /// ids and incident ids (e.g. `source <(mayday completions bash)`).
+    Completions {
+        /// The shell.
+        shell: complete::Shell,
+    },
+    /// Print the manual page (roff): `mayday man > ~/.local/share/man/man1/mayday.1`.
+    Man,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,6 +311,8 @@ pub enum LintFormat {
 
 /// Entry point used by `main.rs`.
 pub fn main() -> ExitCode {
+    // `COMPLETE=bash mayday …`: the shell asking for completions.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -278,6 +330,7 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let g = cli.global;
+    let top = cli.tui;
     // A config file named on the command line must be there, for every
     // command: running on defaults instead would hide the mistake.
     if let Some(p) = &g.config
@@ -289,12 +342,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         );
     }
     match cli.command {
-        None => tui(tui_options(&g)?),
+        None => tui(tui_options(&g, &top)?),
         Some(Command::Start {
             id,
             vars,
             severity,
             responder,
+            tui: flags,
         }) => tui(crate::app::runtime::Options {
             preset: crate::app::settings::Preset {
                 variables: vars.into_iter().collect(),
@@ -302,17 +356,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 responder,
             },
             start: Some(id),
-            ..tui_options(&g)?
+            ..tui_options(&g, &top.and(&flags))?
         }),
-        Some(Command::Resume { id, responder }) => tui(crate::app::runtime::Options {
+        Some(Command::Resume {
+            id,
+            responder,
+            tui: flags,
+        }) => tui(crate::app::runtime::Options {
             preset: crate::app::settings::Preset {
                 responder,
                 ..Default::default()
             },
             resume: Some(id),
-            ..tui_options(&g)?
+            ..tui_options(&g, &top.and(&flags))?
         }),
-        Some(Command::Join { id, responder }) => {
+        Some(Command::Join {
+            id,
+            responder,
+            tui: flags,
+        }) => {
             let dir = data_dir(&g)?;
             let local = crate::incident::store::find(&dir, &id).ok();
             if local.is_none()
@@ -331,7 +393,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     ..Default::default()
                 },
                 resume: Some(Some(local.map_or(id, |s| s.id))),
-                ..tui_options(&g)?
+                ..tui_options(&g, &top.and(&flags))?
             })
         }
         Some(Command::Incidents { json }) => {
@@ -413,6 +475,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             scenario,
             list,
             responder,
+            tui: flags,
         }) => {
             if list {
                 return gameday_list(&g);
@@ -423,13 +486,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     ..Default::default()
                 },
                 gameday: Some(scenario),
-                ..tui_options(&g)?
+                ..tui_options(&g, &top.and(&flags))?
             })
         }
-        Some(Command::Review { id }) => tui(crate::app::runtime::Options {
+        Some(Command::Review { id, tui: flags }) => tui(crate::app::runtime::Options {
             review: Some(id),
-            ..tui_options(&g)?
+            ..tui_options(&g, &top.and(&flags))?
         }),
+        Some(Command::Completions { shell }) => complete::registration(shell),
+        Some(Command::Man) => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -618,13 +687,13 @@ pub fn data_dir(global: &Global) -> Result<PathBuf> {
 }
 
 /// The TUI's options from the global flags (each command adds its own).
-fn tui_options(g: &Global) -> Result<crate::app::runtime::Options> {
+fn tui_options(g: &Global, t: &TuiFlags) -> Result<crate::app::runtime::Options> {
     Ok(crate::app::runtime::Options {
         config: g.config.clone(),
         sources: sources(g),
         data_dir: data_dir(g)?,
-        theme: g.theme.clone(),
-        dry_run: g.dry_run,
+        theme: t.theme.clone(),
+        dry_run: t.dry_run,
         ..Default::default()
     })
 }
