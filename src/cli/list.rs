@@ -22,7 +22,7 @@ pub fn print_diagnostics(diags: &[Diagnostic]) {
     }
 }
 
-/// [`freshness`], or nothing without a data dir.
+/// [`freshness()`], or nothing without a data dir.
 pub fn freshness_in(data_dir: Option<&Path>) -> BTreeMap<String, Use> {
     data_dir.map(freshness).unwrap_or_default()
 }
