@@ -152,6 +152,10 @@ fn exit_codes_thresholds_and_orphans() {
         text.contains("owner team-checkout): CheckoutGone"),
         "{text}"
     );
+    assert!(
+        text.contains("Runbook owners of the covered alerts: team-checkout 1"),
+        "{text}"
+    );
     // Under the floor: exit 1.
     assert_eq!(
         run(&["--rules", &rules, "--min-coverage", "60"])
@@ -173,6 +177,9 @@ fn exit_codes_thresholds_and_orphans() {
         .unwrap()
         .to_owned();
     let out = run(&["--rules", &dir, "--format", "json"]);
+    assert_eq!(json(&out.stdout)["alerts"], 11);
+    // A file given twice counts once.
+    let out = run(&["--rules", &dir, "--rules", &rules, "--format", "json"]);
     assert_eq!(json(&out.stdout)["alerts"], 11);
     // Usage and I/O errors: 2.
     assert_eq!(run(&[]).status.code(), Some(2));

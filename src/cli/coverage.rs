@@ -99,6 +99,9 @@ pub fn run(lib: &Library, ask: &Ask<'_>) -> Result<ExitCode> {
             Err(e) => return Ok(usage(&format!("{url}: {e}"))),
         }
     }
+    // A file given twice (or inside a directory also given) counts once.
+    let mut seen = std::collections::HashSet::new();
+    rules.retain(|r| r.line.is_none() || seen.insert((r.file.clone(), r.line, r.name.clone())));
     let report = coverage::check(&rules, &lib.runbooks);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if ask.json {
@@ -166,6 +169,24 @@ fn text(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
     )?;
     for (sev, t) in &r.by_severity {
         writeln!(out, "  {:<10} {}/{}", s(sev), t.covered, t.alerts)?;
+    }
+    // Who answers for the covered alerts.
+    let mut owners: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in &r.covered_by {
+        *owners
+            .entry(c.owner.as_deref().unwrap_or("(no owner)"))
+            .or_default() += 1;
+    }
+    if !owners.is_empty() {
+        let list: Vec<String> = owners
+            .iter()
+            .map(|(o, n)| format!("{} {n}", s(o)))
+            .collect();
+        writeln!(
+            out,
+            "Runbook owners of the covered alerts: {}",
+            list.join(", ")
+        )?;
     }
     if !r.uncovered.is_empty() {
         writeln!(out, "\nNo runbook ({}):", r.uncovered.len())?;
