@@ -101,21 +101,7 @@ fn tab_completes_commands_runbook_ids_and_incident_ids() {
     assert!(ids.contains("payments-down\tPayments down"), "{ids}");
     // Incident ids from the data dir.
     let data = env.data_home().join("mayday");
-    let kind = mayday::incident::EventKind::IncidentStarted {
-        incident_id: String::new(),
-        runbook_id: "database-down".into(),
-        runbook_title: "t".into(),
-        runbook_hash: "h".into(),
-        runbook_path: "p".into(),
-        variables: Default::default(),
-        severity: mayday::runbook::Severity::High,
-        responder: "me".into(),
-        rehearsal: false,
-        scenario: None,
-        dry_run: false,
-        mayday_version: "t".into(),
-        alert: None,
-    };
+    let kind = common::started_kind("database-down", false);
     let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
     let (w, _) = mayday::incident::store::create(&data, "database-down", kind, at).unwrap();
     let id = w.incident_id().to_owned();

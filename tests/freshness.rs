@@ -15,21 +15,7 @@ fn days_ago(d: i64) -> Timestamp {
 }
 
 fn incident(data: &Path, runbook: &str, at: Timestamp, rehearsal: bool) {
-    let kind = mayday::incident::EventKind::IncidentStarted {
-        incident_id: String::new(),
-        runbook_id: runbook.into(),
-        runbook_title: runbook.into(),
-        runbook_hash: "h".into(),
-        runbook_path: "p".into(),
-        variables: Default::default(),
-        severity: mayday::runbook::Severity::High,
-        responder: "me".into(),
-        rehearsal,
-        scenario: rehearsal.then(|| "drill".into()),
-        dry_run: rehearsal,
-        mayday_version: "t".into(),
-        alert: None,
-    };
+    let kind = common::started_kind(runbook, rehearsal);
     mayday::incident::store::create(data, runbook, kind, at).unwrap();
 }
 

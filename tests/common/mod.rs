@@ -102,6 +102,25 @@ impl Env {
     }
 }
 
+/// The first event of an incident on `runbook` (a rehearsal, or a real one).
+pub fn started_kind(runbook: &str, rehearsal: bool) -> mayday::incident::EventKind {
+    mayday::incident::EventKind::IncidentStarted {
+        incident_id: String::new(),
+        runbook_id: runbook.into(),
+        runbook_title: runbook.into(),
+        runbook_hash: "h".into(),
+        runbook_path: "p".into(),
+        variables: Default::default(),
+        severity: mayday::runbook::Severity::High,
+        responder: "me".into(),
+        rehearsal,
+        scenario: rehearsal.then(|| "drill".into()),
+        dry_run: rehearsal,
+        mayday_version: "t".into(),
+        alert: None,
+    }
+}
+
 /// A small valid Markdown runbook.
 pub fn runbook_md(id: &str, title: &str) -> String {
     format!(
