@@ -134,6 +134,26 @@ fn lint_stale_and_require_owner() {
     );
     assert_eq!(text.matches("missing-owner").count(), 1, "{text}");
     assert_eq!(lint(&["--stale", "soon"]).status.code(), Some(2));
+    assert_eq!(lint(&["--stale", "0d"]).status.code(), Some(2));
+    // Absurd windows do not panic: past what a number holds is a usage
+    // error; longer than time reaches back to the start, and every file was
+    // written within it.
+    assert_eq!(
+        lint(&["--stale", "99999999999999999d"]).status.code(),
+        Some(2)
+    );
+    let out = lint(&["--stale", "9999999999d"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("warning[stale]")
+            .count(),
+        0
+    );
 }
 
 #[test]

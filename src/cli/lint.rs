@@ -28,7 +28,8 @@ pub fn window(text: &str) -> Result<(std::time::Duration, String), String> {
         n.parse::<u64>()
             .ok()
             .filter(|n| *n > 0)
-            .map(|n| std::time::Duration::from_secs(n * per * 86_400))
+            .and_then(|n| n.checked_mul(per * 86_400))
+            .map(std::time::Duration::from_secs)
     };
     let d = match (t.strip_suffix('d'), t.strip_suffix('w')) {
         (Some(n), _) if days(n, 1).is_some() => days(n, 1),
@@ -69,9 +70,11 @@ fn extra_checks(lib: &Library, extra: &Extra, now: jiff::Timestamp) -> Vec<Diagn
         let Some(((window, window_text), used)) = &extra.stale else {
             continue;
         };
-        let since = now
-            .checked_sub(jiff::SignedDuration::try_from(*window).unwrap_or_default())
-            .unwrap_or(now);
+        // A window longer than time itself reaches back to the start.
+        let since = jiff::SignedDuration::try_from(*window)
+            .ok()
+            .and_then(|w| now.checked_sub(w).ok())
+            .unwrap_or(jiff::Timestamp::MIN);
         let u = used.get(&rb.id).copied().unwrap_or_default();
         if u.last_rehearsed.is_some_and(|t| t >= since) {
             continue;
