@@ -193,6 +193,20 @@ fn exit_codes_thresholds_and_orphans() {
             .code(),
         Some(2)
     );
+    // Hostile names reach no terminal as escapes, in text or JSON.
+    let evil = env.write(
+        "evil.yaml",
+        "groups:\n- name: x\n  rules:\n  - alert: \"Evil\\e]0;pwned\\a\\e[2J\"\n    labels: {severity: \"crit\\e[31mical\"}\n    annotations: {runbook_url: \"https://x/\\e]8;;evil\\a\"}\n",
+    );
+    for format in ["text", "json"] {
+        let out = run(&["--rules", evil.to_str().unwrap(), "--format", format]);
+        assert_eq!(out.status.code(), Some(1), "a broken URL");
+        assert!(
+            !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
     let bad = env.write("bad.yaml", "groups:\n- name: x\n  rules: [\n");
     let out = run(&["--rules", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
