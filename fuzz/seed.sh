@@ -27,6 +27,7 @@ seed frontmatter "${md[@]}"
 seed template "${md[@]}"
 seed theme "${themes[@]}"
 seed config "$root/docs/config.example.yaml"
+seed rules "$root"/tests/coverage/*
 seed gameday "${gamedays[@]}"
 seed sanitize "${md[@]}"
 # Status bodies (a provider byte, then a body) and incident logs: the
