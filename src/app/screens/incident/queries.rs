@@ -24,6 +24,16 @@ pub fn refresh(
     fx: &mut Vec<Effect>,
 ) {
     let live = on_screen && !s.is_resolved() && !settings.queryable.is_empty();
+    // The step pane shows the current step (the first before any).
+    let step = s.runbook.steps.get(s.current_index()).filter(|_| live);
+    // Called after every action: a step without query blocks (most of
+    // them) and an empty board cost nothing more.
+    if step.is_none_or(|st| st.queries().next().is_none())
+        && s.queries.step.is_none()
+        && s.queries.views.is_empty()
+    {
+        return;
+    }
     let labels = s
         .incident
         .alert
@@ -38,8 +48,6 @@ pub fn refresh(
         labels: &labels,
         now,
     };
-    // The step pane shows the current step (the first before any).
-    let step = s.runbook.steps.get(s.current_index()).filter(|_| live);
     for r in s.queries.refresh(step, &inputs) {
         fx.push(Effect::Query(Box::new(r)));
     }
