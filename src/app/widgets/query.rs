@@ -177,28 +177,7 @@ fn rows(
     theme: &Theme,
 ) {
     let keys = promql::distinct_labels(series);
-    let name = |sr: &Series| -> String {
-        let parts: Vec<String> = keys
-            .iter()
-            .filter_map(|k| Some(format!("{k}={}", sr.labels.get(k)?)))
-            .collect();
-        if !parts.is_empty() {
-            return parts.join(" ");
-        }
-        // One series (or all alike): its own labels say what it is.
-        let own: Vec<String> = sr
-            .labels
-            .iter()
-            .filter(|(k, _)| *k != "__name__")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        match sr.labels.get("__name__") {
-            Some(n) if own.is_empty() => n.clone(),
-            Some(n) => format!("{n}{{{}}}", own.join(",")),
-            None if own.is_empty() => "value".to_owned(),
-            None => own.join(" "),
-        }
-    };
+    let name = |sr: &Series| promql::series_label(&sr.labels, &keys, " ");
     let w = usize::from(width);
     let spark_w = if w >= 70 { 24 } else { 12 };
     let label_w = w.saturating_sub(4 + 12 + 1 + spark_w).clamp(8, 48);

@@ -9,6 +9,7 @@ use super::escape::{cell, fenced, fenced_lines, prose, step_name};
 use crate::incident::evidence::{Evidence, number};
 use crate::incident::review::StepTime;
 use crate::incident::{Event, EventKind};
+use crate::status::parse::promql::{distinct_keys, series_label};
 use crate::status::query::QueryLanguage;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -106,19 +107,9 @@ pub(super) fn write(
 }
 
 /// The labels that tell the series apart.
-fn distinct(e: &Evidence) -> Vec<&str> {
-    let mut keys: Vec<&str> = e
-        .series
-        .iter()
-        .flat_map(|s| s.labels.keys().map(String::as_str))
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.retain(|k| {
-        let first = e.series.first().and_then(|s| s.labels.get(*k));
-        e.series.iter().any(|s| s.labels.get(*k) != first)
-    });
-    keys
+fn distinct(e: &Evidence) -> Vec<String> {
+    let labels: Vec<&BTreeMap<String, String>> = e.series.iter().map(|s| &s.labels).collect();
+    distinct_keys(&labels)
 }
 
 fn table(o: &mut String, e: &Evidence) -> fmt::Result {
@@ -150,31 +141,8 @@ fn table(o: &mut String, e: &Evidence) -> fmt::Result {
     Ok(())
 }
 
-fn series_name(o: &mut String, labels: &BTreeMap<String, String>, keys: &[&str]) {
-    let mut any = false;
-    for k in keys {
-        if let Some(v) = labels.get(*k) {
-            if any {
-                o.push_str(", ");
-            }
-            cell(o, &format!("{k}={v}"));
-            any = true;
-        }
-    }
-    if !any {
-        // One series (or all alike): its own labels say what it is.
-        let own: Vec<String> = labels
-            .iter()
-            .filter(|(k, _)| *k != "__name__")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let name = labels.get("__name__").map_or("", String::as_str);
-        match (name, own.is_empty()) {
-            ("", true) => o.push_str("value"),
-            (n, true) => cell(o, n),
-            (n, false) => cell(o, &format!("{n}{{{}}}", own.join(", "))),
-        }
-    }
+fn series_name(o: &mut String, labels: &BTreeMap<String, String>, keys: &[String]) {
+    cell(o, &series_label(labels, keys, ", "));
 }
 
 /// A Mermaid line chart of the first series, when the answer is a range.

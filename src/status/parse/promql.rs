@@ -209,17 +209,47 @@ pub fn query_result(resp: &Response) -> Result<QueryResult, PollError> {
 /// The labels that tell the series apart (their values differ, or some
 /// series lack them), sorted; what every series shares is left out.
 pub fn distinct_labels(series: &[Series]) -> Vec<String> {
-    let mut names: Vec<&String> = series.iter().flat_map(|s| s.labels.keys()).collect();
+    let labels: Vec<&BTreeMap<String, String>> = series.iter().map(|s| &s.labels).collect();
+    distinct_keys(&labels)
+}
+
+/// [`distinct_labels`] for any list of label sets (recorded evidence too).
+pub fn distinct_keys(labels: &[&BTreeMap<String, String>]) -> Vec<String> {
+    let mut names: Vec<&String> = labels.iter().flat_map(|l| l.keys()).collect();
     names.sort();
     names.dedup();
     names
         .into_iter()
         .filter(|name| {
-            let first = series.first().and_then(|s| s.labels.get(*name));
-            series.iter().any(|s| s.labels.get(*name) != first)
+            let first = labels.first().and_then(|l| l.get(*name));
+            labels.iter().any(|l| l.get(*name) != first)
         })
         .cloned()
         .collect()
+}
+
+/// What a series is called in a table: its values of `keys` (the labels
+/// that differ, `k=v`, joined with `sep`); with none of those — one series,
+/// or all alike — its own labels (`up{job=a}`), else `value`.
+pub fn series_label(labels: &BTreeMap<String, String>, keys: &[String], sep: &str) -> String {
+    let parts: Vec<String> = keys
+        .iter()
+        .filter_map(|k| Some(format!("{k}={}", labels.get(k)?)))
+        .collect();
+    if !parts.is_empty() {
+        return parts.join(sep);
+    }
+    let own: Vec<String> = labels
+        .iter()
+        .filter(|(k, _)| *k != "__name__")
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    match labels.get("__name__") {
+        Some(n) if own.is_empty() => n.clone(),
+        Some(n) => format!("{n}{{{}}}", own.join(sep)),
+        None if own.is_empty() => "value".to_owned(),
+        None => own.join(sep),
+    }
 }
 
 /// A value in the unit the metric's name says: `_seconds` as a duration,
